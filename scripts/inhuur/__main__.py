@@ -1,0 +1,5 @@
+"""Allow `python -m inhuur`."""
+
+from inhuur.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The steps behind each command (new, import, rank, check, demo), returning what happened for the CLI to print."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from inhuur import files, rules, workbook
+from inhuur.errors import FileMissing, InvalidWorkbook, OutputExists, Problem
+from inhuur.intake import read_offers
+from inhuur.rules import Result
+from inhuur.spec import Tender, load_spec
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
+EXAMPLE_OFFERS = PACKAGE_ROOT / "workbook" / "voorbeeld-inschrijvingen-30662.csv"
+# The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
+EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
+
+
+def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
+    """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced."""
+    tender = load_spec(spec)
+    target = Path(target)
+    if target.exists() and not force:
+        raise OutputExists(target)
+    files.ensure_not_open(target)
+    workbook.new_workbook(tender, target)
+    return tender
+
+
+def import_offers(path: str | Path, source: str | Path | IO[bytes]) -> workbook.ImportReport:
+    """Validate the whole offers file, then add the new offers; a refused file leaves the workbook as it was."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    rows = read_offers(source, matrix.tender)
+    report = workbook.add_offers(matrix, rows)
+    if report.added:
+        workbook.save(matrix)
+    return report
+
+
+@dataclass
+class RankReport:
+    """What `rank` found: the results, cells whose saved values disagree, formulas it put back."""
+
+    tender: Tender
+    results: list[Result]
+    disagreements: list[Problem] = field(default_factory=list)
+    restored: list[Problem] = field(default_factory=list)
+    ties: list[list[Result]] = field(default_factory=list)
+    lot_cells: dict[str, str] = field(default_factory=dict)
+
+
+def rank(path: str | Path, now: datetime | None = None) -> RankReport:
+    """Evaluate every offer with the engine, compare with the workbook's saved values, rewrite Ranglijst."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    offers = workbook.require_valid_inputs(matrix)
+    results = rules.evaluate(matrix.tender, offers)
+    disagreements = workbook.cached_disagreements(path, matrix, results)
+    wrong = workbook.formula_problems(matrix)
+    restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
+                for row, key, actual in wrong]
+    workbook.restore_formulas(matrix, wrong)
+    workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0))
+    workbook.save(matrix)
+    rows = {str(matrix.sheet.cell(row=r, column=1).value): r for r in matrix.data_rows()}
+    ties = rules.unresolved_ties(results)
+    lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
+    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells)
+
+
+def check(path: str | Path) -> int:
+    """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
+    matrix = workbook.open_workbook(Path(path))
+    offers, problems = workbook.check(matrix)
+    if problems:
+        raise InvalidWorkbook(str(path), problems)
+    return len(offers)
+
+
+def record_lot(path: str | Path, order: dict[str, int]) -> None:
+    """Write a recorded lot order (offer id -> order drawn) into the Loting column."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    workbook.write_lots(matrix, order)
+    workbook.save(matrix)
+
+
+@dataclass
+class DemoReport:
+    """Where the example went and what each step gave."""
+
+    folder: Path
+    workbook: Path
+    imported: workbook.ImportReport
+    before_lot: RankReport
+    after_lot: RankReport
+
+
+def demo(folder: str | Path | None = None) -> DemoReport:
+    """The main job on the built-in example: build the 30662 workbook, import the sample offers, rank."""
+    for needed in (EXAMPLE_SPEC, EXAMPLE_OFFERS):
+        if not needed.is_file():
+            raise FileMissing(needed)
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="inhuur-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "aanvraag-30662.xlsx"
+    new(EXAMPLE_SPEC, target, force=True)
+    imported = import_offers(target, EXAMPLE_OFFERS)
+    before = rank(target)
+    record_lot(target, EXAMPLE_LOT)
+    after = rank(target)
+    return DemoReport(folder, target, imported, before, after)

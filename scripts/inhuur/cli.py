@@ -1,0 +1,217 @@
+"""The `inhuur` command: parses arguments, calls one action, prints Dutch output; refusals exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from decimal import Decimal
+from typing import Sequence, TextIO
+
+from inhuur import __version__, actions, dutch, messages, rules
+from inhuur.errors import InhuurError
+
+# argparse's own words, in Dutch (it looks them up through its module-level gettext function).
+_ARGPARSE_DUTCH = {
+    "usage: ": "gebruik: ",
+    "the following arguments are required: %s": "deze argumenten ontbreken: %s",
+    "unrecognized arguments: %s": "onbekende argumenten: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ongeldige keuze: %(value)r (kies uit %(choices)s)",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fout: %(message)s\n",
+    "show this help message and exit": "toon deze hulp en stop",
+    "positional arguments": "argumenten",
+    "options": "opties",
+    "expected one argument": "verwacht één waarde",
+}
+argparse._ = lambda text: _ARGPARSE_DUTCH.get(text, text)  # type: ignore[attr-defined]
+
+COMMANDS = {
+    "new": "maak het werkboek (scoringsmatrix) voor een aanvraag uit een specificatie (TOML)",
+    "import": "voeg inschrijvingen toe uit een CSV- of Excel-bestand (alles of niets)",
+    "rank": "beoordeel alle inschrijvingen, schrijf het blad Ranglijst en toon de ranglijst",
+    "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
+    "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per entry in COMMANDS."""
+    parser = argparse.ArgumentParser(
+        prog="inhuur", description="Beoordeling van inschrijvingen op een inhuuropdracht in een Excel-scoringsmatrix.")
+    parser.add_argument("--version", action="version", version=f"inhuur {__version__}",
+                        help="toon de versie en stop")
+    parser.add_argument("--verbose", action="store_true", help="toon bij een fout ook de technische details")
+    sub = parser.add_subparsers(dest="command", metavar="OPDRACHT", required=True)
+    p = sub.add_parser("new", help=COMMANDS["new"], description=COMMANDS["new"])
+    p.add_argument("spec", metavar="SPEC.toml", help="specificatie van de aanvraag, bijv. workbook/aanvraag-30662.toml")
+    p.add_argument("-o", "--output", required=True, metavar="WERKBOEK.xlsx", help="het nieuwe werkboek")
+    p.add_argument("--overschrijven", action="store_true", help="vervang een bestaand werkboek (anders geweigerd)")
+    p = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("file", metavar="BESTAND", help="inschrijvingen als .csv (; of ,) of .xlsx")
+    p = sub.add_parser("rank", help=COMMANDS["rank"], description=COMMANDS["rank"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("--json", action="store_true", help="druk alleen JSON af (voor scripts)")
+    p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
+    p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; return the exit code (0 done, 1 refused for the input, 2 usage)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 after --help
+        return int(exc.code or 0)
+    try:
+        return _run(args, out, err)
+    except InhuurError as exc:
+        if args.verbose:
+            traceback.print_exc(file=err)
+        print(f"Fout: {messages.describe(exc)}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("Afgebroken; er is niets half geschreven.", file=err)
+        return 1
+    except Exception as exc:  # a bug, not the user's mistake: say so, details with --verbose
+        if args.verbose:
+            traceback.print_exc(file=err)
+        print(f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Er is niets half geschreven. "
+              f"Meld dit met de uitvoer van --verbose.", file=err)
+        return 3
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "new":
+        tender = actions.new(args.spec, args.output, force=args.overschrijven)
+        print(f"Werkboek {args.output} gemaakt voor aanvraag {tender.number} ({tender.title}).", file=out)
+        print(f"Volgende stap: inhuur import {args.output} INSCHRIJVINGEN.csv", file=out)
+        return 0
+    if args.command == "import":
+        report = actions.import_offers(args.workbook, args.file)
+        _print_import(report, args.workbook, out, err)
+        return 0
+    if args.command == "rank":
+        report = actions.rank(args.workbook)
+        if args.json:
+            print(json.dumps(ranking_json(report), indent=2), file=out)
+            _print_warnings(report, err)
+        else:
+            _print_ranking(report, out)
+            _print_warnings(report, out)
+        return 0
+    if args.command == "check":
+        count = actions.check(args.workbook)
+        print(f"Werkboek in orde: {count} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
+        return 0
+    if args.command == "demo":
+        report = actions.demo(args.folder)
+        _print_demo(report, out)
+        return 0
+    raise AssertionError(args.command)
+
+
+def _print_import(report, workbook_name: str, out: TextIO, err: TextIO) -> None:
+    if report.added:
+        ids = f"{report.added[0].id} t/m {report.added[-1].id}" if len(report.added) > 1 else report.added[0].id
+        print(f"{len(report.added)} inschrijving(en) toegevoegd aan {workbook_name} ({ids}).", file=out)
+    else:
+        print(f"Geen nieuwe inschrijvingen; {workbook_name} is ongewijzigd.", file=out)
+    if report.skipped:
+        print(f"{len(report.skipped)} stonden er al in en zijn niet aangeraakt (oordelen blijven staan).", file=out)
+    for note in report.differences:
+        print(f"Let op: {note}", file=err)
+    for name in report.shared_candidates:
+        print(f"Let op: kandidaat '{name}' is door meer dan één leverancier aangeboden.", file=err)
+    if report.added:
+        print(f"Volgende stap: vul oordelen in op het blad Kandidaten, dan inhuur rank {workbook_name}", file=out)
+
+
+def _json_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def ranking_json(report: actions.RankReport) -> dict:
+    """The `rank --json` document: one entry per candidate, ranking order."""
+    candidates = []
+    for r in rules.ranking_order(report.results):
+        o = r.offer
+        candidates.append({
+            "id": o.id, "supplier": o.supplier, "contact": o.contact, "candidate": o.candidate, "email": o.email,
+            "rate": _json_number(o.rate), "status": r.status, "status_label": dutch.STATUS_LABELS[r.status],
+            "failed": list(r.failed), "score": _json_number(r.score), "rank": r.rank,
+            "shared_rank": r.shared, "tie_group": list(r.tie_group), "lot": o.lot,
+            "judgments": {code: {"declared": j.declared, "assessor": j.assessor, "client": j.client,
+                                 "effective": j.effective, "met": j.met}
+                          for code, j in o.judgments.items()},
+        })
+    counts = {s: sum(1 for r in report.results if r.status == s) for s in rules.STATUSES}
+    return {"tender": {"number": report.tender.number, "title": report.tender.title,
+                       "shortlist_size": report.tender.shortlist_size},
+            "counts": counts, "candidates": candidates,
+            "unresolved_ties": [[r.offer.id for r in group] for group in report.ties],
+            "warnings": [str(p) for p in report.disagreements + report.restored]}
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
+    t = report.tender
+    print(f"Ranglijst aanvraag {t.number} — {t.title} (top {t.shortlist_size} wordt voorgedragen)", file=out)
+    head = f"{'Rang':>4}  {'ID':<6} {'Leverancier':<28} {'Kandidaat':<24} {'Uurtarief':>10} {'Score':>5}  {'Status':<17} Reden"
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for r in rules.ranking_order(report.results):
+        o = r.offer
+        rank = "" if r.rank is None else (f"{r.rank}=" if (r.shared or 1) > 1 else str(r.rank))
+        score = "" if r.score is None else dutch.number(r.score)
+        print(f"{rank:>4}  {o.id:<6} {_cut(o.supplier, 28):<28} {_cut(o.candidate, 24):<24} "
+              f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[r.status]:<17} {', '.join(r.failed)}",
+              file=out)
+    counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {n}" for s in rules.STATUSES
+                       if (n := sum(1 for r in report.results if r.status == s)))
+    print(f"\n{len(report.results)} inschrijvingen — {counts}. Het blad Ranglijst is bijgewerkt.", file=out)
+
+
+def _print_warnings(report: actions.RankReport, out: TextIO) -> None:
+    if report.disagreements:
+        print("\nLet op: deze cellen tonen in het werkboek iets anders dan de regels (formule overschreven?):", file=out)
+        for p in report.disagreements:
+            print(f"  - {p}", file=out)
+    if report.restored:
+        print("\nHersteld: deze formulecellen waren overschreven en hebben hun formule terug:", file=out)
+        for p in report.restored:
+            print(f"  - {p}", file=out)
+    for group in report.ties:
+        first = group[0]
+        names = "; ".join(f"{r.offer.id} {r.offer.candidate} ({r.offer.supplier})" for r in group)
+        cells = ", ".join(report.lot_cells[r.offer.id] for r in group)
+        print(f"\nLoting nodig: {names} hebben dezelfde score ({dutch.number(first.score)}) en hetzelfde "
+              f"uurtarief ({dutch.money(first.offer.rate)}) en delen rang {first.rank}; niet iedereen past in de "
+              f"top {report.tender.shortlist_size}. Nodig deze leveranciers uit voor de loting (wanneer, waar, "
+              f"door wie; zij mogen aanwezig zijn). Leg daarna de uitslag vast in de kolom Loting ({cells}): "
+              f"1 voor de eerst getrokken kandidaat, dan 2, enz. Voer daarna inhuur rank opnieuw uit.", file=out)
+
+
+def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
+    print(f"Voorbeeld: aanvraag 30662 in {report.folder}", file=out)
+    print(f"1. Werkboek gemaakt: {report.workbook}", file=out)
+    print(f"2. {len(report.imported.added)} voorbeeldinschrijvingen geïmporteerd uit "
+          f"{actions.EXAMPLE_OFFERS.name}.", file=out)
+    print("3. Eerste ranglijst:\n", file=out)
+    _print_ranking(report.before_lot, out)
+    _print_warnings(report.before_lot, out)
+    order = ", ".join(f"{offer_id} = {n}" for offer_id, n in sorted(actions.EXAMPLE_LOT.items(), key=lambda x: x[1]))
+    print(f"\n4. De loting is gehouden en vastgelegd in de kolom Loting ({order}). Ranglijst daarna:\n", file=out)
+    _print_ranking(report.after_lot, out)
+    _print_warnings(report.after_lot, out)
+    print(f"\nOpen {report.workbook} in Excel of LibreOffice: blad Kandidaten (de matrix) en Ranglijst.", file=out)

@@ -1,0 +1,46 @@
+"""Dutch words and formats that users read: statuses, amounts (€ 77,50) and dates (9 juli 2026), via Babel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from inhuur import rules
+
+LOCALE = "nl_NL"
+
+STATUS_LABELS = {
+    rules.NON_CONFORMING: "Niet conform",
+    rules.KNOCKED_OUT: "Knock-out",
+    rules.SHORTLISTED: "Voorgedragen",
+    rules.NOT_SELECTED: "Niet geselecteerd",
+    rules.TIE_UNRESOLVED: "Loting nodig",
+}
+
+
+def money(amount: Decimal) -> str:
+    """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""
+    return format_currency(amount, "EUR", locale=LOCALE)
+
+
+def number(value: Decimal | int) -> str:
+    """A number with a decimal comma where it has decimals: 30, 12,5."""
+    return format_decimal(value, locale=LOCALE)
+
+
+def day(value: date) -> str:
+    """A date in words: '9 juli 2026'."""
+    return format_date(value, "d MMMM y", locale=LOCALE)
+
+
+def weekday_date(value: date) -> str:
+    """A date with its weekday: 'donderdag 9 juli 2026'."""
+    return format_date(value, "full", locale=LOCALE)
+
+
+def moment(value: datetime) -> str:
+    """A date and time: '29 juni 2026 09:00'."""
+    return format_datetime(value, "d MMMM y HH:mm", locale=LOCALE)

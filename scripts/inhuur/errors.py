@@ -1,0 +1,88 @@
+"""Domain exceptions: every refusal caused by the user's input; `messages` turns them into Dutch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class InhuurError(Exception):
+    """A refusal caused by the user's input or files (exit code 1, nothing written)."""
+
+
+@dataclass
+class Problem:
+    """One thing wrong, where it is (file, sheet!cell or row/column) and what to do, in Dutch."""
+
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.text}" if self.where else self.text
+
+
+class ProblemsError(InhuurError):
+    """A refusal listing one or more problems in one source (a file or a workbook)."""
+
+    def __init__(self, source: str | Path, problems: list[Problem]):
+        super().__init__(f"{source}: {len(problems)} problem(s)")
+        self.source = str(source)
+        self.problems = problems
+
+
+class InvalidSpec(ProblemsError):
+    """The tender spec (TOML) is malformed or inconsistent."""
+
+
+class PointsDoNotAddUp(InvalidSpec):
+    """The award criteria's points do not add up to the stated total."""
+
+
+class InvalidOfferFile(ProblemsError):
+    """An offers file (CSV/XLSX) has bad rows; the whole file is refused."""
+
+
+class InvalidWorkbook(ProblemsError):
+    """The workbook has cells the tool cannot evaluate or formulas that were typed over."""
+
+
+class UnresolvedTie(InhuurError):
+    """A score+rate tie decides who is in the shortlist and no lot order is recorded."""
+
+    def __init__(self, groups: list[list[str]]):
+        super().__init__(f"unresolved ties: {groups}")
+        self.groups = groups
+
+
+class WorkbookLocked(InhuurError):
+    """The workbook is open in Excel or LibreOffice (a lock file exists next to it)."""
+
+    def __init__(self, path: Path, lockfile: Path):
+        super().__init__(f"{path} is locked by {lockfile}")
+        self.path = path
+        self.lockfile = lockfile
+
+
+class FileMissing(InhuurError):
+    """An input file does not exist."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} does not exist")
+        self.path = path
+
+
+class NotAWorkbook(InhuurError):
+    """A file is not an inhuur workbook (not .xlsx, corrupt, or without the tool's sheets)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class OutputExists(InhuurError):
+    """`new` would overwrite an existing workbook."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} exists")
+        self.path = path

@@ -1,0 +1,338 @@
+"""Reads an offers file (CSV as Dutch Excel writes it, or XLSX) into validated offers; all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl.utils import get_column_letter
+
+from inhuur.errors import FileMissing, InvalidOfferFile, Problem
+from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer
+from inhuur.spec import Tender
+
+BASE_COLUMNS = ("leverancier", "contactpersoon", "email", "kandidaat", "uurtarief", "ingediend",
+                "cv_paginas", "cv_taal", "cv_pdf", "referenties", "dba_onderbouwing")
+OPTIONAL_COLUMNS = ("waadi", "toelichting")
+ALIASES = {"e_mail": "email", "emailadres": "email", "e_mailadres": "email", "cv_pagina's": "cv_paginas",
+           "cv_pagina’s": "cv_paginas", "tarief": "uurtarief"}
+MAX_PROBLEMS = 50
+MAX_TEXT = 32767  # Excel's limit for one cell
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    """A validated offer from a file, with the row it came from (as Excel numbers it)."""
+
+    row: int
+    offer: Offer
+
+
+def offer_key(supplier: str, candidate: str) -> tuple[str, str]:
+    """The identity of an offer: supplier and candidate, ignoring case and spacing."""
+    return (" ".join(supplier.split()).casefold(), " ".join(candidate.split()).casefold())
+
+
+def read_offers(source: str | Path | IO[bytes], tender: Tender, name: str | None = None) -> list[OfferRow]:
+    """Read and validate every row of an offers file; raise InvalidOfferFile listing each bad cell."""
+    if hasattr(source, "read"):
+        raw = source.read()
+        name = name or getattr(source, "name", "invoer")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileMissing(path)
+        raw = path.read_bytes()
+        name = name or path.name
+    if raw[:2] == b"PK":
+        rows = _xlsx_rows(raw, name)
+    else:
+        rows = _csv_rows(raw, name)
+    return _validate(rows, tender, name)
+
+
+def _csv_rows(raw: bytes, name: str) -> list[list[Any]]:
+    text = _decode(raw, name)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InvalidOfferFile(name, [Problem("", "het bestand is leeg")])
+    header = lines[0]
+    delimiter = max((";", ",", "\t"), key=lambda d: _count_outside_quotes(header, d))
+    if _count_outside_quotes(header, delimiter) == 0:
+        raise InvalidOfferFile(name, [Problem("rij 1", "geen scheidingsteken (; of ,) gevonden in de kop; "
+                                                       "sla het bestand op als CSV")])
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise InvalidOfferFile(name, [Problem("", "de tekst is geen UTF-8 of Windows-1252; sla het "
+                                                  "bestand op als 'CSV UTF-8 (door komma's gescheiden)'")])
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == char and not quoted:
+            count += 1
+    return count
+
+
+def _xlsx_rows(raw: bytes, name: str) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt or foreign zip: say so, no traceback
+        raise InvalidOfferFile(name, [Problem("", f"geen leesbaar Excel-bestand ({type(exc).__name__})")])
+    try:
+        ws = wb["Inschrijvingen"] if "Inschrijvingen" in wb.sheetnames else wb.worksheets[0]
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _normalise_header(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\ufeff", "").strip().lower()
+    text = re.sub(r"[\s\-]+", "_", text)
+    return ALIASES.get(text, text)
+
+
+def _validate(rows: list[list[Any]], tender: Tender, name: str) -> list[OfferRow]:
+    problems: list[Problem] = []
+    if not rows or all(_blank(v) for v in rows[0]):
+        raise InvalidOfferFile(name, [Problem("rij 1", "de kopregel ontbreekt")])
+    codes = {c.casefold(): c for c in tender.judged_codes}
+    columns: dict[str, int] = {}
+    for index, title in enumerate(rows[0]):
+        key = _normalise_header(title)
+        if not key:
+            continue
+        key = codes.get(key.casefold(), key)
+        where = f"rij 1, kolom {get_column_letter(index + 1)}"
+        if key not in BASE_COLUMNS and key not in OPTIONAL_COLUMNS and key not in tender.judged_codes:
+            problems.append(Problem(where, f"onbekende kolom '{title}'; verwacht zijn "
+                                           f"{', '.join(BASE_COLUMNS + tender.judged_codes)} "
+                                           f"en eventueel {', '.join(OPTIONAL_COLUMNS)}"))
+        elif key in columns:
+            problems.append(Problem(where, f"kolom '{title}' staat er twee keer in"))
+        else:
+            columns[key] = index
+    missing = [c for c in BASE_COLUMNS + tender.judged_codes if c not in columns]
+    if missing:
+        problems.append(Problem("rij 1", f"ontbrekende kolom(men): {', '.join(missing)}"))
+    if problems:
+        raise InvalidOfferFile(name, problems)
+
+    result: list[OfferRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, values in enumerate(rows[1:], start=2):
+        if all(_blank(v) for v in values):
+            continue
+        cell = _CellReader(values, columns, number, problems)
+        offer = _offer(cell, tender)
+        if offer is None:
+            continue
+        key = offer_key(offer.supplier, offer.candidate)
+        if key in seen:
+            problems.append(Problem(f"rij {number}", f"dubbele inschrijving: {offer.supplier} bood "
+                                                     f"{offer.candidate} al aan in rij {seen[key]}"))
+            continue
+        seen[key] = number
+        result.append(OfferRow(number, offer))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise InvalidOfferFile(name, problems[:MAX_PROBLEMS])
+    if not result:
+        raise InvalidOfferFile(name, [Problem("", "het bestand bevat geen inschrijvingen onder de kopregel")])
+    return result
+
+
+class _CellReader:
+    """Reads one row's cells by column name, recording a Problem per bad value."""
+
+    def __init__(self, values: list[Any], columns: dict[str, int], row: int, problems: list[Problem]):
+        self.values, self.columns, self.row, self.problems = values, columns, row, problems
+        self.ok = True
+
+    def raw(self, column: str) -> Any:
+        index = self.columns.get(column)
+        if index is None or index >= len(self.values):
+            return None
+        value = self.values[index]
+        return value.strip() if isinstance(value, str) else value
+
+    def fail(self, column: str, value: Any, text: str) -> None:
+        letter = get_column_letter(self.columns[column] + 1)
+        shown = "" if value is None else str(value)
+        self.problems.append(Problem(f"rij {self.row}, kolom {letter} ({column})",
+                                     f"'{shown}' {text}" if shown else text))
+        self.ok = False
+
+    def parse(self, column: str, parser, required: bool = True) -> Any:
+        value = self.raw(column)
+        if _blank(value):
+            if required:
+                self.fail(column, None, "is leeg; vul een waarde in")
+            return None
+        try:
+            return parser(value)
+        except ValueError as exc:
+            self.fail(column, value, str(exc))
+            return None
+
+
+def _offer(cell: _CellReader, tender: Tender) -> Offer | None:
+    supplier = cell.parse("leverancier", parse_text)
+    contact = cell.parse("contactpersoon", parse_text)
+    email = cell.parse("email", parse_email)
+    candidate = cell.parse("kandidaat", parse_text)
+    rate = cell.parse("uurtarief", parse_amount)
+    facts = {
+        "ingediend": cell.parse("ingediend", parse_datetime),
+        "cv_paginas": cell.parse("cv_paginas", parse_count),
+        "cv_taal": cell.parse("cv_taal", parse_text),
+        "cv_pdf": cell.parse("cv_pdf", parse_yes_no),
+        "referenties": cell.parse("referenties", parse_count),
+        "dba_onderbouwing": cell.parse("dba_onderbouwing", parse_yes_no),
+        "waadi": cell.parse("waadi", parse_waadi, required=False) or NOT_APPLICABLE,
+    }
+    judgments = {code: Judgment(declared=cell.parse(code, parse_yes_no)) for code in tender.judged_codes}
+    note = cell.parse("toelichting", parse_text, required=False) or ""
+    if not cell.ok:
+        return None
+    return Offer(id="", supplier=supplier, candidate=candidate, rate=rate, facts=facts,
+                 judgments=judgments, contact=contact, email=email, note=note)
+
+
+def parse_text(value: Any) -> str:
+    """Any text, stripped, without control characters (which a workbook cannot hold)."""
+    text = _CONTROL.sub(" ", str(value)).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is langer dan {MAX_TEXT} tekens (de grens van een Excel-cel)")
+    return text
+
+
+def parse_email(value: Any) -> str:
+    """One e-mail address."""
+    text = str(value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if not _EMAIL.match(text):
+        raise ValueError("is geen geldig e-mailadres (één adres, bijv. naam@leverancier.nl)")
+    return text
+
+
+def parse_amount(value: Any) -> Decimal:
+    """An amount in euros: 77,50 / 77.50 / € 77,50 / 1.077,50 / a number from Excel; at most 2 decimals."""
+    if isinstance(value, bool):
+        raise ValueError("is geen bedrag")
+    if isinstance(value, (int, float, Decimal)):
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = str(value).replace("\u00a0", " ").replace("€", "").replace("EUR", "").replace("eur", "")
+        text = text.replace(" ", "").strip()
+        if text.endswith(",-"):
+            text = text[:-2]
+        if "," in text and "." in text:
+            decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+            thousands = "." if decimal_sep == "," else ","
+            text = text.replace(thousands, "").replace(decimal_sep, ".")
+        elif "," in text:
+            text = text.replace(",", ".")
+        if not re.fullmatch(r"\d+(\.\d+)?", text):
+            raise ValueError("is geen bedrag; schrijf bijv. 77,50")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("is geen bedrag; schrijf bijv. 77,50")
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("is geen bedrag groter dan nul")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("heeft meer dan 2 decimalen; een uurtarief is in hele centen")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_datetime(value: Any) -> datetime:
+    """A moment: 29-06-2026 09:00, 29-6-2026 9:00, 29-06-2026, ISO 2026-06-29T09:00, or an Excel date."""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    match = _DUTCH_DATE.match(text)
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+    else:
+        match = _ISO_DATE.match(text)
+        if not match:
+            raise ValueError("is geen datum; schrijf bijv. 29-06-2026 09:00")
+        year, month, day, hour, minute, second = match.groups()
+    try:
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        raise ValueError("is geen bestaande datum of tijd")
+
+
+def parse_count(value: Any) -> int:
+    """A whole number >= 0 (pages, references)."""
+    if isinstance(value, bool):
+        raise ValueError("is geen geheel getal")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError("is geen geheel getal (0 of meer)")
+    return int(text)
+
+
+def parse_yes_no(value: Any) -> str:
+    """Ja or Nee (any case); anything else is refused."""
+    text = str(value).strip().lower()
+    if text == "ja":
+        return YES
+    if text == "nee":
+        return NO
+    raise ValueError("is geen Ja of Nee")
+
+
+def parse_waadi(value: Any) -> str:
+    """Ja, Nee or n.v.t. (also nvt)."""
+    text = str(value).strip().lower().replace(" ", "")
+    if text in ("n.v.t.", "nvt", "n.v.t", "nvt."):
+        return NOT_APPLICABLE
+    try:
+        return parse_yes_no(text)
+    except ValueError:
+        raise ValueError("is geen Ja, Nee of n.v.t.")

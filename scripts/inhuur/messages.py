@@ -1,0 +1,44 @@
+"""The one place that turns a domain exception into a Dutch message that says what to do next."""
+
+from __future__ import annotations
+
+from inhuur import errors
+
+MAX_LISTED = 50
+
+
+def describe(exc: errors.InhuurError) -> str:
+    """The Dutch message for a refusal (printed after 'Fout: ')."""
+    if isinstance(exc, errors.WorkbookLocked):
+        return (f"{exc.path.name} is geopend in Excel of LibreOffice ({exc.lockfile.name} bestaat). "
+                f"Sluit het werkboek en probeer het opnieuw; er is niets geschreven. Is het echt niet "
+                f"geopend, verwijder dan {exc.lockfile}.")
+    if isinstance(exc, errors.FileMissing):
+        return f"{exc.path} bestaat niet. Controleer de naam en de map."
+    if isinstance(exc, errors.NotAWorkbook):
+        return f"{exc.path} kan niet worden gebruikt: {exc.reason}."
+    if isinstance(exc, errors.OutputExists):
+        return (f"{exc.path} bestaat al; er is niets overschreven. Kies een andere naam met -o, of gebruik "
+                f"--overschrijven als u het bestaande werkboek echt wilt vervangen.")
+    if isinstance(exc, errors.InvalidOfferFile):
+        return _listing(exc, "het bestand is geweigerd; er is niets geïmporteerd en het werkboek is ongewijzigd",
+                        "Verbeter het bestand en importeer het opnieuw.")
+    if isinstance(exc, errors.PointsDoNotAddUp):
+        return _listing(exc, "de punten van de gunningscriteria kloppen niet",
+                        "Pas de punten of aanvraag.totaal_punten aan in het specificatiebestand.")
+    if isinstance(exc, errors.InvalidSpec):
+        return _listing(exc, "de specificatie van de aanvraag klopt niet", "Verbeter het TOML-bestand.")
+    if isinstance(exc, errors.InvalidWorkbook):
+        return _listing(exc, "het werkboek heeft cellen die niet kloppen",
+                        "Verbeter deze cellen (blad Kandidaten) en probeer het opnieuw.")
+    return str(exc)
+
+
+def _listing(exc: errors.ProblemsError, headline: str, advice: str) -> str:
+    count = len(exc.problems)
+    lines = [f"{exc.source}: {headline} ({count} {'fout' if count == 1 else 'fouten'}):"]
+    lines += [f"  - {p}" for p in exc.problems[:MAX_LISTED]]
+    if count > MAX_LISTED:
+        lines.append(f"  … en nog {count - MAX_LISTED}")
+    lines.append(advice)
+    return "\n".join(lines)

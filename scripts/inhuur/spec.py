@@ -1,0 +1,376 @@
+"""The tender spec: dataclasses for one inhuuropdracht and their validated construction from TOML."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from inhuur.errors import FileMissing, InvalidSpec, PointsDoNotAddUp, Problem
+
+# Offer facts that formal requirements may test, with the kinds of test each allows.
+FORMAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "ingediend": ("uiterlijk",),
+    "cv_paginas": ("maximaal", "minimaal"),
+    "cv_taal": ("gelijk",),
+    "cv_pdf": ("ja",),
+    "referenties": ("minimaal", "maximaal"),
+    "dba_onderbouwing": ("ja",),
+    "waadi": ("niet_nee", "ja"),
+}
+KNOCK_OUT_KINDS = ("oordeel", "max_uurtarief")
+CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+
+
+@dataclass(frozen=True)
+class FormalRequirement:
+    """A formal requirement (ontvankelijkheid) tested on one offer fact, e.g. cv_paginas <= 5."""
+
+    code: str
+    kind: str
+    value: Any
+    description: str
+
+
+@dataclass(frozen=True)
+class KnockOut:
+    """A knock-out criterion: judged Ja/Nee (`oordeel`) or computed from the rate (`max_uurtarief`)."""
+
+    code: str
+    kind: str
+    description: str
+
+    @property
+    def judged(self) -> bool:
+        """True when staff judge it Ja/Nee; False when it is computed."""
+        return self.kind == "oordeel"
+
+
+@dataclass(frozen=True)
+class AwardCriterion:
+    """A binary award criterion: met gives all its points, not met gives none."""
+
+    code: str
+    points: Decimal
+    description: str
+
+
+@dataclass(frozen=True)
+class Tender:
+    """Everything the tool needs to know about one tender, validated."""
+
+    number: str
+    title: str
+    client: str
+    intermediary: str
+    shortlist_size: int
+    professionals: int
+    rate_cap: Decimal
+    total_points: Decimal
+    deadline: datetime
+    formal: tuple[FormalRequirement, ...]
+    knock_outs: tuple[KnockOut, ...]
+    award: tuple[AwardCriterion, ...]
+    competencies: tuple[str, ...]
+    standstill_days: int
+    standstill_working_day: bool
+    facts: dict[str, Any] = field(default_factory=dict)
+    planning: dict[str, Any] = field(default_factory=dict)
+    sender: dict[str, str] = field(default_factory=dict)
+    other: dict[str, str] = field(default_factory=dict)
+    source_text: str = ""
+
+    @property
+    def judged_codes(self) -> tuple[str, ...]:
+        """Codes judged Ja/Nee per offer (judged knock-outs, then award criteria), in spec order."""
+        return tuple(k.code for k in self.knock_outs if k.judged) + tuple(a.code for a in self.award)
+
+
+# Allowed keys per table: name -> (required, accepted python types).
+_AANVRAAG = {
+    "nummer": (True, (str, int)), "titel": (True, str), "opdrachtgever": (True, str),
+    "intermediair": (True, str), "start": (False, (date,)), "duur": (False, str),
+    "verlenging": (False, str), "uren_per_week": (False, (int, float)),
+    "opleidingsniveau": (False, str), "regio": (False, str), "functieschaal": (False, (str, int)),
+    "das_opdracht": (False, bool), "hybride_werken": (False, bool), "werkdagen": (False, str),
+    "aantal_professionals": (True, int), "voordragen": (True, int),
+    "max_uurtarief": (True, (str, int, float)), "totaal_punten": (True, (int, float, str)),
+    "fee": (False, str),
+}
+_PLANNING = {
+    "vragen_tot": (False, (date,)), "antwoorden": (False, (date,)), "sluiting": (True, (datetime,)),
+    "uitnodigingen_uiterlijk": (False, (date,)), "gesprekken": (False, (date,)),
+    "gesprekken_locatie": (False, str),
+}
+_STANDSTILL = {"dagen": (True, int), "werkdag_regel": (True, bool)}
+_SENDER = {k: (k in ("organisatie", "naam"), str)
+           for k in ("organisatie", "namens", "naam", "functie", "email", "telefoon", "adres")}
+_FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, str)),
+           "omschrijving": (True, str)}
+_KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str)}
+_AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str)}
+_TOP = {"aanvraag", "planning", "opschortende_termijn", "afzender", "formeel", "knock_out",
+        "gunning", "competenties", "overig"}
+
+
+def load_spec(source: str | Path | IO[bytes]) -> Tender:
+    """Read and validate a tender spec from a TOML path or binary file object."""
+    if hasattr(source, "read"):
+        raw = source.read()
+        name = getattr(source, "name", "spec")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileMissing(path)
+        raw = path.read_bytes()
+        name = str(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidSpec(name, [Problem("", "het bestand is geen UTF-8-tekst; sla het op als UTF-8")])
+    return parse_spec(text, name)
+
+
+def parse_spec(text: str, source: str = "spec") -> Tender:
+    """Validate TOML text into a Tender; every problem is collected and raised as InvalidSpec."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidSpec(source, [Problem("", _toml_error_in_dutch(str(exc)))])
+    problems: list[Problem] = []
+    for key in data:
+        if key not in _TOP:
+            problems.append(Problem(key, f"onbekend onderdeel [{key}]; toegestaan: {', '.join(sorted(_TOP))}"))
+    aanvraag = _table(data, "aanvraag", _AANVRAAG, problems)
+    planning = _table(data, "planning", _PLANNING, problems)
+    standstill = _table(data, "opschortende_termijn", _STANDSTILL, problems)
+    sender = _table(data, "afzender", _SENDER, problems)
+    other = data.get("overig", {})
+    if not isinstance(other, dict) or not all(isinstance(v, str) for v in other.values()):
+        problems.append(Problem("overig", "verwacht tekstvelden (naam = \"tekst\")"))
+        other = {}
+    formal = _formal(data, problems)
+    knock_outs = _knock_outs(data, problems)
+    award = _award(data, problems)
+    competencies = _competencies(data, problems)
+    _unique_codes(formal, knock_outs, award, problems)
+    rate_cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
+    total = _decimal(aanvraag.get("totaal_punten"), "aanvraag.totaal_punten", problems)
+    for key in ("voordragen", "aantal_professionals"):
+        if isinstance(aanvraag.get(key), int) and aanvraag[key] < 1:
+            problems.append(Problem(f"aanvraag.{key}", f"moet minstens 1 zijn, niet {aanvraag[key]}"))
+    if isinstance(standstill.get("dagen"), int) and standstill["dagen"] < 0:
+        problems.append(Problem("opschortende_termijn.dagen", "mag niet negatief zijn"))
+    _check_dates(aanvraag, planning, problems)
+    points_problem = None
+    if total is not None and award and all(a.points is not None for a in award):
+        points = sum((a.points for a in award), Decimal(0))
+        if points != total:
+            listed = " + ".join(f"{a.code} {_num(a.points)}" for a in award)
+            points_problem = Problem("aanvraag.totaal_punten",
+                                     f"de gunningscriteria tellen op tot {_num(points)} ({listed}), "
+                                     f"niet tot het opgegeven totaal {_num(total)}")
+    if problems:
+        raise InvalidSpec(source, problems + ([points_problem] if points_problem else []))
+    if points_problem:
+        raise PointsDoNotAddUp(source, [points_problem])
+    return Tender(
+        number=str(aanvraag["nummer"]), title=aanvraag["titel"], client=aanvraag["opdrachtgever"],
+        intermediary=aanvraag["intermediair"], shortlist_size=aanvraag["voordragen"],
+        professionals=aanvraag["aantal_professionals"], rate_cap=rate_cap, total_points=total,
+        deadline=planning["sluiting"],
+        formal=tuple(formal), knock_outs=tuple(knock_outs), award=tuple(award),
+        competencies=tuple(competencies), standstill_days=standstill["dagen"],
+        standstill_working_day=standstill["werkdag_regel"], facts=dict(aanvraag),
+        planning=dict(planning), sender=dict(sender), other=dict(other), source_text=text,
+    )
+
+
+def _toml_error_in_dutch(message: str) -> str:
+    """Keep tomllib's position, name the usual causes in Dutch."""
+    where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    place = f"regel {where.group(1)}, kolom {where.group(2)}: " if where else ""
+    if "Invalid date" in message or "Invalid time" in message:
+        return f"{place}ongeldige datum of tijd (bestaat die dag wel?)"
+    if "Cannot overwrite a value" in message or "Cannot declare" in message:
+        return f"{place}een veld of tabel staat er twee keer in"
+    return f"{place}geen geldige TOML ({message})"
+
+
+def _table(data: dict, name: str, schema: dict, problems: list[Problem]) -> dict:
+    table = data.get(name)
+    if table is None:
+        if any(required for required, _ in schema.values()):
+            problems.append(Problem(name, f"onderdeel [{name}] ontbreekt"))
+        return {}
+    if not isinstance(table, dict):
+        problems.append(Problem(name, f"[{name}] moet een tabel zijn"))
+        return {}
+    return _fields(table, name, schema, problems)
+
+
+def _fields(table: dict, where: str, schema: dict, problems: list[Problem]) -> dict:
+    good = {}
+    for key, value in table.items():
+        if key not in schema:
+            problems.append(Problem(f"{where}.{key}",
+                                    f"onbekend veld; toegestaan: {', '.join(schema)}"))
+            continue
+        types = schema[key][1]
+        types = types if isinstance(types, tuple) else (types,)
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if ok and time in types and isinstance(value, time):
+            ok = False
+        if not ok:
+            problems.append(Problem(f"{where}.{key}", f"waarde {value!r} heeft niet de juiste vorm "
+                                                      f"(verwacht {_type_names(types)})"))
+            continue
+        good[key] = value
+    for key, (required, _) in schema.items():
+        if required and key not in table:
+            problems.append(Problem(f"{where}.{key}", "verplicht veld ontbreekt"))
+    return good
+
+
+def _type_names(types: tuple) -> str:
+    names = {str: "tekst", int: "geheel getal", float: "getal", bool: "true/false",
+             date: "datum", datetime: "datum met tijd"}
+    return " of ".join(dict.fromkeys(names[t] for t in types))
+
+
+def _list_of_tables(data: dict, name: str, problems: list[Problem]) -> list[dict]:
+    items = data.get(name, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        problems.append(Problem(name, f"verwacht een lijst [[{name}]]"))
+        return []
+    return items
+
+
+def _formal(data: dict, problems: list[Problem]) -> list[FormalRequirement]:
+    result = []
+    for n, item in enumerate(_list_of_tables(data, "formeel", problems), start=1):
+        where = f"formeel[{n}]"
+        fields = _fields(item, where, _FORMAL, problems)
+        code, kind = fields.get("code"), fields.get("soort")
+        if code is None or kind is None:
+            continue
+        if code not in FORMAL_FIELDS:
+            problems.append(Problem(f"{where}.code", f"'{code}' is geen bekend gegeven; kies uit "
+                                                     f"{', '.join(FORMAL_FIELDS)}"))
+            continue
+        if kind not in FORMAL_FIELDS[code]:
+            problems.append(Problem(f"{where}.soort", f"'{kind}' past niet bij {code}; kies uit "
+                                                      f"{', '.join(FORMAL_FIELDS[code])}"))
+            continue
+        value = fields.get("waarde")
+        if kind in ("maximaal", "minimaal") and not (isinstance(value, int) and value >= 0):
+            problems.append(Problem(f"{where}.waarde", f"{kind} vraagt een geheel getal >= 0"))
+            continue
+        if kind == "gelijk" and not (isinstance(value, str) and value.strip()):
+            problems.append(Problem(f"{where}.waarde", "gelijk vraagt een tekst, bijv. \"Nederlands\""))
+            continue
+        result.append(FormalRequirement(code, kind, value, fields["omschrijving"]))
+    return result
+
+
+def _knock_outs(data: dict, problems: list[Problem]) -> list[KnockOut]:
+    result = []
+    for n, item in enumerate(_list_of_tables(data, "knock_out", problems), start=1):
+        where = f"knock_out[{n}]"
+        fields = _fields(item, where, _KNOCK_OUT, problems)
+        if "code" not in fields or "soort" not in fields:
+            continue
+        if fields["soort"] not in KNOCK_OUT_KINDS:
+            problems.append(Problem(f"{where}.soort", f"'{fields['soort']}' onbekend; kies uit "
+                                                      f"{', '.join(KNOCK_OUT_KINDS)}"))
+            continue
+        result.append(KnockOut(fields["code"], fields["soort"], fields.get("omschrijving", "")))
+    if sum(1 for k in result if k.kind == "max_uurtarief") > 1:
+        problems.append(Problem("knock_out", "soort max_uurtarief mag maar één keer voorkomen"))
+    return result
+
+
+def _award(data: dict, problems: list[Problem]) -> list[AwardCriterion]:
+    result = []
+    items = _list_of_tables(data, "gunning", problems)
+    if not items:
+        problems.append(Problem("gunning", "er is geen gunningscriterium [[gunning]]"))
+    for n, item in enumerate(items, start=1):
+        where = f"gunning[{n}]"
+        fields = _fields(item, where, _AWARD, problems)
+        if "code" not in fields:
+            continue
+        points = _decimal(fields.get("punten"), f"{where}.punten", problems)
+        if points is not None and points <= 0:
+            problems.append(Problem(f"{where}.punten", "punten moeten groter dan 0 zijn"))
+        result.append(AwardCriterion(fields["code"], points, fields.get("omschrijving", "")))
+    return result
+
+
+def _competencies(data: dict, problems: list[Problem]) -> list[str]:
+    table = data.get("competenties", {"lijst": []})
+    if not isinstance(table, dict) or set(table) - {"lijst"}:
+        problems.append(Problem("competenties", "verwacht alleen lijst = [\"...\", ...]"))
+        return []
+    items = table.get("lijst", [])
+    if not isinstance(items, list) or not all(isinstance(c, str) and c.strip() for c in items):
+        problems.append(Problem("competenties.lijst", "verwacht een lijst met namen"))
+        return []
+    if len(set(items)) != len(items):
+        problems.append(Problem("competenties.lijst", "een competentie staat er dubbel in"))
+    return items
+
+
+def _unique_codes(formal, knock_outs, award, problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for item in [*formal, *knock_outs, *award]:
+        if not CODE_PATTERN.match(item.code):
+            problems.append(Problem(item.code, "een code is een letter gevolgd door letters, cijfers "
+                                               "of _ (hoogstens 16 tekens), bijv. KO1 of G4"))
+        key = item.code.casefold()
+        if key in seen:
+            problems.append(Problem(item.code, f"code {item.code} komt meer dan eens voor"))
+        seen.add(key)
+
+
+def _decimal(value: Any, where: str, problems: list[Problem]) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        result = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        problems.append(Problem(where, f"'{value}' is geen getal"))
+        return None
+    if not result.is_finite():
+        problems.append(Problem(where, f"'{value}' is geen getal"))
+        return None
+    return result
+
+
+def _as_datetime(value: date) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def _check_dates(aanvraag: dict, planning: dict, problems: list[Problem]) -> None:
+    """The planning must run forward: questions, answers, deadline, invitations, interviews, start."""
+    order = [("planning.vragen_tot", planning.get("vragen_tot")),
+             ("planning.antwoorden", planning.get("antwoorden")),
+             ("planning.sluiting", planning.get("sluiting")),
+             ("planning.uitnodigingen_uiterlijk", planning.get("uitnodigingen_uiterlijk")),
+             ("planning.gesprekken", planning.get("gesprekken")),
+             ("aanvraag.start", aanvraag.get("start"))]
+    known = [(name, value) for name, value in order if value is not None]
+    for (name_a, a), (name_b, b) in zip(known, known[1:]):
+        if _as_datetime(b).date() < _as_datetime(a).date():
+            problems.append(Problem(name_b, f"{b} ligt vóór {name_a} ({a}); klopt de planning?"))
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
