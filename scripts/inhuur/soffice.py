@@ -1,0 +1,87 @@
+"""LibreOffice headless: recalculate workbooks and convert documents, many files in one process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from inhuur.errors import InhuurError
+
+# Recalculate every formula on load (0 = always) so the saved values are LibreOffice's own, not stale ones.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+"""
+
+
+class ConversionFailed(InhuurError):
+    """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
+
+    def __init__(self, reason: str, missing: Sequence[Path] = ()):
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = list(missing)
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice executable, or None where it is not installed."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice",
+                      "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+                      r"C:\Program Files\LibreOffice\program\soffice.exe"):
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def convert(sources: Sequence[Path], out_dir: Path, target: str, timeout: float | None = None) -> list[Path]:
+    """Convert all sources to `target` (e.g. 'xlsx', 'pdf') in one LibreOffice process; return the outputs."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise ConversionFailed("LibreOffice (soffice) is niet geïnstalleerd")
+    sources = [Path(s).resolve() for s in sources]
+    if not sources:
+        return []
+    stems = [s.stem for s in sources]
+    if len(set(stems)) != len(stems):
+        raise ValueError("sources must have distinct names: LibreOffice writes <stem>.<target>")
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    expected = [out_dir / f"{s.stem}.{target.split(':')[0]}" for s in sources]
+    for path in expected:
+        if path.exists() and path not in sources:
+            path.unlink()
+    with tempfile.TemporaryDirectory(prefix="inhuur-lo-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS, encoding="utf-8")
+        command = [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
+                   f"-env:UserInstallation={Path(profile).as_uri()}", "--convert-to", target,
+                   "--outdir", str(out_dir), *map(str, sources)]
+        limit = timeout if timeout is not None else 60 + 3 * len(sources)
+        try:
+            completed = subprocess.run(command, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise ConversionFailed(f"LibreOffice reageerde niet binnen {limit:.0f} seconden")
+    missing = [p for p in expected if not p.is_file() or p.stat().st_size == 0]
+    if missing:
+        detail = completed.stderr.decode("utf-8", "replace").strip()[-500:]
+        raise ConversionFailed(f"LibreOffice maakte {len(missing)} van de {len(expected)} bestanden niet"
+                               + (f" ({detail})" if detail else ""), missing)
+    return expected
+
+
+def recalculate(workbooks: Sequence[Path], out_dir: Path) -> list[Path]:
+    """Copies of the workbooks, fully recalculated and saved by LibreOffice (with cached values)."""
+    return convert(workbooks, out_dir, "xlsx:Calc Office Open XML")

@@ -1,0 +1,209 @@
+"""The workbook: structure, protection, import without losing findings, check, locks, atomic writes, Ranglijst."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, csv_bytes, offer_row
+from inhuur import actions, files, workbook
+from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
+
+
+def header_index(ws):
+    return {c.value: c.column_letter for c in ws[1]}
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
+    wb = load_workbook(workbook_path)
+    assert wb.sheetnames == ["Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Ranglijst", "_inhuur"]
+    assert wb["_inhuur"].sheet_state == "veryHidden"
+    titles = set(header_index(wb["Kandidaten"]))
+    assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= titles
+    assert {"KO1 leverancier", "KO1 beoordelaar", "KO1 opdrachtgever", "KO1 oordeel"} <= titles
+    assert "KO3 leverancier" not in titles                       # computed from the rate, never typed
+    sheet, ref = next(iter(wb.defined_names["MaxUurtarief"].destinations))
+    assert wb[sheet][ref.replace("$", "")].value == 77.5
+    sheet, ref = next(iter(wb.defined_names["Punten_G7"].destinations))
+    assert wb[sheet][ref.replace("$", "")].value == 25
+    sheet, ref = next(iter(wb.defined_names["Sluiting"].destinations))
+    assert wb[sheet][ref.replace("$", "")].value == datetime(2026, 6, 29, 9, 0)
+    assert all(wb[s].protection.sheet for s in wb.sheetnames)
+    assert wb["Kandidaten"].protection.password is None           # protection without a password
+
+
+def test_new_refuses_to_overwrite(workbook_path):
+    with pytest.raises(OutputExists):
+        actions.new(EXAMPLE_SPEC, workbook_path)
+
+
+def test_imported_rows_lock_facts_and_formulas_and_open_findings(example_workbook):
+    ws = load_workbook(example_workbook)["Kandidaten"]
+    col = header_index(ws)
+    assert ws[f"{col['ID']}2"].value == "I-001"
+    assert ws[f"{col['Uurtarief']}2"].protection.locked
+    assert ws[f"{col['Score']}2"].value.startswith("=IF(")
+    assert ws[f"{col['Score']}2"].protection.locked
+    assert not ws[f"{col['G4 beoordelaar']}2"].protection.locked
+    assert not ws[f"{col['G4 opdrachtgever']}2"].protection.locked
+    assert not ws[f"{col['Loting']}2"].protection.locked
+    assert ws[f"{col['Uurtarief']}2"].number_format == workbook.MONEY_FORMAT
+
+
+def test_formula_like_supplier_names_are_stored_as_text(workbook_path, tmp_path):
+    source = tmp_path / "x.csv"
+    source.write_bytes(csv_bytes([offer_row(leverancier="@Home Detachering", kandidaat="=1+1"),
+                                  offer_row(leverancier="-Min", kandidaat="+Plus")]))
+    actions.import_offers(workbook_path, source)
+    ws = load_workbook(workbook_path)["Kandidaten"]
+    col = header_index(ws)
+    cells = [ws[f"{col['Leverancier']}2"], ws[f"{col['Kandidaat']}2"], ws[f"{col['Leverancier']}3"],
+             ws[f"{col['Kandidaat']}3"]]
+    assert [(c.value, c.data_type) for c in cells] == [("@Home Detachering", "s"), ("=1+1", "s"),
+                                                       ("-Min", "s"), ("+Plus", "s")]
+
+
+def test_reimport_adds_only_new_offers_and_keeps_typed_findings(example_workbook, tmp_path):
+    wb = load_workbook(example_workbook)
+    ws = wb["Kandidaten"]
+    col = header_index(ws)
+    ws[f"{col['G4 beoordelaar']}2"] = "Nee"
+    ws[f"{col['Motivering beoordelaar']}2"] = "Cv toont 4 jaar, niet 5"
+    wb.save(example_workbook)
+    corrected = EXAMPLE_OFFERS.read_bytes().rstrip(b"\r\n").replace(b";\xe2\x82\xac 72,00;", b";71,00;") + (
+        b"\r\nNieuw B.V.;Jan;jan@nieuw.example;Nieuwe Kandidaat;70,00;28-06-2026 10:00;4;Nederlands;Ja;2;Ja;"
+        b"Ja;Ja;Ja;Ja;Ja;Ja;Ja;n.v.t.;\r\n")
+    source = tmp_path / "corrected.csv"
+    source.write_bytes(corrected)
+    report = actions.import_offers(example_workbook, source)
+    assert [o.id for o in report.added] == ["I-016"]
+    assert len(report.skipped) == 15
+    assert any("I-001" in d and "uurtarief" in d for d in report.differences)
+    ws = load_workbook(example_workbook)["Kandidaten"]
+    assert ws[f"{col['G4 beoordelaar']}2"].value == "Nee"
+    assert ws[f"{col['Motivering beoordelaar']}2"].value == "Cv toont 4 jaar, niet 5"
+    assert ws[f"{col['Uurtarief']}2"].value == 72.0              # never overwritten
+    assert ws[f"{col['Kandidaat']}17"].value == "Nieuwe Kandidaat"
+
+
+def test_suppliers_sheet_lists_each_supplier_once(example_workbook):
+    ws = load_workbook(example_workbook)["Leveranciers"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 6
+    brouwer = next(r for r in rows if r[0] == "Brouwer & Zonen Detachering")
+    assert (brouwer[3], brouwer[4]) == (3, "I-001, I-007, I-013")
+
+
+def edit(path, **cells):
+    wb = load_workbook(path)
+    ws = wb["Kandidaten"]
+    col = header_index(ws)
+    for title_row, value in cells.items():
+        title, row = title_row.rsplit("_", 1)
+        ws[f"{col[title.replace('__', ' ')]}{row}"] = value
+    wb.save(path)
+    return col
+
+
+def test_check_names_each_bad_cell(example_workbook):
+    col = edit(example_workbook, Score_7=55, G5__beoordelaar_4="Misschien", Uurtarief_5="77,50", Loting_3=0)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.check(example_workbook)
+    where = {p.where for p in info.value.problems}
+    assert where == {f"Kandidaten!{col['Score']}7", f"Kandidaten!{col['G5 beoordelaar']}4",
+                     f"Kandidaten!{col['Uurtarief']}5", f"Kandidaten!{col['Loting']}3"}
+
+
+def test_check_passes_a_clean_workbook_and_names_a_changed_constant(example_workbook):
+    assert actions.check(example_workbook) == 15
+    wb = load_workbook(example_workbook)
+    sheet, ref = next(iter(wb.defined_names["MaxUurtarief"].destinations))
+    wb[sheet][ref.replace("$", "")] = 80
+    wb.save(example_workbook)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.check(example_workbook)
+    assert [p.where for p in info.value.problems] == [f"Aanvraag!{ref.replace('$', '')}"]
+
+
+def test_judgment_with_a_trailing_space_is_refused_by_rank(example_workbook):
+    col = edit(example_workbook, G4__opdrachtgever_2="Ja ")
+    before = digest(example_workbook)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.rank(example_workbook)
+    assert info.value.problems[0].where == f"Kandidaten!{col['G4 opdrachtgever']}2"
+    assert digest(example_workbook) == before
+
+
+def test_rank_restores_a_typed_over_formula_and_reports_it(example_workbook):
+    col = edit(example_workbook, Status_3="Voorgedragen")
+    report = actions.rank(example_workbook)
+    assert [p.where for p in report.restored] == [f"Kandidaten!{col['Status']}3"]
+    ws = load_workbook(example_workbook)["Kandidaten"]
+    assert ws[f"{col['Status']}3"].value.startswith("=IF(")
+    assert workbook.formula_problems(workbook.open_workbook(example_workbook)) == []
+
+
+@pytest.mark.parametrize("lock_name", ["~$aanvraag.xlsx", ".~lock.aanvraag.xlsx#"])
+def test_a_workbook_open_elsewhere_is_never_written(example_workbook, lock_name, tmp_path):
+    (example_workbook.parent / lock_name).write_text("x")
+    before = digest(example_workbook)
+    with pytest.raises(WorkbookLocked):
+        actions.rank(example_workbook)
+    with pytest.raises(WorkbookLocked):
+        actions.import_offers(example_workbook, EXAMPLE_OFFERS)
+    assert digest(example_workbook) == before
+
+
+def test_writes_keep_the_previous_version(example_workbook):
+    before = example_workbook.read_bytes()
+    actions.rank(example_workbook)
+    backup = files.backup_path(example_workbook)
+    assert backup.read_bytes() == before
+    assert not [p for p in example_workbook.parent.iterdir() if p.suffix == ".tmp"]
+
+
+def test_failed_write_leaves_the_original(example_workbook, monkeypatch):
+    before = digest(example_workbook)
+    matrix = workbook.open_workbook(example_workbook)
+
+    def broken(target):
+        target.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(matrix.book, "save", broken)
+    with pytest.raises(OSError):
+        workbook.save(matrix)
+    assert digest(example_workbook) == before
+    assert not [p for p in example_workbook.parent.iterdir() if p.suffix == ".tmp"]
+
+
+def test_ranking_sheet_counts_sorts_and_lists_deviations(example_workbook):
+    edit(example_workbook, G7__beoordelaar_3="Nee", G7__opdrachtgever_3="Ja", Beoordelaar_3="M. de Vries",
+         Motivering__opdrachtgever_3="Arabisch aangetoond in gesprek")
+    actions.rank(example_workbook, now=datetime(2026, 6, 30, 10, 15))
+    ws = load_workbook(example_workbook)["Ranglijst"]
+    values = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    assert "30 juni 2026 10:15" in values[1][0]
+    counts = {row[0]: row[1] for row in values[5:10]}
+    assert counts == {"Voorgedragen": 4, "Loting nodig": 2, "Niet geselecteerd": 3, "Knock-out": 3,
+                      "Niet conform": 3}
+    table_start = next(i for i, row in enumerate(values) if row[0] == "Rang")
+    ranked = values[table_start + 1: table_start + 16]
+    assert [r[1] for r in ranked[:4]] == ["I-001", "I-002", "I-003", "I-004"]
+    deviation = next(row for row in values if row[0] == "I-002" and row[2] == "G7")
+    assert deviation[3:9] == ("Ja", "Nee", "Ja", "Ja", "M. de Vries", "Arabisch aangetoond in gesprek")
+
+
+def test_workbooks_round_trip_through_file_objects(tender):
+    buffer = io.BytesIO()
+    workbook.new_workbook(tender, buffer)
+    matrix = workbook.open_workbook(io.BytesIO(buffer.getvalue()))
+    assert matrix.tender == tender
