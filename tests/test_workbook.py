@@ -199,7 +199,7 @@ def test_ranking_sheet_counts_sorts_and_lists_deviations(example_workbook):
     ranked = values[table_start + 1: table_start + 16]
     assert [r[1] for r in ranked[:4]] == ["I-001", "I-002", "I-003", "I-004"]
     deviation = next(row for row in values if row[0] == "I-002" and row[2] == "G7")
-    assert deviation[3:9] == ("Ja", "Nee", "Ja", "Ja", "M. de Vries", "Arabisch aangetoond in gesprek")
+    assert deviation[3:9] == ["Ja", "Nee", "Ja", "Ja", "M. de Vries", "Arabisch aangetoond in gesprek"]
 
 
 def test_workbooks_round_trip_through_file_objects(tender):
