@@ -174,11 +174,11 @@ def test_failed_write_leaves_the_original(example_workbook, monkeypatch):
     before = digest(example_workbook)
     matrix = workbook.open_workbook(example_workbook)
 
-    def broken(target):
-        target.write(b"half")
+    def broken(package, out, replace):
+        out.write(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(matrix.book, "save", broken)
+    monkeypatch.setattr(workbook.xlsx, "write_package", broken)
     with pytest.raises(OSError):
         workbook.save(matrix)
     assert digest(example_workbook) == before
@@ -207,3 +207,47 @@ def test_workbooks_round_trip_through_file_objects(tender):
     workbook.new_workbook(tender, buffer)
     matrix = workbook.open_workbook(io.BytesIO(buffer.getvalue()))
     assert matrix.tender == tender
+
+
+def parts(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_rank_rewrites_only_the_ranking_and_keeps_a_users_chart_and_image(example_workbook):
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.drawing.image import Image as XLImage
+    from PIL import Image
+
+    wb = load_workbook(example_workbook)
+    mine = wb.create_sheet("Grafiek")
+    mine.append(["Status", "Aantal"])
+    mine.append(["Voorgedragen", 5])
+    chart = BarChart()
+    chart.add_data(Reference(mine, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    mine.add_chart(chart, "D2")
+    logo = example_workbook.parent / "logo.png"
+    Image.new("RGB", (20, 10), "red").save(logo)
+    mine.add_image(XLImage(str(logo)), "D20")
+    wb.save(example_workbook)
+    before = parts(example_workbook)
+    assert any(n.startswith("xl/charts/") for n in before) and any(n.startswith("xl/media/") for n in before)
+
+    actions.rank(example_workbook)
+    after = parts(example_workbook)
+    matrix = workbook.open_workbook(example_workbook)
+    assert set(after) == set(before)
+    assert {n for n in before if before[n] != after[n]} == {matrix.part("Ranglijst")}
+
+
+def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
+    before = parts(example_workbook)
+    source = tmp_path / "nieuw.csv"
+    source.write_bytes(csv_bytes([offer_row(kandidaat="Nog een")]))
+    actions.import_offers(example_workbook, source)
+    after = parts(example_workbook)
+    matrix = workbook.open_workbook(example_workbook)
+    owned = {matrix.part("Kandidaten"), matrix.part("Leveranciers"), "xl/workbook.xml"}
+    assert {n for n in before if before.get(n) != after.get(n)} <= owned

@@ -63,14 +63,14 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     matrix = workbook.open_workbook(path)
     offers = workbook.require_valid_inputs(matrix)
     results = rules.evaluate(matrix.tender, offers)
-    disagreements = workbook.cached_disagreements(path, matrix, results)
+    disagreements = workbook.cached_disagreements(matrix, results)
     wrong = workbook.formula_problems(matrix)
     restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
                 for row, key, actual in wrong]
     workbook.restore_formulas(matrix, wrong)
     workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0))
     workbook.save(matrix)
-    rows = {str(matrix.sheet.cell(row=r, column=1).value): r for r in matrix.data_rows()}
+    rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)
     lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
     return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells)

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 import zipfile
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
-from openpyxl import Workbook, load_workbook
+from lxml import etree
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from inhuur import dutch, files, rules
+from inhuur import dutch, files, rules, xlsx
 from inhuur.errors import FileMissing, InvalidWorkbook, NotAWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Judgment, Offer, Result
@@ -48,6 +49,7 @@ LOCKED = Protection(locked=True)
 NAME_DEADLINE = "Sluiting"
 NAME_RATE_CAP = "MaxUurtarief"
 NAME_SHORTLIST = "Voordragen"
+RANKING_HEADER_ROW = 14  # fixed, so the frozen pane made by `new` stays right
 
 
 def requirement_name(code: str) -> str:
@@ -89,7 +91,6 @@ FACT_COLUMNS = (
     Column("waadi", "Waadi", "fact", 8),
     Column("toelichting", "Toelichting leverancier", "fact", 30),
 )
-STATUS_WORDS = {v: k for k, v in dutch.STATUS_LABELS.items()}
 
 
 class Layout:
@@ -202,9 +203,7 @@ def build(tender: Tender) -> Workbook:
     _build_criteria_sheet(wb, tender)
     _build_suppliers_sheet(wb)
     _build_matrix_sheet(wb, tender)
-    ranking = wb.create_sheet(SHEET_RANKING)
-    ranking["A1"] = "Nog geen ranglijst: importeer inschrijvingen en voer `inhuur rank` uit."
-    _protect(ranking)
+    _build_ranking_sheet(wb)
     _build_meta_sheet(wb, tender)
     wb.active = wb.sheetnames.index(SHEET_MATRIX)
     wb.calculation.fullCalcOnLoad = True  # openpyxl stores no results: let Excel compute on open
@@ -378,9 +377,37 @@ def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
     _protect(ws)
 
 
+def _build_ranking_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet(SHEET_RANKING)
+    ws["A1"] = "Nog geen ranglijst: importeer inschrijvingen en voer `inhuur rank` uit."
+    for letter, width in zip("ABCDEFGHI", (8, 9, 28, 26, 12, 8, 18, 22, 40)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = f"A{RANKING_HEADER_ROW + 1}"
+    _protect(ws)
+
+
+# Cells on the hidden sheet that carry each style appended cells use. Excel and LibreOffice renumber
+# styles when they save; the samples are renumbered with them, so `import` always finds the right ids.
+STYLE_SAMPLES = {
+    "header": dict(font=HEADER_FONT, fill=HEADER_FILL, alignment=Alignment(wrap_text=True, vertical="top")),
+    "title": dict(font=Font(bold=True, size=14)),
+    "bold": dict(font=Font(bold=True)),
+    "money": dict(number_format=MONEY_FORMAT),
+    "moment": dict(number_format=MOMENT_FORMAT),
+    "text": dict(),
+    "text_quoted": dict(quotePrefix=True),
+    "input": dict(protection=OPEN, fill=INPUT_FILL),
+    "formula": dict(),
+}
+
+
 def _build_meta_sheet(wb: Workbook, tender: Tender) -> None:
     ws = wb.create_sheet(SHEET_META)
     ws["A1"], ws["B1"] = MARKER, FORMAT_VERSION
+    for column, (key, style) in enumerate(STYLE_SAMPLES.items(), start=4):
+        cell = ws.cell(row=1, column=column, value=key)
+        for attribute, value in style.items():
+            setattr(cell, attribute, value)
     ws["A2"] = "Specificatie van de aanvraag (niet wijzigen):"
     for i, line in enumerate(tender.source_text.splitlines(), start=3):
         cell = ws.cell(row=i, column=1, value=line)
@@ -400,66 +427,104 @@ def _as_text_if_needed(cell, value: Any) -> None:
 # ---------------------------------------------------------------------------------------------- open/save
 
 @dataclass
-class Matrix:
-    """An opened inhuur workbook: the openpyxl book, its tender and layout, and where it came from."""
+class MatrixRow:
+    """One offer row of the Kandidaten sheet as stored: row number and raw cells by column index."""
 
-    book: Workbook
+    number: int
+    cells: dict[int, xlsx.RawCell]
+
+
+@dataclass
+class Matrix:
+    """An opened inhuur workbook: its package, tender, layout, offer rows, and the parts changed so far."""
+
+    package: xlsx.Package
     tender: Tender
     layout: Layout
-    path: Path | None = None
+    path: Path | None
+    header: dict[int, Any]
+    rows: list[MatrixRow]
+    last_row: int
+    styles: dict[str, str]
+    changed: dict[str, bytes] = field(default_factory=dict)
 
-    @property
-    def sheet(self):
-        return self.book[SHEET_MATRIX]
+    def get(self, row: MatrixRow, key: str) -> Any:
+        """The stored value of a column in a row (a formula's cached result)."""
+        cell = row.cells.get(self.layout.index[key])
+        return None if cell is None else cell.value
 
-    def data_rows(self) -> list[int]:
-        """Rows of the matrix that hold an offer (an ID in column A)."""
-        ws = self.sheet
-        return [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value not in (None, "")]
+    def part(self, sheet: str) -> str:
+        return self.package.sheets()[sheet]
+
+    def current(self, sheet: str) -> bytes:
+        """The sheet's XML with the changes made so far."""
+        part = self.part(sheet)
+        return self.changed.get(part) or self.package.read(part)
 
 
 def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
-    """Open an inhuur workbook for reading and editing; refuse anything else with a clear reason."""
+    """Open an inhuur workbook and read its matrix in one pass; refuse anything else with a clear reason."""
     path = None if hasattr(source, "read") else Path(source)
+    name = path or Path("werkboek")
     if path is not None and not path.is_file():
         raise FileMissing(path)
     if path is not None and path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise NotAWorkbook(path, "geen .xlsx-bestand")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; see README
-            book = load_workbook(source, keep_vba=path is not None and path.suffix.lower() == ".xlsm")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise NotAWorkbook(path or Path("werkboek"), f"geen leesbaar Excel-werkboek ({type(exc).__name__})")
-    if SHEET_META not in book.sheetnames or book[SHEET_META]["A1"].value != MARKER:
-        raise NotAWorkbook(path or Path("werkboek"), "geen inhuur-werkboek (maak er een met `inhuur new`)")
-    meta = book[SHEET_META]
-    text = "\n".join("" if r[0] is None else str(r[0]) for r in meta.iter_rows(min_row=3, max_col=1,
-                                                                               values_only=True))
-    tender = parse_spec(text + "\n", f"{path or 'werkboek'} (blad {SHEET_META})")
+        package = xlsx.Package.open(source)
+        sheets = package.sheets()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.XMLSyntaxError) as exc:
+        raise NotAWorkbook(name, f"geen leesbaar Excel-werkboek ({type(exc).__name__})")
+    if SHEET_META not in sheets:
+        raise NotAWorkbook(name, "geen inhuur-werkboek (maak er een met `inhuur new`)")
+    meta = list(package.rows(SHEET_META, max_col=len(STYLE_SAMPLES) + 3))
+    first = dict(meta[0][1]) if meta and meta[0][0] == 1 else {}
+    if first.get(1) is None or first[1].value != MARKER:
+        raise NotAWorkbook(name, "geen inhuur-werkboek (maak er een met `inhuur new`)")
+    styles = {str(c.value): c.style or "0" for i, c in first.items() if i > 3 and c.value}
+    lines = {number: cells[1].value for number, cells in meta if number >= 3 and 1 in cells}
+    text = "\n".join("" if lines.get(n) is None else str(lines[n]) for n in range(3, max(lines, default=2) + 1))
+    tender = parse_spec(text + "\n", f"{name} (blad {SHEET_META})")
     for sheet in (SHEET_TENDER, SHEET_CRITERIA, SHEET_SUPPLIERS, SHEET_MATRIX, SHEET_RANKING):
-        if sheet not in book.sheetnames:
-            raise NotAWorkbook(path or Path("werkboek"), f"het blad '{sheet}' ontbreekt")
-    return Matrix(book, tender, Layout(tender), path)
+        if sheet not in sheets:
+            raise NotAWorkbook(name, f"het blad '{sheet}' ontbreekt")
+    layout = Layout(tender)
+    header: dict[int, Any] = {}
+    rows: list[MatrixRow] = []
+    last_row = 1
+    for number, cells in package.rows(SHEET_MATRIX, max_col=len(layout.columns)):
+        last_row = max(last_row, number)
+        if number == 1:
+            header = {i: c.value for i, c in cells.items()}
+        elif 1 in cells and cells[1].value not in (None, ""):
+            rows.append(MatrixRow(number, cells))
+    return Matrix(package, tender, layout, path, header, rows, last_row, styles)
 
 
 def save(matrix: Matrix, target: str | Path | IO[bytes] | None = None) -> None:
-    """Save atomically (temp file + replace, previous version kept); refuse while the file is open."""
+    """Write the changed parts, copying every other part as it was; atomic, refused while the file is open."""
     target = target if target is not None else matrix.path
+
+    def write(out: IO[bytes]) -> None:
+        xlsx.write_package(matrix.package, out, matrix.changed)
+
     if hasattr(target, "write"):
-        matrix.book.save(target)
-        return
-    files.atomic_write(Path(target), matrix.book.save)
+        write(target)
+    else:
+        files.atomic_write(Path(target), write)
 
 
 def new_workbook(tender: Tender, target: str | Path | IO[bytes]) -> Matrix:
-    """Build and save the workbook for a tender."""
+    """Build and save the workbook for a tender; return it opened."""
     book = build(tender)
-    matrix = Matrix(book, tender, Layout(tender), None if hasattr(target, "write") else Path(target))
+    buffer = io.BytesIO()
+    book.save(buffer)
     if hasattr(target, "write"):
-        book.save(target)
+        target.write(buffer.getvalue())
     else:
-        files.atomic_write(Path(target), book.save, keep_backup=False)
+        files.atomic_write(Path(target), lambda out: out.write(buffer.getvalue()), keep_backup=False)
+    matrix = open_workbook(io.BytesIO(buffer.getvalue()))
+    matrix.path = None if hasattr(target, "write") else Path(target)
     return matrix
 
 
@@ -494,17 +559,21 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
         next_number += 1
         by_key[key] = offer
         added.append(offer)
-    ws, layout = matrix.sheet, matrix.layout
-    first = max(matrix.data_rows(), default=1) + 1
-    for i, offer in enumerate(added):
-        _write_offer_row(ws, layout, first + i, offer)
     all_offers = existing + added
-    ws.auto_filter.ref = f"A1:{layout.last_letter}{max(first + len(added) - 1, 1)}"
-    _write_suppliers(matrix.book, all_offers)
     candidates: dict[str, set[str]] = {}
     for o in all_offers:
         candidates.setdefault(" ".join(o.candidate.split()).casefold(), set()).add(o.supplier)
-    shared = sorted(f"{name}" for name, sups in candidates.items() if len(sups) > 1)
+    shared = sorted(name for name, suppliers in candidates.items() if len(suppliers) > 1)
+    if added:
+        first = matrix.last_row + 1
+        rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
+        sheet = xlsx.sheet_with_rows(matrix.current(SHEET_MATRIX), rows_xml, replace=False, stale_results=True)
+        last = first + len(added) - 1
+        matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.set_auto_filter(sheet, f"A1:{matrix.layout.last_letter}{last}")
+        matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+        _write_suppliers(matrix, all_offers)
+        matrix.rows += [MatrixRow(first + i, {}) for i in range(len(added))]
+        matrix.last_row = last
     return ImportReport(added, skipped, differences, shared)
 
 
@@ -526,46 +595,70 @@ def _id_number(offer_id: str) -> int:
     return int(digits) if digits else 0
 
 
-def _write_offer_row(ws, layout: Layout, row: int, offer: Offer) -> None:
+def _looks_like_formula(value: Any) -> bool:
+    return isinstance(value, str) and value[:1] in ("=", "+", "-", "@")
+
+
+def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
+    layout, styles = matrix.layout, matrix.styles
     values: dict[str, Any] = {
         "id": offer.id, "leverancier": offer.supplier, "contactpersoon": offer.contact,
         "email": offer.email, "kandidaat": offer.candidate, "uurtarief": float(offer.rate),
         "toelichting": offer.note or None, "loting": offer.lot,
     }
     values.update(offer.facts)
+    values["ingediend"] = to_excel(offer.facts["ingediend"]) if offer.facts.get("ingediend") else None
     for code, judgment in offer.judgments.items():
         values[f"{code}:lev"] = judgment.declared
         values[f"{code}:beo"] = judgment.assessor
         values[f"{code}:og"] = judgment.client
-    values.update(layout.formulas(row))
+    formulas = layout.formulas(row)
+    cells = []
     for col in layout.columns:
-        cell = ws.cell(row=row, column=layout.index[col.key])
+        ref = f"{layout.letter(col.key)}{row}"
+        if col.kind == "formula":
+            cells.append(xlsx.cell_xml(ref, style=styles.get("formula"), formula=formulas[col.key][1:]))
+            continue
         value = values.get(col.key)
-        cell.value = value
-        if col.kind != "formula":
-            _as_text_if_needed(cell, value)
         if col.key == "uurtarief":
-            cell.number_format = MONEY_FORMAT
+            style = styles.get("money")
         elif col.key == "ingediend":
-            cell.number_format = MOMENT_FORMAT
-        if col.kind in ("finding", "open"):
-            cell.protection = OPEN
-            cell.fill = INPUT_FILL
+            style = styles.get("moment")
+        elif col.kind in ("finding", "open"):
+            style = styles.get("input")
+        else:
+            style = styles.get("text_quoted" if _looks_like_formula(value) else "text")
+        cells.append(xlsx.cell_xml(ref, value, style))
+    return xlsx.row_xml(row, cells)
 
 
-def _write_suppliers(book: Workbook, offers: Sequence[Offer]) -> None:
-    ws = book[SHEET_SUPPLIERS]
-    if ws.max_row > 1:
-        ws.delete_rows(2, ws.max_row - 1)
+def _write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
     suppliers: dict[str, list[Offer]] = {}
     for o in offers:
         suppliers.setdefault(" ".join(o.supplier.split()).casefold(), []).append(o)
-    for row, group in enumerate(sorted(suppliers.values(), key=lambda g: g[0].supplier.casefold()), start=2):
+    rows = [_header_row_xml(matrix, 1, SUPPLIER_TITLES)]
+    for number, group in enumerate(sorted(suppliers.values(), key=lambda g: g[0].supplier.casefold()), start=2):
         first = group[0]
-        for col, value in enumerate([first.supplier, first.contact, first.email, len(group),
-                                     ", ".join(o.id for o in group)], start=1):
-            cell = ws.cell(row=row, column=col, value=value)
-            _as_text_if_needed(cell, value)
+        values = [first.supplier, first.contact, first.email, len(group), ", ".join(o.id for o in group)]
+        rows.append(_values_row_xml(matrix, number, values))
+    part = matrix.part(SHEET_SUPPLIERS)
+    matrix.changed[part] = xlsx.sheet_with_rows(matrix.current(SHEET_SUPPLIERS), "".join(rows), replace=True)
+
+
+def _header_row_xml(matrix: Matrix, number: int, titles: Sequence[str]) -> str:
+    style = matrix.styles.get("header")
+    return xlsx.row_xml(number, [xlsx.cell_xml(f"{get_column_letter(i)}{number}", t, style)
+                                 for i, t in enumerate(titles, start=1)])
+
+
+def _values_row_xml(matrix: Matrix, number: int, values: Sequence[Any], styles: Sequence[str | None] = ()) -> str:
+    cells = []
+    for i, value in enumerate(values, start=1):
+        style = styles[i - 1] if i - 1 < len(styles) and styles[i - 1] else None
+        if style is None and _looks_like_formula(value):
+            style = matrix.styles.get("text_quoted")
+        cells.append(xlsx.cell_xml(f"{get_column_letter(i)}{number}", value, style))
+    return xlsx.row_xml(number, cells)
 
 
 # ---------------------------------------------------------------------------------------------- offers out
@@ -575,18 +668,17 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
 
     With strict=False, rows with problems are still returned as far as they could be read.
     """
-    ws, layout, tender = matrix.sheet, matrix.layout, matrix.tender
+    layout, tender = matrix.layout, matrix.tender
+    epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
     problems: list[Problem] = []
     offers: list[Offer] = []
     seen_ids: dict[str, int] = {}
-    ix = layout.index
-    for row_values in ws.iter_rows(min_row=2, max_col=len(layout.columns)):
-        row = row_values[0].row
-        get = lambda key: row_values[ix[key] - 1].value  # noqa: E731
-        offer_id = get("id")
-        if offer_id in (None, ""):
-            continue
-        offer_id = str(offer_id)
+    for matrix_row in matrix.rows:
+        if not matrix_row.cells:
+            continue  # appended in this session; read again after saving
+        row = matrix_row.number
+        get = lambda key: matrix.get(matrix_row, key)  # noqa: E731
+        offer_id = str(get("id"))
         ok = True
 
         def parse(key, parser, required=True):
@@ -612,7 +704,7 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
         candidate = parse("kandidaat", _cell_text)
         rate = parse("uurtarief", _cell_amount)
         facts = {
-            "ingediend": parse("ingediend", _cell_moment),
+            "ingediend": parse("ingediend", lambda v: _cell_moment(v, epoch)),
             "cv_paginas": parse("cv_paginas", _cell_count),
             "cv_taal": parse("cv_taal", _cell_text),
             "cv_pdf": parse("cv_pdf", _cell_yes_no),
@@ -652,10 +744,12 @@ def _cell_amount(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _cell_moment(value: Any) -> datetime:
-    if not isinstance(value, datetime):
+def _cell_moment(value: Any, epoch) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("is geen datum met tijd")
-    return value
+    moment = from_excel(value, epoch)
+    # stored times carry float noise; submissions are timed to the second
+    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def _cell_count(value: Any) -> int:
@@ -686,27 +780,30 @@ def _parse_lot(value: Any) -> int:
     return value
 
 
+def row_of(matrix: Matrix) -> dict[str, int]:
+    """Offer id -> its row on the Kandidaten sheet."""
+    return {str(matrix.get(r, "id")): r.number for r in matrix.rows if r.cells}
+
+
 def write_lots(matrix: Matrix, order: dict[str, int]) -> None:
     """Record a lot drawing: the order drawn per offer id goes into the Loting column."""
-    ws, layout = matrix.sheet, matrix.layout
-    rows = {str(ws.cell(row=r, column=1).value): r for r in matrix.data_rows()}
+    rows = row_of(matrix)
     unknown = [offer_id for offer_id in order if offer_id not in rows]
     if unknown:
         raise InvalidWorkbook(str(matrix.path or "werkboek"),
                               [Problem(offer_id, "deze ID staat niet op Kandidaten") for offer_id in unknown])
-    for offer_id, drawn in order.items():
-        ws.cell(row=rows[offer_id], column=layout.index["loting"]).value = drawn
+    letter = matrix.layout.letter("loting")
+    cells = {f"{letter}{rows[i]}": xlsx.cell_xml(f"{letter}{rows[i]}", n) for i, n in order.items()}
+    matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.patch_cells(matrix.current(SHEET_MATRIX), cells,
+                                                                 stale_results=True)
+    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
 
 
 def offer_motivations(matrix: Matrix) -> dict[str, dict[str, str]]:
     """Per offer id the assessor's name and the motivations typed for deviating findings."""
-    ws, layout = matrix.sheet, matrix.layout
-    result = {}
-    for row in matrix.data_rows():
-        get = lambda key: ws.cell(row=row, column=layout.index[key]).value  # noqa: E731
-        result[str(get("id"))] = {k: str(get(k) or "") for k in
-                                  ("beoordelaar", "motivering_beoordelaar", "motivering_opdrachtgever")}
-    return result
+    return {str(matrix.get(r, "id")): {k: str(matrix.get(r, k) or "") for k in
+                                       ("beoordelaar", "motivering_beoordelaar", "motivering_opdrachtgever")}
+            for r in matrix.rows if r.cells}
 
 
 # ---------------------------------------------------------------------------------------------- check
@@ -716,6 +813,7 @@ _WHOLE_COLUMN = re.compile(r"\$([A-Z]{1,3})\$1:\$\1\$1048576")
 
 def normalise_formula(formula: str) -> str:
     """Compare formulas as a spreadsheet would: case and spaces outside strings, whole-column spellings."""
+    formula = formula[1:] if formula.startswith("=") else formula
     out, quoted = [], False
     for ch in formula.replace("_xlfn.", ""):
         if ch == '"':
@@ -729,28 +827,40 @@ def normalise_formula(formula: str) -> str:
 
 def formula_problems(matrix: Matrix) -> list[tuple[int, str, Any]]:
     """Every tool-owned formula cell that no longer holds its formula: (row, key, what it holds)."""
-    ws, layout = matrix.sheet, matrix.layout
+    layout = matrix.layout
     wrong = []
-    for row in matrix.data_rows():
-        for key, expected in layout.formulas(row).items():
-            actual = ws.cell(row=row, column=layout.index[key]).value
-            if not (isinstance(actual, str) and normalise_formula(actual) == normalise_formula(expected)):
-                wrong.append((row, key, actual))
+    for row in matrix.rows:
+        if not row.cells:
+            continue
+        for key, expected in layout.formulas(row.number).items():
+            cell = row.cells.get(layout.index[key])
+            actual = None if cell is None else cell.formula
+            if actual == expected[1:]:
+                continue  # the usual case, no need to normalise
+            if actual is None or normalise_formula(actual) != normalise_formula(expected):
+                wrong.append((row.number, key, None if cell is None else cell.value))
     return wrong
 
 
 def restore_formulas(matrix: Matrix, wrong: Sequence[tuple[int, str, Any]]) -> None:
     """Write back the tool's formula in each typed-over cell."""
+    if not wrong:
+        return
+    cells = {}
     for row, key, _ in wrong:
-        matrix.sheet.cell(row=row, column=matrix.layout.index[key]).value = matrix.layout.formulas(row)[key]
+        ref = f"{matrix.layout.letter(key)}{row}"
+        cells[ref] = xlsx.cell_xml(ref, formula=matrix.layout.formulas(row)[key][1:])
+    matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.patch_cells(matrix.current(SHEET_MATRIX), cells,
+                                                                 stale_results=True)
+    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
 
 
 def structure_problems(matrix: Matrix) -> list[Problem]:
     """Headers that moved and tender constants (named cells) that no longer match the spec."""
     problems = []
-    ws, layout = matrix.sheet, matrix.layout
+    layout = matrix.layout
     for col in layout.columns:
-        actual = ws.cell(row=1, column=layout.index[col.key]).value
+        actual = matrix.header.get(layout.index[col.key])
         if actual != col.title:
             problems.append(Problem(f"{SHEET_MATRIX}!{layout.letter(col.key)}1",
                                     f"kop '{actual}' verwacht '{col.title}' (kolommen verschoven?)"))
@@ -760,26 +870,41 @@ def structure_problems(matrix: Matrix) -> list[Problem]:
     expected.update({requirement_name(r.code): r.value for r in tender.formal
                      if r.kind in ("maximaal", "minimaal", "gelijk")})
     expected.update({points_name(a.code): a.points for a in tender.award})
+    names = matrix.package.defined_names()
+    targets: dict[str, tuple[str, str]] = {}
+    for name in expected:
+        match = re.fullmatch(r"'?(.+?)'?!\$?([A-Z]+)\$?(\d+)", names.get(name, ""))
+        if match:
+            targets[name] = (match.group(1).replace("''", "'"), f"{match.group(2)}{match.group(3)}")
+    values = _cells(matrix.package, set(targets.values()))
     for name, value in expected.items():
-        where, actual = _named_value(matrix.book, name)
-        if where is None:
+        if name not in targets:
             problems.append(Problem(name, f"de benoemde cel {name} ontbreekt"))
-        elif not _same(actual, value):
-            problems.append(Problem(where, f"bevat {actual!r}, de aanvraag zegt {value} ({name}); "
-                                           f"herstel de waarde"))
+            continue
+        sheet, ref = targets[name]
+        actual = values.get((sheet, ref))
+        if not _same(actual, value):
+            problems.append(Problem(f"{sheet}!{ref}", f"bevat {actual!r}, de aanvraag zegt {value} ({name}); "
+                                                      f"herstel de waarde"))
     return problems
 
 
-def _named_value(book: Workbook, name: str) -> tuple[str | None, Any]:
-    if name not in book.defined_names:
-        return None, None
-    for sheet, ref in book.defined_names[name].destinations:
-        if sheet in book.sheetnames:
-            return f"{sheet}!{ref.replace('$', '')}", book[sheet][ref.replace("$", "")].value
-    return None, None
+def _cells(package: xlsx.Package, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    found: dict[tuple[str, str], Any] = {}
+    for sheet in {s for s, _ in wanted}:
+        if sheet not in package.sheets():
+            continue
+        refs = {xlsx.split_ref(ref): ref for s, ref in wanted if s == sheet}
+        for number, cells in package.rows(sheet):
+            for column, cell in cells.items():
+                if (column, number) in refs:
+                    found[(sheet, refs[(column, number)])] = cell.value
+    return found
 
 
 def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, datetime):
+        return isinstance(actual, (int, float)) and abs(actual - to_excel(expected)) < 1e-6
     if isinstance(expected, (Decimal, int)) and not isinstance(expected, bool):
         return isinstance(actual, (int, float)) and Decimal(repr(actual)) == Decimal(expected)
     return actual == expected
@@ -808,38 +933,25 @@ def require_valid_inputs(matrix: Matrix) -> list[Offer]:
 
 # ---------------------------------------------------------------------------------------------- cached values
 
-def cached_disagreements(source: str | Path, matrix: Matrix, results: Sequence[Result]) -> list[Problem]:
+def cached_disagreements(matrix: Matrix, results: Sequence[Result]) -> list[Problem]:
     """Cells whose value saved by Excel/LibreOffice differs from the engine (score, rank, status)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = load_workbook(source, data_only=True, read_only=True)
-    try:
-        ws = book[SHEET_MATRIX]
-        layout = matrix.layout
-        by_id = {r.offer.id: r for r in results}
-        keys = ("score", "rang", "status")
-        problems = []
-        for row_values in ws.iter_rows(min_row=2, max_col=len(layout.columns)):
-            if not row_values or row_values[0].value in (None, ""):
-                continue
-            result = by_id.get(str(row_values[0].value))
-            if result is None:
-                continue
-            row = row_values[0].row
-            expected = {"score": result.score, "rang": result.rank,
-                        "status": dutch.STATUS_LABELS[result.status]}
-            for key in keys:
-                value = row_values[layout.index[key] - 1].value
-                if value is None:
-                    continue  # no cached value (saved by openpyxl): nothing to compare
-                want = expected[key]
-                if not _cached_equal(value, want):
-                    shown = "leeg" if want is None else (want if isinstance(want, str) else dutch.number(want))
-                    problems.append(Problem(layout.cell(key, row),
-                                            f"het werkboek toont {value!r}, de regels geven {shown}"))
-        return problems
-    finally:
-        book.close()
+    layout = matrix.layout
+    by_id = {r.offer.id: r for r in results}
+    problems = []
+    for row in matrix.rows:
+        result = by_id.get(str(matrix.get(row, "id"))) if row.cells else None
+        if result is None:
+            continue
+        expected = {"score": result.score, "rang": result.rank, "status": dutch.STATUS_LABELS[result.status]}
+        for key, want in expected.items():
+            cell = row.cells.get(layout.index[key])
+            if cell is None or cell.value is None:
+                continue  # no saved value (written by inhuur or openpyxl): nothing to compare
+            if not _cached_equal(cell.value, want):
+                shown = "leeg" if want is None else (want if isinstance(want, str) else dutch.number(want))
+                problems.append(Problem(layout.cell(key, row.number),
+                                        f"het werkboek toont {cell.value!r}, de regels geven {shown}"))
+    return problems
 
 
 def _cached_equal(value: Any, want: Any) -> bool:
@@ -847,74 +959,62 @@ def _cached_equal(value: Any, want: Any) -> bool:
         return value in ("", None)
     if isinstance(want, str):
         return value == want
-    return isinstance(value, (int, float)) and Decimal(repr(value)) == Decimal(want)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
 # ---------------------------------------------------------------------------------------------- ranking sheet
 
 RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting"]
+DEVIATION_TITLES = ["ID", "Kandidaat", "Criterium", "Leverancier", "Beoordelaar", "Opdrachtgever", "Geldt",
+                    "Beoordeeld door", "Motivering"]
 
 
 def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime) -> None:
     """Rewrite the Ranglijst sheet: counts per status, the sorted ranking, the deviating judgments."""
-    book, tender = matrix.book, matrix.tender
-    index = book.sheetnames.index(SHEET_RANKING)
-    book.remove(book[SHEET_RANKING])
-    ws = book.create_sheet(SHEET_RANKING, index)
-    ws["A1"] = f"Ranglijst aanvraag {tender.number} — {tender.title}"
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"Bijgewerkt op {dutch.moment(when)} door inhuur (de regels uit de aanvraag, niet de formules)."
-    ws["A3"] = (f"Volgorde: hoogste score, dan laagste uurtarief; bij gelijke score én tarief beslist een "
-                f"vastgelegde loting. De beste {tender.shortlist_size} worden voorgedragen.")
-    counts = {s: 0 for s in rules.STATUSES}
-    for r in results:
-        counts[r.status] += 1
-    row = 5
-    ws.cell(row=row, column=1, value="Status").font = Font(bold=True)
-    ws.cell(row=row, column=2, value="Aantal").font = Font(bold=True)
+    tender, styles = matrix.tender, matrix.styles
+    rows = [
+        _values_row_xml(matrix, 1, [f"Ranglijst aanvraag {tender.number} — {tender.title}"], [styles.get("title")]),
+        _values_row_xml(matrix, 2, [f"Bijgewerkt op {dutch.moment(when)} door inhuur (de regels uit de aanvraag, "
+                                    f"niet de formules)."]),
+        _values_row_xml(matrix, 3, [f"Volgorde: hoogste score, dan laagste uurtarief; bij gelijke score én tarief "
+                                    f"beslist een vastgelegde loting. De beste {tender.shortlist_size} worden "
+                                    f"voorgedragen."]),
+        _header_row_xml(matrix, 5, ["Status", "Aantal"]),
+    ]
+    counts = {s: sum(1 for r in results if r.status == s) for s in rules.STATUSES}
+    number = 5
     for status in rules.STATUSES:
-        row += 1
-        ws.cell(row=row, column=1, value=dutch.STATUS_LABELS[status])
-        ws.cell(row=row, column=2, value=counts[status])
-    row += 1
-    ws.cell(row=row, column=1, value="Totaal")
-    ws.cell(row=row, column=2, value=len(results))
-    row += 2
-    _header(ws, RANKING_TITLES, row=row)
-    header_row = row
+        number += 1
+        rows.append(_values_row_xml(matrix, number, [dutch.STATUS_LABELS[status], counts[status]]))
+    rows.append(_values_row_xml(matrix, number + 1, ["Totaal", len(results)], [styles.get("bold")] * 2))
+    rows.append(_header_row_xml(matrix, RANKING_HEADER_ROW, RANKING_TITLES))
+    number = RANKING_HEADER_ROW
+    money = [None, None, None, None, styles.get("money")]
     for r in rules.ranking_order(results):
-        row += 1
-        values = [r.rank, r.offer.id, r.offer.supplier, r.offer.candidate, float(r.offer.rate),
-                  None if r.score is None else float(r.score), dutch.STATUS_LABELS[r.status],
-                  ", ".join(r.failed), r.offer.lot]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
-            _as_text_if_needed(cell, value)
-        ws.cell(row=row, column=5).number_format = MONEY_FORMAT
-    row += 2
-    ws.cell(row=row, column=1, value="Afwijkende oordelen (wie, wat, waarom)").font = Font(bold=True)
-    row += 1
-    _header(ws, ["ID", "Kandidaat", "Criterium", "Leverancier", "Beoordelaar", "Opdrachtgever", "Geldt",
-                 "Beoordeeld door", "Motivering"], row=row)
+        number += 1
+        rows.append(_values_row_xml(matrix, number, [
+            r.rank, r.offer.id, r.offer.supplier, r.offer.candidate, float(r.offer.rate),
+            None if r.score is None else float(r.score), dutch.STATUS_LABELS[r.status], ", ".join(r.failed),
+            r.offer.lot], money))
+    number += 2
+    rows.append(_values_row_xml(matrix, number, ["Afwijkende oordelen (wie, wat, waarom)"], [styles.get("bold")]))
+    number += 1
+    rows.append(_header_row_xml(matrix, number, DEVIATION_TITLES))
     motivations = offer_motivations(matrix)
-    any_deviation = False
+    deviations = 0
     for r in results:
+        m = motivations.get(r.offer.id, {})
+        why = " / ".join(x for x in (m.get("motivering_beoordelaar"), m.get("motivering_opdrachtgever")) if x)
         for code in tender.judged_codes:
             j = r.offer.judgments.get(code, Judgment())
-            if not j.deviates:
-                continue
-            any_deviation = True
-            row += 1
-            m = motivations.get(r.offer.id, {})
-            why = " / ".join(x for x in (m.get("motivering_beoordelaar"), m.get("motivering_opdrachtgever")) if x)
-            values = [r.offer.id, r.offer.candidate, code, j.declared, j.assessor, j.client, j.effective,
-                      m.get("beoordelaar") or None, why or "GEEN MOTIVERING: vul deze in op Kandidaten"]
-            for col, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=col, value=value)
-                _as_text_if_needed(cell, value)
-    if not any_deviation:
-        ws.cell(row=row + 1, column=1, value="Geen: alle oordelen volgen de verklaring van de leverancier.")
-    for letter, width in zip("ABCDEFGHI", (8, 9, 28, 26, 12, 8, 18, 22, 40)):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = f"A{header_row + 1}"
-    _protect(ws)
+            if j.deviates:
+                deviations += 1
+                number += 1
+                rows.append(_values_row_xml(matrix, number, [
+                    r.offer.id, r.offer.candidate, code, j.declared, j.assessor, j.client, j.effective,
+                    m.get("beoordelaar") or None, why or "GEEN MOTIVERING: vul deze in op Kandidaten"]))
+    if not deviations:
+        rows.append(_values_row_xml(matrix, number + 1,
+                                    ["Geen: alle oordelen volgen de verklaring van de leverancier."]))
+    part = matrix.part(SHEET_RANKING)
+    matrix.changed[part] = xlsx.sheet_with_rows(matrix.current(SHEET_RANKING), "".join(rows), replace=True)

@@ -1,0 +1,330 @@
+"""The .xlsx package at the level of parts: stream a sheet's cells, rewrite only chosen parts, copy the rest as is."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Iterator
+from xml.sax.saxutils import escape
+
+from lxml import etree
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_M = f"{{{MAIN}}}"
+_REF = re.compile(r"([A-Z]+)(\d+)")
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """One cell as stored: its value (the cached result for a formula), formula text without '=', style id."""
+
+    value: object
+    formula: str | None = None
+    style: str | None = None
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """'AX7' -> (column index 50, row 7)."""
+    match = _REF.fullmatch(ref)
+    if not match:
+        raise ValueError(f"not a cell reference: {ref}")
+    return column_index_from_string(match.group(1)), int(match.group(2))
+
+
+class Package:
+    """An .xlsx file held in memory: find parts, read sheets as a stream, write a copy with parts replaced."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self._shared: list[str] | None = None
+        self._sheets: dict[str, str] | None = None
+
+    @classmethod
+    def open(cls, source: str | Path | IO[bytes]) -> "Package":
+        """Read a package from a path or a binary file object."""
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+        return cls(data)
+
+    def has(self, part: str) -> bool:
+        return part in self.zip.NameToInfo
+
+    def read(self, part: str) -> bytes:
+        return self.zip.read(part)
+
+    def xml(self, part: str):
+        return etree.fromstring(self.read(part), _SAFE)
+
+    def sheets(self) -> dict[str, str]:
+        """Sheet name -> part name (e.g. 'Kandidaten' -> 'xl/worksheets/sheet4.xml'), in workbook order."""
+        if self._sheets is None:
+            rels = {r.get("Id"): r.get("Target") for r in self.xml("xl/_rels/workbook.xml.rels")}
+            sheets = {}
+            for sheet in self.xml("xl/workbook.xml").iter(f"{_M}sheet"):
+                target = rels[sheet.get(f"{{{REL}}}id")]
+                part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+                sheets[sheet.get("name")] = _normalise_part(part)
+            self._sheets = sheets
+        return self._sheets
+
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-level defined names -> their formula text, e.g. 'Aanvraag!$B$19'."""
+        names = {}
+        for node in self.xml("xl/workbook.xml").iter(f"{_M}definedName"):
+            if node.get("localSheetId") is None:
+                names[node.get("name")] = node.text or ""
+        return names
+
+    @property
+    def date1904(self) -> bool:
+        pr = self.xml("xl/workbook.xml").find(f"{_M}workbookPr")
+        return pr is not None and pr.get("date1904") in ("1", "true")
+
+    def shared_strings(self) -> list[str]:
+        if self._shared is None:
+            self._shared = []
+            if self.has("xl/sharedStrings.xml"):
+                for _, si in etree.iterparse(io.BytesIO(self.read("xl/sharedStrings.xml")), tag=f"{_M}si",
+                                             resolve_entities=False, huge_tree=True):
+                    self._shared.append("".join(t.text or "" for t in si.iter(f"{_M}t")
+                                                if t.getparent().tag != f"{_M}rPh"))
+                    si.clear()
+        return self._shared
+
+    def rows(self, sheet: str, max_col: int | None = None) -> Iterator[tuple[int, dict[int, RawCell]]]:
+        """Stream a sheet's rows as (row number, {column index: RawCell}); shared formulas are expanded."""
+        strings = self.shared_strings()
+        masters: dict[str, tuple[str, str]] = {}
+        source = io.BytesIO(self.read(self.sheets()[sheet]))
+        for _, row in etree.iterparse(source, tag=f"{_M}row", resolve_entities=False, huge_tree=True):
+            number = int(row.get("r"))
+            cells: dict[int, RawCell] = {}
+            for position, c in enumerate(row.iterchildren(f"{_M}c"), start=1):
+                ref = c.get("r")
+                column = split_ref(ref)[0] if ref else position
+                if max_col is not None and column > max_col:
+                    continue
+                ref = ref or f"{get_column_letter(column)}{number}"
+                cells[column] = RawCell(_value(c, strings), _formula(c, ref, masters), c.get("s"))
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+            yield number, cells
+
+
+def _value(c, strings: list[str]):
+    kind = c.get("t", "n")
+    if kind == "inlineStr":
+        node = c.find(f"{_M}is")
+        return "".join(t.text or "" for t in node.iter(f"{_M}t")) if node is not None else ""
+    v = c.find(f"{_M}v")
+    if v is None:
+        return None
+    if v.text is None:
+        return "" if kind == "str" else None
+    text = v.text
+    if kind == "s":
+        return strings[int(text)]
+    if kind == "b":
+        return text in ("1", "true")
+    if kind in ("str", "e"):
+        return text
+    if kind == "d":
+        return text
+    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+
+
+def _formula(c, ref: str, masters: dict[str, tuple[str, str]]) -> str | None:
+    f = c.find(f"{_M}f")
+    if f is None:
+        return None
+    if f.get("t") == "shared":
+        si = f.get("si")
+        if f.text:
+            masters[si] = (f.text, ref)
+            return f.text
+        if si in masters:
+            text, origin = masters[si]
+            return Translator("=" + text, origin=origin).translate_formula(ref)[1:]
+        return None
+    return f.text or ""
+
+
+def _normalise_part(part: str) -> str:
+    parts: list[str] = []
+    for piece in part.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- writing XML
+
+def cell_xml(ref: str, value: object = None, style: str | None = None, formula: str | None = None) -> str:
+    """One <c> element: a formula (without '='), a number, or an inline string (never read as a formula)."""
+    s = f' s="{style}"' if style not in (None, "0") else ""
+    if formula is not None:
+        return f'<c r="{ref}"{s}><f>{escape(formula)}</f></c>'
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
+
+
+def row_xml(number: int, cells: list[str]) -> str:
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _drop_cached_values(root) -> None:
+    """Forget the saved results of every formula: they were computed from inputs that have now changed."""
+    for f in root.iter(f"{_M}f"):
+        c = f.getparent()
+        for v in c.findall(f"{_M}v"):
+            c.remove(v)
+        c.attrib.pop("t", None)
+
+
+def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: bool = False) -> bytes:
+    """The sheet XML with rows added to (or replacing) its sheetData; same-numbered rows are merged away.
+
+    With stale_results, the saved results of all formulas in the sheet are dropped.
+    """
+    root = etree.fromstring(sheet, _SAFE)
+    if stale_results:
+        _drop_cached_values(root)
+    data = root.find(f"{_M}sheetData")
+    new_rows = etree.fromstring(f'<sheetData xmlns="{MAIN}">{rows_xml}</sheetData>', _SAFE)
+    if replace:
+        for row in list(data):
+            data.remove(row)
+    existing = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
+    for row in list(new_rows):
+        number = int(row.get("r"))
+        old = existing.get(number)
+        if old is not None:
+            data.replace(old, row)
+            continue
+        after = [n for n in existing if n < number]
+        if not existing or not after:
+            data.insert(0, row) if existing and min(existing) > number else data.append(row)
+        elif max(existing) < number:
+            data.append(row)
+        else:
+            existing[max(after)].addnext(row)
+        existing[number] = row
+    _set_dimension(root, data)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _set_dimension(root, data) -> None:
+    last_row, last_col = 1, 1
+    for row in data.iterchildren(f"{_M}row"):
+        last_row = max(last_row, int(row.get("r")))
+        for c in row.iterchildren(f"{_M}c"):
+            if c.get("r"):
+                last_col = max(last_col, split_ref(c.get("r"))[0])
+    dim = root.find(f"{_M}dimension")
+    if dim is not None:
+        dim.set("ref", f"A1:{get_column_letter(last_col)}{last_row}")
+
+
+def set_auto_filter(sheet: bytes, ref: str) -> bytes:
+    root = etree.fromstring(sheet, _SAFE)
+    node = root.find(f"{_M}autoFilter")
+    if node is not None:
+        node.set("ref", ref)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False) -> bytes:
+    """Replace given cells (ref -> <c> XML from cell_xml) in a sheet, keeping each cell's style.
+
+    With stale_results, the saved results of all formulas in the sheet are dropped.
+    """
+    root = etree.fromstring(sheet, _SAFE)
+    if stale_results:
+        _drop_cached_values(root)
+    data = root.find(f"{_M}sheetData")
+    rows = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
+    for ref, xml in cells.items():
+        column, number = split_ref(ref)
+        new = etree.fromstring(xml.replace("<c ", f'<c xmlns="{MAIN}" ', 1), _SAFE)
+        row = rows.get(number)
+        if row is None:
+            raise KeyError(ref)
+        old = next((c for c in row.iterchildren(f"{_M}c") if c.get("r") == ref), None)
+        if old is not None:
+            if old.get("s") and new.get("s") is None:
+                new.set("s", old.get("s"))
+            row.replace(old, new)
+        else:
+            later = [c for c in row.iterchildren(f"{_M}c") if split_ref(c.get("r"))[0] > column]
+            later[0].addprevious(new) if later else row.append(new)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def recalculate_on_open(package: Package) -> dict[str, bytes]:
+    """Parts to replace so Excel recomputes on open: fullCalcOnLoad set; calcChain dropped via its rel."""
+    workbook = package.xml("xl/workbook.xml")
+    calc = workbook.find(f"{_M}calcPr")
+    if calc is None:
+        calc = etree.SubElement(workbook, f"{_M}calcPr")
+        # calcPr belongs after definedNames/sheets; appending works for Excel and LibreOffice when no later
+        # elements exist, otherwise move it before the first of them.
+        for tag in ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                    "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"):
+            later = workbook.find(f"{_M}{tag}")
+            if later is not None:
+                later.addprevious(calc)
+                break
+    calc.set("fullCalcOnLoad", "1")
+    parts = {"xl/workbook.xml": etree.tostring(workbook, xml_declaration=True, encoding="UTF-8", standalone=True)}
+    if package.has("xl/calcChain.xml"):
+        rels = package.xml("xl/_rels/workbook.xml.rels")
+        for rel in list(rels):
+            if rel.get("Target", "").endswith("calcChain.xml"):
+                rels.remove(rel)
+        parts["xl/_rels/workbook.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
+                                                             standalone=True)
+        types = package.xml("[Content_Types].xml")
+        for node in list(types):
+            if node.get("PartName") == "/xl/calcChain.xml":
+                types.remove(node)
+        parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8",
+                                                      standalone=True)
+        parts["xl/calcChain.xml"] = b""  # marker: drop this part
+    return parts
+
+
+def write_package(package: Package, out: IO[bytes], replace: dict[str, bytes]) -> None:
+    """Write the package with the given parts replaced (b'' drops a part); every other part copied as is."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in package.zip.infolist():
+            data = replace.get(info.filename)
+            if data == b"":
+                continue
+            if data is None:
+                data = package.zip.read(info.filename)
+            # large sheets compress fast at level 1; the file grows a little, the wait shrinks a lot
+            target.writestr(_fresh_info(info), data, compresslevel=1 if len(data) > 1_000_000 else 6)
+
+
+def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    fresh.compress_type = zipfile.ZIP_DEFLATED
+    fresh.external_attr = info.external_attr
+    return fresh

@@ -1,0 +1,87 @@
+"""Benchmark: `new + import + rank` at 100, 1,000 and 10,000 offers; 10x the offers may cost at most 4x the time.
+
+Run: .venv/bin/python tests/benchmarks/bench_pipeline.py [--sizes 100 1000 10000] [--repeat 1]
+Prints a table (seconds per step) and the 1,000 → 10,000 ratio; exits 1 when the goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from inhuur import actions
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO / "workbook" / "aanvraag-30662.toml"
+HEADER = ["leverancier", "contactpersoon", "email", "kandidaat", "uurtarief", "ingediend", "cv_paginas", "cv_taal",
+          "cv_pdf", "referenties", "dba_onderbouwing", "KO1", "KO2", "G4", "G5", "G6", "G7", "G8", "waadi"]
+GOAL = 4.0
+
+
+def offers_csv(count: int, seed: int = 30662) -> bytes:
+    """`count` plausible offers from count/5 suppliers, with every outcome and many ties."""
+    rng = random.Random(seed)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for i in range(count):
+        yes = lambda p: "Ja" if rng.random() < p else "Nee"  # noqa: E731
+        writer.writerow([f"Leverancier {i // 5} & Zn", "Contact", f"info{i // 5}@lev.example", f"Kandidaat {i}",
+                         f"{rng.choice(['65,00', '70,00', '72,50', '77,50', '77,51', '80,00'])}",
+                         f"{rng.randint(20, 29)}-06-2026 0{rng.randint(0, 9)}:{rng.randint(10, 59)}",
+                         rng.randint(3, 6), rng.choice(["Nederlands"] * 9 + ["Engels"]), yes(0.97),
+                         rng.randint(1, 4), yes(0.97), yes(0.9), yes(0.9), yes(0.6), yes(0.5), yes(0.8),
+                         yes(0.5), yes(0.3), rng.choice(["Ja", "n.v.t."])])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def run_once(count: int, folder: Path) -> dict[str, float]:
+    source = folder / f"offers-{count}.csv"
+    source.write_bytes(offers_csv(count))
+    book = folder / f"book-{count}.xlsx"
+    times = {}
+    start = time.perf_counter()
+    actions.new(SPEC, book, force=True)
+    times["new"] = time.perf_counter() - start
+    start = time.perf_counter()
+    report = actions.import_offers(book, source)
+    times["import"] = time.perf_counter() - start
+    assert len(report.added) == count
+    start = time.perf_counter()
+    ranked = actions.rank(book)
+    times["rank"] = time.perf_counter() - start
+    assert len(ranked.results) == count
+    times["total"] = sum(times.values())
+    return times
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
+    args = parser.parse_args(argv)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="inhuur-bench-") as tmp:
+        for count in args.sizes:
+            runs = [run_once(count, Path(tmp)) for _ in range(args.repeat)]
+            results[count] = min(runs, key=lambda t: t["total"])
+    print(f"{'offers':>7} {'new':>7} {'import':>7} {'rank':>7} {'total':>7}  {'ms/offer':>8}")
+    for count, t in results.items():
+        print(f"{count:>7} {t['new']:>7.2f} {t['import']:>7.2f} {t['rank']:>7.2f} {t['total']:>7.2f}  "
+              f"{1000 * t['total'] / count:>8.2f}")
+    if 1000 in results and 10000 in results:
+        ratio = results[10000]["total"] / results[1000]["total"]
+        ok = ratio <= GOAL
+        print(f"1,000 → 10,000 offers: {ratio:.2f}x the time (goal at most {GOAL:.0f}x): {'OK' if ok else 'MISSED'}")
+        return 0 if ok else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

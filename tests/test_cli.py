@@ -1,0 +1,152 @@
+"""The CLI in-process: exit codes, exact Dutch messages, the `rank --json` contract, help and README entries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row
+from inhuur import cli
+
+
+def test_new_import_rank_check(run_cli, tmp_path):
+    book = tmp_path / "30662.xlsx"
+    result = run_cli("new", EXAMPLE_SPEC, "-o", book)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith(f"Werkboek {book} gemaakt voor aanvraag 30662 "
+                                 f"(Klantmanager Inburgering en Participatie).")
+    result = run_cli("import", book, EXAMPLE_OFFERS)
+    assert result.code == 0
+    assert result.out.splitlines()[0] == f"15 inschrijving(en) toegevoegd aan {book} (I-001 t/m I-015)."
+    result = run_cli("rank", book)
+    assert result.code == 0
+    assert "   1  I-001  Brouwer & Zonen Detachering  Anaïs de Vries" in result.out
+    assert "Loting nodig: I-005 Şeyma Yılmaz (@Home Detachering); I-006 Mehmet Öztürk (Çelik Consultancy)" \
+        in result.out
+    assert run_cli("check", book).out == "Werkboek in orde: 15 inschrijvingen, alle formules en invoercellen kloppen.\n"
+
+
+def test_rank_json_contract(run_cli, example_workbook):
+    result = run_cli("rank", example_workbook, "--json")
+    assert result.code == 0
+    document = json.loads(result.out)                      # stdout holds only JSON
+    people = {c["candidate"]: c for c in document["candidates"]}
+    assert len(people) == 15
+    for c in people.values():
+        assert {"id", "supplier", "candidate", "email", "rate", "status", "failed", "score", "rank"} <= set(c)
+    first = people["Anaïs de Vries"]
+    assert (first["status"], first["score"], first["rank"], first["rate"], first["failed"]) == (
+        "shortlisted", 100, 1, 72, [])
+    assert first["email"] == "j.brouwer@brouwer-zonen.example"
+    assert (people["Björn Smit"]["status"], people["Björn Smit"]["failed"]) == ("knocked_out", ["KO3"])
+    assert (people["Björn Smit"]["score"], people["Björn Smit"]["rank"]) == (None, None)
+    assert people["Şeyma Yılmaz"]["rate"] == 77.5                # exactly the cap: passes KO3
+    tied = [people["Şeyma Yılmaz"], people["Mehmet Öztürk"]]
+    assert [(c["status"], c["rank"]) for c in tied] == [("tie_unresolved", 5)] * 2
+    assert (people["Eva Ünal"]["status"], people["Eva Ünal"]["failed"]) == ("non_conforming",
+                                                                            ["cv_taal", "referenties"])
+    assert document["unresolved_ties"] == [["I-005", "I-006"]]
+    assert "Loting nodig" in result.err                       # advice goes to stderr, never into the JSON
+
+
+def test_refused_import_names_row_column_value_and_writes_nothing(run_cli, workbook_path, tmp_path):
+    bad = tmp_path / "fout.csv"
+    bad.write_bytes(csv_bytes([offer_row(), offer_row(kandidaat="K2", uurtarief="zeventig")]))
+    before = workbook_path.read_bytes()
+    result = run_cli("import", workbook_path, bad)
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        f"Fout: {bad.name}: het bestand is geweigerd; er is niets geïmporteerd en het werkboek is ongewijzigd "
+        f"(1 fout):\n  - rij 3, kolom E (uurtarief): 'zeventig' is geen bedrag; schrijf bijv. 77,50\n"
+        f"Verbeter het bestand en importeer het opnieuw.\n")
+    assert workbook_path.read_bytes() == before
+
+
+def test_check_names_a_typed_over_cell(run_cli, example_workbook):
+    wb = load_workbook(example_workbook)
+    ws = wb["Kandidaten"]
+    status = next(c.column_letter for c in ws[1] if c.value == "Status")
+    ws[f"{status}7"] = "Voorgedragen"
+    wb.save(example_workbook)
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert f"  - Kandidaten!{status}7: formule overschreven (nu: 'Voorgedragen'); `inhuur rank` zet de formule " \
+           f"terug" in result.err
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["rank", "bestaat-niet.xlsx"], 1, "Fout: bestaat-niet.xlsx bestaat niet. Controleer de naam en de map.\n"),
+    (["rank"], 2, "deze argumenten ontbreken: WERKBOEK.xlsx"),
+    (["sorteer", "x.xlsx"], 2, "ongeldige keuze: 'sorteer'"),
+])
+def test_usage_and_missing_files(run_cli, args, code, words, capsys):
+    result = run_cli(*args)
+    captured = capsys.readouterr()
+    assert result.code == code
+    assert words in result.err + captured.err
+
+
+def test_not_an_inhuur_workbook(run_cli, tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "ander.xlsx"
+    Workbook().save(path)
+    result = run_cli("rank", path)
+    assert (result.code, result.err) == (1, f"Fout: {path} kan niet worden gebruikt: geen inhuur-werkboek (maak er "
+                                            f"een met `inhuur new`).\n")
+
+
+def test_locked_workbook_message(run_cli, example_workbook):
+    (example_workbook.parent / "~$aanvraag.xlsx").write_text("")
+    result = run_cli("rank", example_workbook)
+    assert result.code == 1
+    assert result.err.startswith("Fout: aanvraag.xlsx is geopend in Excel of LibreOffice (~$aanvraag.xlsx bestaat). "
+                                 "Sluit het werkboek en probeer het opnieuw; er is niets geschreven.")
+
+
+def test_new_refuses_to_overwrite_and_bad_spec(run_cli, workbook_path, tmp_path):
+    result = run_cli("new", EXAMPLE_SPEC, "-o", workbook_path)
+    assert result.code == 1 and "bestaat al; er is niets overschreven" in result.err
+    spec = tmp_path / "fout.toml"
+    spec.write_text(EXAMPLE_SPEC.read_text(encoding="utf-8").replace("punten = 30", "punten = 31"), encoding="utf-8")
+    result = run_cli("new", spec, "-o", tmp_path / "x.xlsx")
+    assert result.code == 1
+    assert "de gunningscriteria tellen op tot 101 (G4 31 + G5 20 + G6 20 + G7 25 + G8 5), niet tot het opgegeven " \
+           "totaal 100" in result.err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_verbose_shows_the_traceback_only_when_asked(run_cli):
+    assert "Traceback" not in run_cli("rank", "nee.xlsx").err
+    assert "Traceback" in run_cli("--verbose", "rank", "nee.xlsx").err
+
+
+def test_demo(run_cli, tmp_path):
+    result = run_cli("demo", tmp_path / "demo")
+    assert result.code == 0
+    assert "Loting nodig: I-005" in result.out
+    after = result.out.split("4. De loting is gehouden")[1]
+    assert "   5  I-006  Çelik Consultancy" in after and "   6  I-005  @Home Detachering" in after
+    assert (tmp_path / "demo" / "aanvraag-30662.xlsx").is_file()
+
+
+def test_every_command_has_help_and_a_readme_entry():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(cli.COMMANDS)
+    for name, command in sub.choices.items():
+        assert command.description and len(command.description) > 20
+        assert f"inhuur {name}" in readme, name
+        for action in command._actions:
+            assert action.help, (name, action.dest)
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "inhuur", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "inhuur" in result.stdout and "OPDRACHT" in result.stdout

@@ -1,0 +1,92 @@
+"""The user's workbook is sacred: edits in a LibreOffice-saved workbook survive `import` and `rank`."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from conftest import csv_bytes, offer_row
+from inhuur import actions, soffice, workbook
+
+pytestmark = pytest.mark.soffice
+
+
+def saved_by_libreoffice(path, folder):
+    """Let LibreOffice open, recalculate and save the workbook, as a user's LibreOffice would."""
+    out = soffice.recalculate([path], folder / "lo")[0]
+    shutil.copyfile(out, path)
+    return path
+
+
+def col(ws):
+    return {c.value: c.column_letter for c in ws[1]}
+
+
+@pytest.fixture
+def user_edited(example_workbook, tmp_path):
+    """The example workbook with a user's own sheet, note, formatting and findings, saved by LibreOffice."""
+    wb = load_workbook(example_workbook)
+    ws = wb["Kandidaten"]
+    c = col(ws)
+    ws[f"{c['G4 beoordelaar']}4"] = "Nee"
+    ws[f"{c['Beoordelaar']}4"] = "A. Jansen"
+    ws[f"{c['Motivering beoordelaar']}4"] = "Ervaring als klantmanager 4 jaar, niet 5"
+    ws[f"{c['G4 beoordelaar']}4"].comment = Comment("Nagevraagd bij leverancier op 30-06", "A. Jansen")
+    ws[f"{c['Leverancier']}2"].font = Font(bold=True, color="C00000")
+    ws[f"{c['Leverancier']}2"].fill = PatternFill("solid", fgColor="FFFF00")
+    ws.column_dimensions[c["Toelichting leverancier"]].width = 55
+    mine = wb.create_sheet("Mijn notities")
+    mine["A1"] = "Belafspraken"
+    mine["A1"].font = Font(bold=True)
+    mine["A2"] = "Bel Brouwer & Zonen over referenties"
+    mine["B2"] = "=COUNTA(Kandidaten!A:A)-1"
+    wb.save(example_workbook)
+    return saved_by_libreoffice(example_workbook, tmp_path)
+
+
+def test_edits_survive_import_and_rank(user_edited, tmp_path):
+    new_offers = tmp_path / "nieuw.csv"
+    new_offers.write_bytes(csv_bytes([offer_row(leverancier="Nieuw & Co", kandidaat="Nieuwe Kandidaat")]))
+    assert [o.id for o in actions.import_offers(user_edited, new_offers).added] == ["I-016"]
+    report = actions.rank(user_edited)
+    assert report.restored == [] and report.disagreements == []
+
+    wb = load_workbook(user_edited)
+    ws = wb["Kandidaten"]
+    c = col(ws)
+    assert ws[f"{c['G4 beoordelaar']}4"].value == "Nee"
+    assert ws[f"{c['Beoordelaar']}4"].value == "A. Jansen"
+    assert ws[f"{c['Motivering beoordelaar']}4"].value == "Ervaring als klantmanager 4 jaar, niet 5"
+    assert "Nagevraagd bij leverancier op 30-06" in ws[f"{c['G4 beoordelaar']}4"].comment.text
+    assert ws[f"{c['Leverancier']}2"].font.bold
+    assert ws[f"{c['Leverancier']}2"].fill.fgColor.rgb.endswith("FFFF00")
+    assert ws.column_dimensions[c["Toelichting leverancier"]].width == pytest.approx(55, abs=1)
+    assert wb["Mijn notities"]["A2"].value == "Bel Brouwer & Zonen over referenties"
+    assert wb["Mijn notities"]["B2"].value == "=COUNTA(Kandidaten!A:A)-1"
+    assert ws[f"{c['Kandidaat']}17"].value == "Nieuwe Kandidaat"
+    assert actions.check(user_edited) == 16
+
+    by_id = {r.offer.id: r for r in report.results}
+    assert by_id["I-003"].score == 50                         # G4 (30) taken away by the assessor's finding
+
+
+def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
+    wb = load_workbook(user_edited)
+    ws = wb["Kandidaten"]
+    score = f"{col(ws)['Score']}2"
+    ws[score] = 55                                            # a formula typed over with a number
+    wb.save(user_edited)
+    saved = saved_by_libreoffice(user_edited, user_edited.parent)
+    report = actions.rank(saved)
+    wheres = [p.where for p in report.disagreements]
+    assert wheres[0] == f"Kandidaten!{score}"
+    assert "55" in report.disagreements[0].text and "100" in report.disagreements[0].text
+    # 55 instead of 100 also moved the ranks LibreOffice computed for others: those cells are named too
+    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{col(ws)[t]}" for t in ("Score", "Rang",
+                                                                                            "Status")}
+    assert [p.where for p in report.restored] == [f"Kandidaten!{score}"]
+    assert workbook.formula_problems(workbook.open_workbook(saved)) == []
