@@ -566,10 +566,11 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
     shared = sorted(name for name, suppliers in candidates.items() if len(suppliers) > 1)
     if added:
         first = matrix.last_row + 1
-        rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
-        sheet = xlsx.sheet_with_rows(matrix.current(SHEET_MATRIX), rows_xml, replace=False, stale_results=True)
         last = first + len(added) - 1
-        matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.set_auto_filter(sheet, f"A1:{matrix.layout.last_letter}{last}")
+        rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
+        matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.sheet_with_rows(
+            matrix.current(SHEET_MATRIX), rows_xml, replace=False, stale_results=True,
+            auto_filter=f"A1:{matrix.layout.last_letter}{last}")
         matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
         _write_suppliers(matrix, all_offers)
         matrix.rows += [MatrixRow(first + i, {}) for i in range(len(added))]

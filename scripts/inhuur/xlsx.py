@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator
@@ -32,12 +33,24 @@ class RawCell:
     style: str | None = None
 
 
+_COLUMNS: dict[str, int] = {}
+
+
+def column_of(ref: str) -> int:
+    """'AX7' -> 50 (cached: a sheet has few distinct columns and very many cells)."""
+    letters = ref.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = _COLUMNS[letters] = column_index_from_string(letters)
+    return index
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     """'AX7' -> (column index 50, row 7)."""
     match = _REF.fullmatch(ref)
     if not match:
         raise ValueError(f"not a cell reference: {ref}")
-    return column_index_from_string(match.group(1)), int(match.group(2))
+    return column_of(ref), int(match.group(2))
 
 
 class Package:
@@ -110,7 +123,7 @@ class Package:
             cells: dict[int, RawCell] = {}
             for position, c in enumerate(row.iterchildren(f"{_M}c"), start=1):
                 ref = c.get("r")
-                column = split_ref(ref)[0] if ref else position
+                column = column_of(ref) if ref else position
                 if max_col is not None and column > max_col:
                     continue
                 ref = ref or f"{get_column_letter(column)}{number}"
@@ -198,10 +211,12 @@ def _drop_cached_values(root) -> None:
         c.attrib.pop("t", None)
 
 
-def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: bool = False) -> bytes:
+def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: bool = False,
+                    auto_filter: str | None = None) -> bytes:
     """The sheet XML with rows added to (or replacing) its sheetData; same-numbered rows are merged away.
 
-    With stale_results, the saved results of all formulas in the sheet are dropped.
+    With stale_results, the saved results of all formulas in the sheet are dropped; auto_filter sets the
+    range of the sheet's filter.
     """
     root = etree.fromstring(sheet, _SAFE)
     if stale_results:
@@ -212,21 +227,26 @@ def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: b
         for row in list(data):
             data.remove(row)
     existing = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
+    numbers = sorted(existing)
     for row in list(new_rows):
         number = int(row.get("r"))
         old = existing.get(number)
         if old is not None:
             data.replace(old, row)
-            continue
-        after = [n for n in existing if n < number]
-        if not existing or not after:
-            data.insert(0, row) if existing and min(existing) > number else data.append(row)
-        elif max(existing) < number:
-            data.append(row)
+        elif not numbers or number > numbers[-1]:
+            data.append(row)  # the usual case: rows go below the last one
+            numbers.append(number)
         else:
-            existing[max(after)].addnext(row)
+            position = bisect_left(numbers, number)
+            if position == 0:
+                existing[numbers[0]].addprevious(row)
+            else:
+                existing[numbers[position - 1]].addnext(row)
+            numbers.insert(position, number)
         existing[number] = row
     _set_dimension(root, data)
+    if auto_filter is not None and root.find(f"{_M}autoFilter") is not None:
+        root.find(f"{_M}autoFilter").set("ref", auto_filter)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -234,20 +254,12 @@ def _set_dimension(root, data) -> None:
     last_row, last_col = 1, 1
     for row in data.iterchildren(f"{_M}row"):
         last_row = max(last_row, int(row.get("r")))
-        for c in row.iterchildren(f"{_M}c"):
-            if c.get("r"):
-                last_col = max(last_col, split_ref(c.get("r"))[0])
+        cells = row.findall(f"{_M}c")
+        if cells and cells[-1].get("r"):  # cells are stored left to right
+            last_col = max(last_col, column_of(cells[-1].get("r")))
     dim = root.find(f"{_M}dimension")
     if dim is not None:
         dim.set("ref", f"A1:{get_column_letter(last_col)}{last_row}")
-
-
-def set_auto_filter(sheet: bytes, ref: str) -> bytes:
-    root = etree.fromstring(sheet, _SAFE)
-    node = root.find(f"{_M}autoFilter")
-    if node is not None:
-        node.set("ref", ref)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False) -> bytes:
