@@ -77,10 +77,10 @@ class Column:
 
 FACT_COLUMNS = (
     Column("id", "ID", "fact", 8),
-    Column("leverancier", "Leverancier", "fact", 26),
+    Column("leverancier", "Leverancier", "fact", 32),
     Column("contactpersoon", "Contactpersoon", "fact", 18),
     Column("email", "E-mail", "fact", 24),
-    Column("kandidaat", "Kandidaat", "fact", 24),
+    Column("kandidaat", "Kandidaat", "fact", 26),
     Column("uurtarief", "Uurtarief", "fact", 11),
     Column("ingediend", "Ingediend", "fact", 16),
     Column("cv_paginas", "CV pagina's", "fact", 9),
@@ -290,6 +290,7 @@ def _build_tender_sheet(wb: Workbook, tender: Tender) -> None:
             _name(wb, name, SHEET_TENDER, f"B{i}")
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 90
+    _print_setup(ws, fit_width=1)
     _protect(ws)
 
 
@@ -328,6 +329,7 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
     for r in ws.iter_rows(min_row=2, max_col=3):
         r[2].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    _print_setup(ws, fit_width=1)
     _protect(ws)
 
 
@@ -354,6 +356,9 @@ def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
         dim.hidden = col.hidden
     ws.freeze_panes = f"{layout.letter('uurtarief')}2"
     ws.auto_filter.ref = f"A1:{layout.last_letter}1"
+    _print_setup(ws, fit_width=4)
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = f"A:{layout.letter('kandidaat')}"
     yes_no = DataValidation(type="list", formula1='"Ja,Nee"', allow_blank=True, showErrorMessage=True,
                             errorTitle="Ja of Nee", error="Kies Ja of Nee, of laat de cel leeg.")
     for col in layout.columns:
@@ -380,10 +385,21 @@ def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
 def _build_ranking_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(SHEET_RANKING)
     ws["A1"] = "Nog geen ranglijst: importeer inschrijvingen en voer `inhuur rank` uit."
-    for letter, width in zip("ABCDEFGHI", (8, 9, 28, 26, 12, 8, 18, 22, 40)):
+    for letter, width in zip("ABCDEFGHI", (18, 9, 32, 26, 12, 8, 18, 22, 40)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{RANKING_HEADER_ROW + 1}"
+    _print_setup(ws, fit_width=1)
+    ws.print_title_rows = f"{RANKING_HEADER_ROW}:{RANKING_HEADER_ROW}"
     _protect(ws)
+
+
+def _print_setup(ws, fit_width: int) -> None:
+    """Landscape A4, so many pages wide and as many pages long as needed: for the dossier."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = fit_width
+    ws.page_setup.fitToHeight = 0
 
 
 # Cells on the hidden sheet that carry each style appended cells use. Excel and LibreOffice renumber
