@@ -81,6 +81,11 @@ def make_offer(offer_id: str, score_codes: str = "", rate: str = "70.00", **kw) 
     return replace(offer, **kw)
 
 
+def columns(ws) -> dict[str, str]:
+    """Column letters of a sheet by their header title in row 1."""
+    return {c.value: c.column_letter for c in ws[1]}
+
+
 @pytest.fixture
 def workbook_path(tmp_path, tender):
     """A fresh example workbook on disk, without offers."""

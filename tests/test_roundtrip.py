@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from conftest import csv_bytes, offer_row
+from conftest import columns, csv_bytes, offer_row
 from inhuur import actions, soffice, workbook
 
 pytestmark = pytest.mark.soffice
@@ -22,16 +22,12 @@ def saved_by_libreoffice(path, folder):
     return path
 
 
-def col(ws):
-    return {c.value: c.column_letter for c in ws[1]}
-
-
 @pytest.fixture
 def user_edited(example_workbook, tmp_path):
     """The example workbook with a user's own sheet, note, formatting and findings, saved by LibreOffice."""
     wb = load_workbook(example_workbook)
     ws = wb["Kandidaten"]
-    c = col(ws)
+    c = columns(ws)
     ws[f"{c['G4 beoordelaar']}4"] = "Nee"
     ws[f"{c['Beoordelaar']}4"] = "A. Jansen"
     ws[f"{c['Motivering beoordelaar']}4"] = "Ervaring als klantmanager 4 jaar, niet 5"
@@ -57,7 +53,7 @@ def test_edits_survive_import_and_rank(user_edited, tmp_path):
 
     wb = load_workbook(user_edited)
     ws = wb["Kandidaten"]
-    c = col(ws)
+    c = columns(ws)
     assert ws[f"{c['G4 beoordelaar']}4"].value == "Nee"
     assert ws[f"{c['Beoordelaar']}4"].value == "A. Jansen"
     assert ws[f"{c['Motivering beoordelaar']}4"].value == "Ervaring als klantmanager 4 jaar, niet 5"
@@ -77,7 +73,7 @@ def test_edits_survive_import_and_rank(user_edited, tmp_path):
 def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
     wb = load_workbook(user_edited)
     ws = wb["Kandidaten"]
-    score = f"{col(ws)['Score']}2"
+    score = f"{columns(ws)['Score']}2"
     ws[score] = 55                                            # a formula typed over with a number
     wb.save(user_edited)
     saved = saved_by_libreoffice(user_edited, user_edited.parent)
@@ -86,7 +82,7 @@ def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
     assert wheres[0] == f"Kandidaten!{score}"
     assert "55" in report.disagreements[0].text and "100" in report.disagreements[0].text
     # 55 instead of 100 also moved the ranks LibreOffice computed for others: those cells are named too
-    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{col(ws)[t]}" for t in ("Score", "Rang",
+    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{columns(ws)[t]}" for t in ("Score", "Rang",
                                                                                             "Status")}
     assert [p.where for p in report.restored] == [f"Kandidaten!{score}"]
     assert workbook.formula_problems(workbook.open_workbook(saved)) == []

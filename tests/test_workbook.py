@@ -9,13 +9,9 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, csv_bytes, offer_row
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row
 from inhuur import actions, files, workbook
 from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
-
-
-def header_index(ws):
-    return {c.value: c.column_letter for c in ws[1]}
 
 
 def digest(path):
@@ -26,7 +22,7 @@ def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
     assert wb.sheetnames == ["Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Ranglijst", "_inhuur"]
     assert wb["_inhuur"].sheet_state == "veryHidden"
-    titles = set(header_index(wb["Kandidaten"]))
+    titles = set(columns(wb["Kandidaten"]))
     assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= titles
     assert {"KO1 leverancier", "KO1 beoordelaar", "KO1 opdrachtgever", "KO1 oordeel"} <= titles
     assert "KO3 leverancier" not in titles                       # computed from the rate, never typed
@@ -47,7 +43,7 @@ def test_new_refuses_to_overwrite(workbook_path):
 
 def test_imported_rows_lock_facts_and_formulas_and_open_findings(example_workbook):
     ws = load_workbook(example_workbook)["Kandidaten"]
-    col = header_index(ws)
+    col = columns(ws)
     assert ws[f"{col['ID']}2"].value == "I-001"
     assert ws[f"{col['Uurtarief']}2"].protection.locked
     assert ws[f"{col['Score']}2"].value.startswith("=IF(")
@@ -64,7 +60,7 @@ def test_formula_like_supplier_names_are_stored_as_text(workbook_path, tmp_path)
                                   offer_row(leverancier="-Min", kandidaat="+Plus")]))
     actions.import_offers(workbook_path, source)
     ws = load_workbook(workbook_path)["Kandidaten"]
-    col = header_index(ws)
+    col = columns(ws)
     cells = [ws[f"{col['Leverancier']}2"], ws[f"{col['Kandidaat']}2"], ws[f"{col['Leverancier']}3"],
              ws[f"{col['Kandidaat']}3"]]
     assert [(c.value, c.data_type) for c in cells] == [("@Home Detachering", "s"), ("=1+1", "s"),
@@ -74,7 +70,7 @@ def test_formula_like_supplier_names_are_stored_as_text(workbook_path, tmp_path)
 def test_reimport_adds_only_new_offers_and_keeps_typed_findings(example_workbook, tmp_path):
     wb = load_workbook(example_workbook)
     ws = wb["Kandidaten"]
-    col = header_index(ws)
+    col = columns(ws)
     ws[f"{col['G4 beoordelaar']}2"] = "Nee"
     ws[f"{col['Motivering beoordelaar']}2"] = "Cv toont 4 jaar, niet 5"
     wb.save(example_workbook)
@@ -105,7 +101,7 @@ def test_suppliers_sheet_lists_each_supplier_once(example_workbook):
 def edit(path, **cells):
     wb = load_workbook(path)
     ws = wb["Kandidaten"]
-    col = header_index(ws)
+    col = columns(ws)
     for title_row, value in cells.items():
         title, row = title_row.rsplit("_", 1)
         ws[f"{col[title.replace('__', ' ')]}{row}"] = value
