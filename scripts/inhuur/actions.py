@@ -8,8 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from inhuur import files, rules, workbook
-from inhuur.errors import FileMissing, InvalidWorkbook, OutputExists, Problem
+import json
+from datetime import date
+
+from inhuur import files, letters as letter_writer, rules, soffice, workbook
+from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
@@ -92,6 +95,51 @@ def record_lot(path: str | Path, order: dict[str, int]) -> None:
     matrix = workbook.open_workbook(path)
     workbook.write_lots(matrix, order)
     workbook.save(matrix)
+
+
+@dataclass
+class LettersReport:
+    """What `letters` made: the letters, their folder, the manifest, and the PDFs where asked for."""
+
+    folder: Path
+    letters: list[letter_writer.Letter]
+    manifest: Path
+    pdfs: list[Path]
+
+
+def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
+                 lot: letter_writer.LotDrawing | None = None, now: datetime | None = None) -> LettersReport:
+    """One letter per offer for the current stage (or only the lot invitations), a manifest, a log in Brieven."""
+    path, folder = Path(path), Path(folder)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    workbook.log_rows(matrix, workbook.SHEET_LETTERS)
+    offers, problems = workbook.check(matrix)
+    if problems:
+        raise InvalidWorkbook(str(path), problems)
+    results = rules.evaluate(matrix.tender, offers)
+    ties = rules.unresolved_ties(results)
+    if ties and lot is None:
+        rows = workbook.row_of(matrix)
+        raise UnresolvedTie([[(r.offer.id, r.offer.candidate, r.offer.supplier) for r in group] for group in ties],
+                            [matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group])
+    if lot is not None and not ties:
+        raise NoTie()
+    sent = sent or date.today()
+    made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot)
+    pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
+    manifest = folder / "manifest.json"
+    entries = [{"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "email": m.email,
+                "kind": m.kind, "file": m.file, "pdf": f"{Path(m.file).stem}.pdf" if pdf else None,
+                "reference": m.reference, "sha256": m.sha256, "date": sent.isoformat()} for m in made]
+    manifest.write_text(json.dumps({"tender": matrix.tender.number, "letters": entries}, indent=2,
+                                   ensure_ascii=False), encoding="utf-8")
+    stamp = (now or datetime.now()).replace(microsecond=0)
+    workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
+                        [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
+                          m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256] for m in made])
+    workbook.save(matrix)
+    return LettersReport(folder, made, manifest, pdfs)
 
 
 @dataclass

@@ -9,8 +9,12 @@ import traceback
 from decimal import Decimal
 from typing import Sequence, TextIO
 
+from collections import Counter
+
 from inhuur import __version__, actions, dutch, messages, rules
 from inhuur.errors import InhuurError
+from inhuur.intake import parse_datetime
+from inhuur.letters import LotDrawing
 
 # argparse's own words, in Dutch (it looks them up through its module-level gettext function).
 _ARGPARSE_DUTCH = {
@@ -31,7 +35,8 @@ COMMANDS = {
     "import": "voeg inschrijvingen toe uit een CSV- of Excel-bestand (alles of niets)",
     "rank": "beoordeel alle inschrijvingen, schrijf het blad Ranglijst en toon de ranglijst",
     "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
-    "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst",
+    "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
+    "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst en brieven",
 }
 
 
@@ -55,9 +60,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="druk alleen JSON af (voor scripts)")
     p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p = sub.add_parser("letters", help=COMMANDS["letters"], description=COMMANDS["letters"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("-o", "--output", required=True, metavar="MAP", help="map voor de brieven (buiten de repository)")
+    p.add_argument("--pdf", action="store_true", help="maak ook pdf's (LibreOffice, alle brieven in één keer)")
+    p.add_argument("--datum", type=_date, metavar="DD-MM-JJJJ", help="datum van de brieven (standaard vandaag); "
+                                                                    "alle brieven van één beslissing delen één datum")
+    p.add_argument("--loting", action="store_true",
+                   help="maak alleen de uitnodigingen voor de loting bij een gelijke stand op de grens")
+    p.add_argument("--loting-moment", type=_moment, metavar="'DD-MM-JJJJ UU:MM'", help="wanneer de loting is")
+    p.add_argument("--loting-plaats", metavar="PLAATS", help="waar de loting is")
+    p.add_argument("--loting-door", metavar="NAAM", help="wie het lot trekt")
     p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
     p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
     return parser
+
+
+def _date(text: str):
+    try:
+        return parse_datetime(text).date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is geen datum; schrijf bijv. 30-06-2026")
+
+
+def _moment(text: str):
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is geen datum met tijd; schrijf bijv. '03-07-2026 10:00'")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -108,6 +138,23 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         count = actions.check(args.workbook)
         print(f"Werkboek in orde: {count} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
+        return 0
+    if args.command == "letters":
+        lot = None
+        if args.loting:
+            missing = [o for o, v in (("--loting-moment", args.loting_moment), ("--loting-plaats", args.loting_plaats),
+                                      ("--loting-door", args.loting_door)) if not v]
+            if missing:
+                print(f"inhuur letters: fout: bij --loting horen ook {', '.join(missing)}", file=err)
+                return 2
+            lot = LotDrawing(args.loting_moment, args.loting_plaats, args.loting_door)
+        report = actions.make_letters(args.workbook, args.output, pdf=args.pdf, sent=args.datum, lot=lot)
+        kinds = Counter(m.kind for m in report.letters)
+        summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
+        print(f"{len(report.letters)} brieven gemaakt in {report.folder} ({summary}).", file=out)
+        if report.pdfs:
+            print(f"{len(report.pdfs)} pdf's gemaakt.", file=out)
+        print(f"Overzicht: {report.manifest}; vastgelegd op het blad Brieven.", file=out)
         return 0
     if args.command == "demo":
         report = actions.demo(args.folder)

@@ -49,9 +49,14 @@ class InvalidWorkbook(ProblemsError):
 class UnresolvedTie(InhuurError):
     """A score+rate tie decides who is in the shortlist and no lot order is recorded."""
 
-    def __init__(self, groups: list[list[str]]):
+    def __init__(self, groups: list[list[tuple[str, str, str]]], cells: list[str]):
         super().__init__(f"unresolved ties: {groups}")
-        self.groups = groups
+        self.groups = groups  # per tie: (offer id, candidate, supplier)
+        self.cells = cells
+
+
+class NoTie(InhuurError):
+    """Lot invitations were asked for, but no tie at the shortlist boundary needs a lot."""
 
 
 class WorkbookLocked(InhuurError):

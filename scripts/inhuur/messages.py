@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inhuur import errors
+from inhuur.soffice import ConversionFailed
 
 MAX_LISTED = 50
 
@@ -31,6 +32,16 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.InvalidWorkbook):
         return _listing(exc, "het werkboek heeft cellen die niet kloppen",
                         "Verbeter deze cellen (blad Kandidaten) en probeer het opnieuw.")
+    if isinstance(exc, errors.UnresolvedTie):
+        ties = "; ".join(", ".join(f"{i} {c} ({s})" for i, c, s in group) for group in exc.groups)
+        return (f"er zijn nog geen brieven gemaakt: een gelijke stand op de grens van de voordracht is nog niet "
+                f"beslist ({ties}). Maak eerst de uitnodigingen voor de loting met --loting (en --loting-moment, "
+                f"--loting-plaats, --loting-door). Leg na de loting de volgorde vast in de kolom Loting "
+                f"({', '.join(exc.cells)}) en maak dan de brieven.")
+    if isinstance(exc, errors.NoTie):
+        return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
+    if isinstance(exc, ConversionFailed):
+        return f"de pdf's konden niet worden gemaakt: {exc.reason}. De .docx-brieven staan er wel."
     return str(exc)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
@@ -233,3 +233,39 @@ def ranking_order(results: Sequence[Result]) -> list[Result]:
 def _id_key(offer_id: str) -> tuple[int, str]:
     digits = "".join(ch for ch in offer_id if ch.isdigit())
     return (int(digits) if digits else 0, offer_id)
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (Gregorian calendar, the anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day_ = divmod(h + m - 7 * n + 114, 31)
+    return date(year, month, day_ + 1)
+
+
+def public_holidays(year: int) -> set[date]:
+    """The generally recognised holidays of the Algemene termijnenwet (art. 3) in one year."""
+    sunday = easter(year)
+    kings_day = date(year, 4, 27)
+    if kings_day.weekday() == 6:
+        kings_day = date(year, 4, 26)
+    return {date(year, 1, 1), sunday + timedelta(days=1), kings_day, date(year, 5, 5),
+            sunday + timedelta(days=39), sunday + timedelta(days=50), date(year, 12, 25), date(year, 12, 26)}
+
+
+def standstill_end(sent: date, days: int, working_day_rule: bool) -> date:
+    """Last day of the standstill period: it starts the day after sending and lasts `days` calendar days.
+
+    With the working-day rule an end on a Saturday, Sunday or public holiday moves to the next working day.
+    Example: sent Friday 10 July 2026, 20 days: ends Thursday 30 July 2026.
+    """
+    end = sent + timedelta(days=days)
+    while working_day_rule and (end.weekday() >= 5 or end in public_holidays(end.year)):
+        end += timedelta(days=1)
+    return end

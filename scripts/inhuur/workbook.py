@@ -32,6 +32,11 @@ SHEET_CRITERIA = "Criteria"
 SHEET_SUPPLIERS = "Leveranciers"
 SHEET_MATRIX = "Kandidaten"
 SHEET_RANKING = "Ranglijst"
+SHEET_LETTERS = "Brieven"
+SHEET_SENT = "Verzonden"
+LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
+                 "Kenmerk", "SHA-256"]
+SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID"]
 SHEET_META = "_inhuur"
 MARKER = "inhuur-werkboek"
 FORMAT_VERSION = 1
@@ -204,6 +209,8 @@ def build(tender: Tender) -> Workbook:
     _build_suppliers_sheet(wb)
     _build_matrix_sheet(wb, tender)
     _build_ranking_sheet(wb)
+    _build_log_sheet(wb, SHEET_LETTERS, LETTER_TITLES)
+    _build_log_sheet(wb, SHEET_SENT, SENT_TITLES)
     _build_meta_sheet(wb, tender)
     wb.active = wb.sheetnames.index(SHEET_MATRIX)
     wb.calculation.fullCalcOnLoad = True  # openpyxl stores no results: let Excel compute on open
@@ -400,6 +407,15 @@ def _print_setup(ws, fit_width: int) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = fit_width
     ws.page_setup.fitToHeight = 0
+
+
+def _build_log_sheet(wb: Workbook, name: str, titles: Sequence[str]) -> None:
+    ws = wb.create_sheet(name)
+    _header(ws, titles)
+    for i in range(len(titles)):
+        ws.column_dimensions[get_column_letter(i + 1)].width = 18
+    ws.freeze_panes = "A2"
+    _protect(ws)
 
 
 # Cells on the hidden sheet that carry each style appended cells use. Excel and LibreOffice renumber
@@ -977,6 +993,30 @@ def _cached_equal(value: Any, want: Any) -> bool:
     if isinstance(want, str):
         return value == want
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
+
+
+# ---------------------------------------------------------------------------------------------- logs
+
+def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
+    """The rows of a log sheet (Brieven, Verzonden) as dicts by header title."""
+    if sheet not in matrix.package.sheets():
+        raise NotAWorkbook(matrix.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
+                                                            f"opnieuw met `inhuur new`)")
+    rows = list(matrix.package.rows(sheet))
+    if not rows:
+        return []
+    titles = {i: c.value for i, c in rows[0][1].items()}
+    return [{titles.get(i): c.value for i, c in cells.items()} for _, cells in rows[1:]]
+
+
+def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Sequence[Sequence[Any]]) -> None:
+    """Append rows to a log sheet, below what is there; earlier rows are never changed."""
+    if not entries:
+        return
+    log_rows(matrix, sheet)  # refuses a workbook without the sheet
+    last = xlsx.last_row(matrix.current(sheet))
+    xml = "".join(_values_row_xml(matrix, last + i, list(values)) for i, values in enumerate(entries, start=1))
+    matrix.changed[matrix.part(sheet)] = xlsx.sheet_with_rows(matrix.current(sheet), xml, replace=False)
 
 
 # ---------------------------------------------------------------------------------------------- ranking sheet

@@ -250,6 +250,12 @@ def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: b
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def last_row(sheet: bytes) -> int:
+    """The highest row number stored in a sheet (1 when it is empty)."""
+    numbers = [int(n) for n in re.findall(rb'<(?:\w+:)?row[^>]*?\sr="(\d+)"', sheet)]
+    return max(numbers, default=1)
+
+
 def _set_dimension(root, data) -> None:
     last_row, last_col = 1, 1
     for row in data.iterchildren(f"{_M}row"):
