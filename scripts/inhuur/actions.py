@@ -11,7 +11,7 @@ from typing import IO
 import json
 from datetime import date
 
-from inhuur import files, letters as letter_writer, rules, soffice, workbook
+from inhuur import files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
 from inhuur.rules import Result
@@ -22,6 +22,10 @@ EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
 EXAMPLE_OFFERS = PACKAGE_ROOT / "workbook" / "voorbeeld-inschrijvingen-30662.csv"
 # The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
 EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
+EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 6, 30, 10, 0), "Flextender, Hilversum",
+                                               "mr. J. Smit, notaris")
+EXAMPLE_LOT_LETTERS_DATE = date(2026, 6, 29)
+EXAMPLE_LETTERS_DATE = date(2026, 6, 30)
 
 
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
@@ -129,7 +133,8 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot)
     pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
     manifest = folder / "manifest.json"
-    entries = [{"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "email": m.email,
+    entries = [{"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,
+                "email": m.email,
                 "kind": m.kind, "file": m.file, "pdf": f"{Path(m.file).stem}.pdf" if pdf else None,
                 "reference": m.reference, "sha256": m.sha256, "date": sent.isoformat()} for m in made]
     manifest.write_text(json.dumps({"tender": matrix.tender.number, "letters": entries}, indent=2,
@@ -142,6 +147,38 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     return LettersReport(folder, made, manifest, pdfs)
 
 
+def mail_dry_run(path: str | Path, letters_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write one .eml per letter in the manifest; nothing is sent."""
+    matrix = workbook.open_workbook(Path(path))
+    folder = Path(letters_dir)
+    return mailer.write_eml(mailer.compose(matrix.tender, mailer.load_manifest(folder), folder), Path(out_dir))
+
+
+def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server,
+              now: datetime | None = None) -> mailer.SendReport:
+    """Send the letters not sent before (per kenmerk and recipient) and log each sent one in Verzonden."""
+    path, folder = Path(path), Path(letters_dir)
+    files.ensure_not_open(path)  # the log must be writable before anything goes out
+    matrix = workbook.open_workbook(path)
+    logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
+    already = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged}
+    journal = mailer.journal_entries(folder)
+    already |= {(e["reference"], e["to"].lower()) for e in journal}
+    outgoing = mailer.compose(matrix.tender, mailer.load_manifest(folder), folder)
+    try:
+        report = mailer.send(outgoing, server, already, folder)
+    finally:
+        # everything the journal knows and the workbook not yet: into Verzonden, also after a failure
+        in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged}
+        new = [e for e in mailer.journal_entries(folder) if (e["reference"], e["to"].lower()) not in in_book]
+        if new:
+            workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
+                [e["sent_at"], e["id"], e["candidate"], e["supplier"], e["to"], e["kind"], e["file"], e["sha256"],
+                 e["message_id"], e["reference"]] for e in new])
+            workbook.save(matrix)
+    return report
+
+
 @dataclass
 class DemoReport:
     """Where the example went and what each step gave."""
@@ -151,6 +188,9 @@ class DemoReport:
     imported: workbook.ImportReport
     before_lot: RankReport
     after_lot: RankReport
+    lot_letters: LettersReport
+    letters: LettersReport
+    emails: list[Path]
 
 
 def demo(folder: str | Path | None = None) -> DemoReport:
@@ -164,6 +204,11 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     new(EXAMPLE_SPEC, target, force=True)
     imported = import_offers(target, EXAMPLE_OFFERS)
     before = rank(target)
+    pdf = soffice.find_soffice() is not None
+    lot_letters = make_letters(target, folder / "brieven-loting", pdf=pdf, sent=EXAMPLE_LOT_LETTERS_DATE,
+                               lot=EXAMPLE_LOT_DRAWING)
     record_lot(target, EXAMPLE_LOT)
     after = rank(target)
-    return DemoReport(folder, target, imported, before, after)
+    made = make_letters(target, folder / "brieven", pdf=pdf, sent=EXAMPLE_LETTERS_DATE)
+    emails = mail_dry_run(target, made.folder, folder / "e-mails")
+    return DemoReport(folder, target, imported, before, after, lot_letters, made, emails)

@@ -9,12 +9,17 @@ import traceback
 from decimal import Decimal
 from typing import Sequence, TextIO
 
+import getpass
+import os
 from collections import Counter
 
 from inhuur import __version__, actions, dutch, messages, rules
 from inhuur.errors import InhuurError
 from inhuur.intake import parse_datetime
 from inhuur.letters import LotDrawing
+from inhuur.mail import Server
+
+PASSWORD_VARIABLE = "INHUUR_SMTP_WACHTWOORD"
 
 # argparse's own words, in Dutch (it looks them up through its module-level gettext function).
 _ARGPARSE_DUTCH = {
@@ -36,6 +41,7 @@ COMMANDS = {
     "rank": "beoordeel alle inschrijvingen, schrijf het blad Ranglijst en toon de ranglijst",
     "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
+    "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst en brieven",
 }
 
@@ -71,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loting-moment", type=_moment, metavar="'DD-MM-JJJJ UU:MM'", help="wanneer de loting is")
     p.add_argument("--loting-plaats", metavar="PLAATS", help="waar de loting is")
     p.add_argument("--loting-door", metavar="NAAM", help="wie het lot trekt")
+    p = sub.add_parser("mail", help=COMMANDS["mail"], description=COMMANDS["mail"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek (het blad Verzonden houdt bij wat weg is)")
+    p.add_argument("--letters", required=True, metavar="MAP", help="de map van inhuur letters (met manifest.json)")
+    p.add_argument("-o", "--output", metavar="MAP", help="proefdraai: schrijf .eml-bestanden hierheen, verstuur niets")
+    p.add_argument("--smtp", metavar="HOST:POORT", help="de mailserver om mee te versturen")
+    p.add_argument("--starttls", action="store_true", help="versleutel de verbinding met STARTTLS")
+    p.add_argument("--user", metavar="NAAM", help=f"gebruikersnaam; het wachtwoord komt uit {PASSWORD_VARIABLE} "
+                                                  f"of wordt gevraagd")
+    p.add_argument("--send", action="store_true", help="echt versturen (zonder deze optie wordt niets verstuurd)")
     p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
     p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
     return parser
@@ -156,11 +171,49 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{len(report.pdfs)} pdf's gemaakt.", file=out)
         print(f"Overzicht: {report.manifest}; vastgelegd op het blad Brieven.", file=out)
         return 0
+    if args.command == "mail":
+        return _mail(args, out, err)
     if args.command == "demo":
         report = actions.demo(args.folder)
         _print_demo(report, out)
         return 0
     raise AssertionError(args.command)
+
+
+def _mail(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if bool(args.output) == bool(args.smtp):
+        print("inhuur mail: fout: kies -o MAP (proefdraai, .eml-bestanden) of --smtp HOST:POORT --send", file=err)
+        return 2
+    if args.output:
+        paths = actions.mail_dry_run(args.workbook, args.letters, args.output)
+        print(f"Proefdraai: {len(paths)} e-mails als .eml in {args.output}; er is niets verstuurd.", file=out)
+        return 0
+    if not args.send:
+        print("inhuur mail: fout: voeg --send toe om echt te versturen (of gebruik -o MAP voor een proefdraai)",
+              file=err)
+        return 2
+    host, _, port = args.smtp.rpartition(":")
+    if not host or not port.isdigit():
+        print(f"inhuur mail: fout: '{args.smtp}' is geen HOST:POORT, bijv. smtp.example.nl:587", file=err)
+        return 2
+    password = None
+    if args.user:
+        password = os.environ.get(PASSWORD_VARIABLE)
+        if password is None:
+            if not sys.stdin.isatty():
+                print(f"inhuur mail: fout: zet het wachtwoord in {PASSWORD_VARIABLE}; er is geen terminal om het "
+                      f"te vragen", file=err)
+                return 2
+            password = getpass.getpass(f"Wachtwoord voor {args.user}: ")
+    report = actions.mail_send(args.workbook, args.letters, Server(host, int(port), args.starttls, args.user, password))
+    print(f"{len(report.sent)} verstuurd, {len(report.skipped)} al eerder verstuurd (overgeslagen), "
+          f"{len(report.failed)} mislukt. Vastgelegd op het blad Verzonden.", file=out)
+    for entry, reason in report.failed:
+        print(f"Mislukt: {entry['file']} aan {entry['email']}: {reason}", file=err)
+    if report.failed:
+        print("Voer dezelfde opdracht later opnieuw uit: alleen wat nog niet verstuurd is gaat dan weg.", file=err)
+        return 1
+    return 0
 
 
 def _print_import(report, workbook_name: str, out: TextIO, err: TextIO) -> None:
@@ -261,4 +314,14 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
     print(f"\n4. De loting is gehouden en vastgelegd in de kolom Loting ({order}). Ranglijst daarna:\n", file=out)
     _print_ranking(report.after_lot, out)
     _print_warnings(report.after_lot, out)
-    print(f"\nOpen {report.workbook} in Excel of LibreOffice: blad Kandidaten (de matrix) en Ranglijst.", file=out)
+    lots = report.lot_letters
+    print(f"   (Eerst zijn de uitnodigingen voor de loting gemaakt: {len(lots.letters)} brieven in {lots.folder}.)",
+          file=out)
+    made = report.letters
+    pdf = f", ook als pdf" if made.pdfs else " (geen pdf: LibreOffice is niet geïnstalleerd)"
+    print(f"\n5. {len(made.letters)} brieven gemaakt in {made.folder}{pdf}; overzicht in {made.manifest.name}.",
+          file=out)
+    print(f"6. {len(report.emails)} e-mails klaargezet als .eml in {report.folder / 'e-mails'} (niet verstuurd; "
+          f"versturen: inhuur mail WERKBOEK --letters {made.folder} --smtp HOST:POORT --send).", file=out)
+    print(f"\nOpen {report.workbook} in Excel of LibreOffice: blad Kandidaten (de matrix), Ranglijst en Brieven.",
+          file=out)

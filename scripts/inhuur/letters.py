@@ -87,6 +87,7 @@ class Letter:
     offer_id: str
     candidate: str
     supplier: str
+    contact: str
     email: str
     kind: str
     file: str
@@ -218,6 +219,7 @@ def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent:
         name = f"{result.offer.id}-{kind}.docx"
         (folder / name).write_bytes(data)
         o = result.offer
-        letters.append(Letter(o.id, o.candidate, o.supplier, o.email, kind, name, reference(tender, result, kind),
+        letters.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name,
+                              reference(tender, result, kind),
                               hashlib.sha256(data).hexdigest()))
     return letters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inhuur import errors
+from inhuur.mail import ManifestMissing
 from inhuur.soffice import ConversionFailed
 
 MAX_LISTED = 50
@@ -42,6 +43,9 @@ def describe(exc: errors.InhuurError) -> str:
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):
         return f"de pdf's konden niet worden gemaakt: {exc.reason}. De .docx-brieven staan er wel."
+    if isinstance(exc, ManifestMissing):
+        return (f"in {exc.folder} staat geen leesbaar manifest.json. Maak de brieven eerst met "
+                f"inhuur letters WERKBOEK -o {exc.folder}.")
     return str(exc)
 
 

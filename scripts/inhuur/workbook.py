@@ -36,7 +36,8 @@ SHEET_LETTERS = "Brieven"
 SHEET_SENT = "Verzonden"
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
                  "Kenmerk", "SHA-256"]
-SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID"]
+SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
+               "Kenmerk"]
 SHEET_META = "_inhuur"
 MARKER = "inhuur-werkboek"
 FORMAT_VERSION = 1
