@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +14,7 @@ from typing import Any, Sequence
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 
-from inhuur import dutch, rules
+from inhuur import dutch, rules, ziparts
 from inhuur.rules import Result
 from inhuur.spec import Tender
 
@@ -38,6 +37,7 @@ class CompiledTemplate:
     def __init__(self, path: Path, env: Environment | None = None):
         self.path = Path(path)
         self.data = self.path.read_bytes()
+        self.members = ziparts.RawMembers(self.data)
         env = env or environment()
         self._docxtpl = DocxTemplate(io.BytesIO(self.data))
         self._docxtpl.init_docx()
@@ -64,10 +64,7 @@ class CompiledTemplate:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             parts[name] = _DECLARATION + self._docxtpl.resolve_listing(xml).encode("utf-8")
         out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(self.data)) as source, \
-                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                target.writestr(info, parts.get(info.filename) or source.read(info.filename))
+        self.members.write(out, parts)
         return out.getvalue()
 
 

@@ -15,6 +15,8 @@ from lxml import etree
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from inhuur import ziparts
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -330,19 +332,6 @@ def recalculate_on_open(package: Package) -> dict[str, bytes]:
 
 def write_package(package: Package, out: IO[bytes], replace: dict[str, bytes]) -> None:
     """Write the package with the given parts replaced (b'' drops a part); every other part copied as is."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in package.zip.infolist():
-            data = replace.get(info.filename)
-            if data == b"":
-                continue
-            if data is None:
-                data = package.zip.read(info.filename)
-            # large sheets compress fast at level 1; the file grows a little, the wait shrinks a lot
-            target.writestr(_fresh_info(info), data, compresslevel=1 if len(data) > 1_000_000 else 6)
-
-
-def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    fresh.compress_type = zipfile.ZIP_DEFLATED
-    fresh.external_attr = info.external_attr
-    return fresh
+    large = any(len(data) > 1_000_000 for data in replace.values())
+    # large sheets compress fast at level 1: the file grows a little, the wait shrinks a lot
+    ziparts.RawMembers(package.data).write(out, replace, level=1 if large else 6)

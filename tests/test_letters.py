@@ -1,0 +1,191 @@
+"""Letters: every kind opened with python-docx, escaping, isolation between suppliers, identity with docxtpl."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docxtpl import DocxTemplate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE_OFFERS, make_offer
+from inhuur import actions, letters, rules, soffice
+from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
+from inhuur.rules import evaluate
+
+SENT = date(2026, 6, 30)
+LOT = letters.LotDrawing(datetime(2026, 7, 3, 10, 0), "Flextender, Hilversum", "mr. J. Smit, notaris")
+
+
+def text_of(source) -> str:
+    """All text a reader sees: body paragraphs, table cells, headers and footers."""
+    doc = Document(source)
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [" | ".join(c.text for c in row.cells) for row in table.rows]
+    for section in doc.sections:
+        parts += [p.text for p in section.header.paragraphs] + [p.text for p in section.footer.paragraphs]
+    return "\n".join(parts).replace("\u00a0", " ")  # Babel's non-breaking space reads as a space
+
+
+@pytest.fixture
+def decided(example_workbook):
+    """The example after the lot: every offer has a decided status."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    return example_workbook
+
+
+@pytest.fixture
+def made(decided, tmp_path):
+    return actions.make_letters(decided, tmp_path / "brieven", sent=SENT, now=datetime(2026, 6, 30, 9, 0))
+
+
+def test_every_template_uses_only_documented_fields(tender):
+    fields = (letters.TEMPLATES / "VELDEN.md").read_text(encoding="utf-8")
+    context = letters.letter_context(tender, evaluate(tender, [make_offer("I-001", "G4")])[0],
+                                     evaluate(tender, [make_offer("I-001", "G4")]), "voorgedragen", SENT, LOT)
+    for kind in letters.KINDS:
+        template = DocxTemplate(letters.TEMPLATES / f"{kind}.docx")
+        assert template.get_undeclared_template_variables(context=context) == set(), kind
+    for key in context:
+        assert f"`{key}" in fields, f"{key} is not documented in VELDEN.md"
+
+
+def test_one_letter_per_offer_with_the_right_kind(made):
+    kinds = {m.offer_id: m.kind for m in made.letters}
+    assert len(kinds) == 15
+    assert [kinds[i] for i in ("I-001", "I-006", "I-005", "I-010", "I-013")] == [
+        "voorgedragen", "voorgedragen", "niet_geselecteerd", "knock_out", "niet_conform"]
+    manifest = json.loads(made.manifest.read_text(encoding="utf-8"))["letters"]
+    assert {(e["candidate"], e["supplier"], e["email"], e["kind"], e["file"]) for e in manifest} >= {
+        ("Björn Smit", "Hoekstra Zorg & Welzijn", "p.hoekstra@hzw.example", "knock_out", "I-010-knock_out.docx")}
+
+
+def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(made):
+    text = text_of(made.folder / "I-005-niet_geselecteerd.docx")
+    assert "Geachte Saskia Meijer," in text
+    assert "Şeyma Yılmaz" in text and "@Home Detachering" in text
+    assert "G4: Minimaal 5 jaar aantoonbare werkervaring" in text
+    assert "Totaal | 100 | 75" in text
+    assert "plaats 6 van de 9 kandidaten" in text
+    assert "De laagste score waarmee een kandidaat werd voorgedragen is 75 punten" in text
+    assert "heeft een loting beslist" in text
+    assert "30 juni 2026" in text and "uiterlijk maandag 20 juli 2026" in text
+    for other in ("Mehmet Öztürk", "Çelik", "€ 77,50", "77,5", "Anaïs"):
+        assert other not in text
+    assert "{{" not in text and "{%" not in text
+
+
+@pytest.mark.parametrize("offer_id, kind, words", [
+    ("I-010", "knock_out", ["KO3: Uurtarief maximaal € 77,50 exclusief btw", "aangeboden uurtarief € 77,51"]),
+    ("I-011", "knock_out", ["KO1: Aantoonbare afgeronde opleiding op minimaal hbo bachelor niveau",
+                            "volgens uw eigen opgave niet"]),
+    ("I-013", "niet_conform", ["Inschrijving ontvangen vóór het einde van de reactietermijn",
+                               "ontvangen op 29 juni 2026 09:14"]),
+    ("I-015", "niet_conform", ["Cv opgesteld in het Nederlands", "Minimaal 2 referenties",
+                               "aantal referenties: 1"]),
+    ("I-006", "voorgedragen", ["met 75 van de 100 punten", "plaats 5", "woensdag 1 juli 2026",
+                               "donderdag 9 juli 2026 om 14:00 uur op Sociaal Plein, Hilversum"]),
+])
+def test_each_kind_gives_the_tenders_reasons(made, offer_id, kind, words):
+    text = text_of(made.folder / f"{offer_id}-{kind}.docx")
+    for word in words:
+        assert word in text
+    assert f"kenmerk 30662-{offer_id}-{kind}" in text
+    assert not re.search(r"\{[{%]|[}%]\}", text)
+
+
+def test_letters_are_logged_in_the_brieven_sheet(made, decided):
+    rows = list(load_workbook(decided)["Brieven"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Gemaakt op", "Datum brief", "ID")
+    assert [r[2] for r in rows[1:]] == [f"I-{n:03d}" for n in range(1, 16)]
+    assert rows[1][1] == "30-06-2026"
+
+
+def test_unresolved_tie_refuses_letters_but_offers_lot_invitations(example_workbook, tmp_path):
+    with pytest.raises(UnresolvedTie) as info:
+        actions.make_letters(example_workbook, tmp_path / "x", sent=SENT)
+    assert [i for i, _, _ in info.value.groups[0]] == ["I-005", "I-006"]
+    assert not (tmp_path / "x").exists()
+    report = actions.make_letters(example_workbook, tmp_path / "lot", sent=SENT, lot=LOT)
+    assert [(m.offer_id, m.kind) for m in report.letters] == [("I-005", "loting"), ("I-006", "loting")]
+    text = text_of(tmp_path / "lot" / "I-005-loting.docx")
+    assert "vrijdag 3 juli 2026 om 10:00 uur" in text and "mr. J. Smit, notaris" in text
+    assert "Mehmet" not in text and "Çelik" not in text
+
+
+def test_lot_invitations_without_a_tie_are_refused(decided, tmp_path):
+    with pytest.raises(NoTie):
+        actions.make_letters(decided, tmp_path / "x", sent=SENT, lot=LOT)
+
+
+def test_letters_refused_while_check_fails(decided, tmp_path):
+    wb = load_workbook(decided)
+    ws = wb["Kandidaten"]
+    score = next(c.column_letter for c in ws[1] if c.value == "Score")
+    ws[f"{score}3"] = 99
+    wb.save(decided)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.make_letters(decided, tmp_path / "x", sent=SENT)
+    assert info.value.problems[0].where == f"Kandidaten!{score}3"
+
+
+def render_both(template_path: Path, context: dict) -> tuple[bytes, bytes]:
+    ours = letters.CompiledTemplate(template_path).render(context)
+    theirs = DocxTemplate(template_path)
+    theirs.render(context, letters.environment(), autoescape=True)
+    buffer = io.BytesIO()
+    theirs.save(buffer)
+    return ours, buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", letters.KINDS)
+def test_compiled_templates_give_docxtpls_text(tender, kind):
+    offers = [make_offer("I-001", "G4 G7", rate="77.50"), make_offer("I-002", "G5", rate="70.00")]
+    results = evaluate(tender, offers)
+    context = letters.letter_context(tender, results[1], results, kind, SENT, LOT)
+    ours, theirs = render_both(letters.TEMPLATES / f"{kind}.docx", context)
+    assert text_of(io.BytesIO(ours)) == text_of(io.BytesIO(theirs))
+
+
+@pytest.mark.parametrize("name", ["Brouwer & Zonen <B.V.>", 'De "Beste" Mensen', "Smit's & Co", "]]> & <w:p>"])
+def test_special_characters_render_literally(tender, name, tmp_path):
+    offer = make_offer("I-001", "G4", supplier=name, candidate=f"{name} kandidaat")
+    results = evaluate(tender, [offer])
+    data = letters.CompiledTemplate(letters.TEMPLATES / "voorgedragen.docx").render(
+        letters.letter_context(tender, results[0], results, "voorgedragen", SENT))
+    assert name in text_of(io.BytesIO(data))
+    (tmp_path / "brief.docx").write_bytes(data)
+    if soffice.find_soffice():  # the document must also open in a real word processor
+        pdf = soffice.convert([tmp_path / "brief.docx"], tmp_path, "pdf")[0]
+        assert pdf.stat().st_size > 1000
+
+
+supplier_names = st.sampled_from(["Alfa & Zn", "Bèta B.V.", "Gamma", "Delta <Interim>", "Epsilon"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(supplier_names, st.sampled_from(["", "G4", "G4 G5", "G4 G5 G6 G7 G8", "G8"]),
+                          st.sampled_from(["60.00", "70.00", "77.50", "80.00"]),
+                          st.sampled_from([None, {"cv_pdf": "Nee"}])), min_size=1, max_size=9))
+def test_no_letter_contains_another_suppliers_candidate(tender, tmp_path_factory, drawn):
+    offers = []
+    for i, (supplier, codes, rate, facts) in enumerate(drawn, start=1):
+        offers.append(make_offer(f"I-{i:03d}", codes, rate=rate, supplier=supplier,
+                                 candidate=f"Kandidaat{i:03d}X", facts=facts or {}, lot=i))
+    results = evaluate(tender, offers)
+    folder = tmp_path_factory.mktemp("iso")
+    made = letters.write_letters(tender, results, folder, SENT)
+    assert sorted(m.offer_id for m in made) == sorted(o.id for o in offers)   # exactly one letter each
+    for m in made:
+        text = text_of(folder / m.file)
+        for other in offers:
+            if other.supplier != m.supplier:
+                assert other.candidate not in text, (m.file, other.candidate)

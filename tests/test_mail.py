@@ -1,0 +1,153 @@
+"""Mail against a real SMTP server (aiosmtpd on 127.0.0.1): delivery, never twice, recovery after failures."""
+
+from __future__ import annotations
+
+import email
+import socket
+from datetime import date
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from openpyxl import load_workbook
+
+from inhuur import actions, mail
+
+SENT = date(2026, 6, 30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP handler that keeps what it receives; it can be told to fail with 451 after n messages."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.fail_after: int | None = None
+        self.logins: list[tuple[str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"geheim")
+
+
+@pytest.fixture
+def smtp():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=box.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    box.address = f"127.0.0.1:{controller.port}"
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def letters_dir(example_workbook, tmp_path):
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    return actions.make_letters(example_workbook, tmp_path / "brieven", sent=SENT).folder
+
+
+def sent_rows(workbook):
+    return list(load_workbook(workbook)["Verzonden"].iter_rows(min_row=2, values_only=True))
+
+
+def test_dry_run_writes_one_eml_per_letter_and_sends_nothing(run_cli, example_workbook, letters_dir, tmp_path):
+    result = run_cli("mail", example_workbook, "--letters", letters_dir, "-o", tmp_path / "eml")
+    assert result.code == 0 and "er is niets verstuurd" in result.out
+    files = sorted((tmp_path / "eml").glob("*.eml"))
+    assert len(files) == 15
+    message = email.message_from_bytes((tmp_path / "eml" / "I-005-niet_geselecteerd.eml").read_bytes(),
+                                       policy=policy.default)
+    assert message["To"] == "saskia@athome-detachering.example"
+    assert message["Subject"] == ("Aanvraag 30662 Klantmanager Inburgering en Participatie: kandidaat niet "
+                                  "geselecteerd (Şeyma Yılmaz)")
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Geachte Saskia Meijer,") and "Kenmerk: 30662-I-005-niet_geselecteerd" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "I-005-niet_geselecteerd.docx"
+    assert attachment.get_content() == (letters_dir / "I-005-niet_geselecteerd.docx").read_bytes()
+    assert sent_rows(example_workbook) == []
+
+
+def test_every_letter_is_delivered_to_its_supplier_once(run_cli, smtp, example_workbook, letters_dir):
+    result = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
+    assert (result.code, result.err) == (0, "")
+    assert "15 verstuurd, 0 al eerder verstuurd" in result.out
+    manifest = {e["file"]: e for e in mail.load_manifest(letters_dir)}
+    assert len(smtp.messages) == 15
+    for message, (_, recipients) in zip(smtp.messages, smtp.envelopes):
+        [attachment] = list(message.iter_attachments())
+        entry = manifest[attachment.get_filename()]
+        assert recipients == [entry["email"]] == [message["To"]]
+        assert attachment.get_content() == (letters_dir / entry["file"]).read_bytes()
+        others = [e["candidate"] for e in manifest.values() if e["supplier"] != entry["supplier"]]
+        assert not any(name in message.get_body(("plain",)).get_content() for name in others)
+    rows = sent_rows(example_workbook)
+    assert len(rows) == 15 and {r[4] for r in rows} == {e["email"] for e in manifest.values()}
+    assert all(r[8].startswith("<") for r in rows)                       # message ids logged
+
+    again = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
+    assert again.code == 0 and "0 verstuurd, 15 al eerder verstuurd" in again.out
+    assert len(smtp.messages) == 15 and len(sent_rows(example_workbook)) == 15
+
+
+def test_a_server_that_fails_then_recovers_delivers_each_letter_exactly_once(run_cli, smtp, example_workbook,
+                                                                             letters_dir):
+    smtp.fail_after = 3
+    first = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
+    assert first.code == 1
+    assert "3 verstuurd, 0 al eerder verstuurd (overgeslagen), 12 mislukt" in first.out
+    assert first.err.count("Mislukt: ") == 12 and "451 4.3.0 Tijdelijk niet beschikbaar" in first.err
+    assert len(sent_rows(example_workbook)) == 3
+    smtp.fail_after = None
+    second = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
+    assert second.code == 0 and "12 verstuurd, 3 al eerder verstuurd" in second.out
+    references = [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+    assert len(references) == len(set(references)) == 15
+    assert len(sent_rows(example_workbook)) == 15
+
+
+def test_connection_refused_is_reported_per_letter_and_nothing_is_logged(run_cli, example_workbook, letters_dir):
+    result = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", f"127.0.0.1:{free_port()}",
+                     "--send")
+    assert result.code == 1
+    assert result.err.count("geen verbinding: de mailserver weigert de verbinding") == 15
+    assert sent_rows(example_workbook) == []
+
+
+def test_login_uses_the_password_from_the_environment(run_cli, smtp, example_workbook, letters_dir, monkeypatch):
+    monkeypatch.setenv("INHUUR_SMTP_WACHTWOORD", "geheim")
+    result = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--user",
+                     "inkoop", "--send")
+    assert result.code == 0
+    assert smtp.logins[0] == ("inkoop", "geheim")
+    assert "--password" not in run_cli("mail", "--help").out
+
+
+@pytest.mark.parametrize("args, words", [
+    ([], "kies -o MAP (proefdraai, .eml-bestanden) of --smtp HOST:POORT --send"),
+    (["--smtp", "127.0.0.1:25"], "voeg --send toe om echt te versturen"),
+    (["--smtp", "zonderpoort", "--send"], "'zonderpoort' is geen HOST:POORT"),
+])
+def test_mail_usage(run_cli, example_workbook, letters_dir, args, words):
+    result = run_cli("mail", example_workbook, "--letters", letters_dir, *args)
+    assert result.code == 2 and words in result.err
+
+
+def test_missing_manifest(run_cli, example_workbook, tmp_path):
+    result = run_cli("mail", example_workbook, "--letters", tmp_path, "-o", tmp_path / "eml")
+    assert result.code == 1 and "staat geen leesbaar manifest.json" in result.err
