@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, columns, csv_bytes, offer_row
-from inhuur import cli
+from inhuur import cli, soffice
 
 
 def test_new_import_rank_check(run_cli, tmp_path):
@@ -133,6 +133,12 @@ def test_demo(run_cli, tmp_path):
     after = result.out.split("4. De loting is gehouden")[1]
     assert "   5  I-006  Çelik Consultancy" in after and "   6  I-005  @Home Detachering" in after
     assert (tmp_path / "demo" / "aanvraag-30662.xlsx").is_file()
+    assert "5. 15 brieven gemaakt in" in result.out
+    assert len(list((tmp_path / "demo" / "brieven").glob("*.docx"))) == 15
+    assert len(list((tmp_path / "demo" / "brieven-loting").glob("*-loting.docx"))) == 2
+    assert len(list((tmp_path / "demo" / "e-mails").glob("*.eml"))) == 15
+    if soffice.find_soffice():
+        assert len(list((tmp_path / "demo" / "brieven").glob("*.pdf"))) == 15
 
 
 def test_every_command_has_help_and_a_readme_entry():
