@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import EXAMPLE_OFFERS, make_offer
-from inhuur import actions, letters, rules, soffice
+from inhuur import actions, letters, mail, rules, soffice
 from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
 from inhuur.rules import evaluate
 
@@ -184,8 +184,14 @@ def test_no_letter_contains_another_suppliers_candidate(tender, tmp_path_factory
     folder = tmp_path_factory.mktemp("iso")
     made = letters.write_letters(tender, results, folder, SENT)
     assert sorted(m.offer_id for m in made) == sorted(o.id for o in offers)   # exactly one letter each
+    entries = [{"reference": m.reference, "email": m.email, "supplier": m.supplier, "contact": m.contact,
+                "candidate": m.candidate, "kind": m.kind, "file": m.file, "pdf": None} for m in made]
+    emails = {item.entry["file"]: item.message for item in mail.compose(tender, entries, folder)}
     for m in made:
-        text = text_of(folder / m.file)
+        message = emails[m.file]
+        [attachment] = list(message.iter_attachments())
+        seen = "\n".join([text_of(folder / m.file), text_of(io.BytesIO(attachment.get_content())),
+                          message["Subject"], message.get_body(("plain",)).get_content()])
         for other in offers:
             if other.supplier != m.supplier:
-                assert other.candidate not in text, (m.file, other.candidate)
+                assert other.candidate not in seen, (m.file, other.candidate)
