@@ -60,6 +60,20 @@ class AwardCriterion:
 
 
 @dataclass(frozen=True)
+class Interviews:
+    """How step 4 is scored: the scale, the pass mark, whether consensus or average counts, who interviews."""
+
+    min_interviewers: int = 2
+    scale: tuple[str, ...] = ("ruim onvoldoende", "onvoldoende", "voldoende", "goed", "zeer goed")
+    pass_mark: int = 3
+    counts: str = "consensus"
+    roles: tuple[str, ...] = ()
+    bring: tuple[str, ...] = ()
+    vog_weeks: int = 4
+    vog_p_weeks: int = 8
+
+
+@dataclass(frozen=True)
 class Tender:
     """Everything the tool needs to know about one tender, validated."""
 
@@ -82,6 +96,7 @@ class Tender:
     planning: dict[str, Any] = field(default_factory=dict)
     sender: dict[str, str] = field(default_factory=dict)
     other: dict[str, str] = field(default_factory=dict)
+    interviews: Interviews = field(default_factory=Interviews)
     source_text: str = ""
 
     @property
@@ -113,8 +128,11 @@ _FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, st
            "omschrijving": (True, str)}
 _KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str)}
 _AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str)}
+_INTERVIEWS = {"minimaal_interviewers": (False, int), "schaal": (False, list), "voldoende": (False, int),
+               "telt": (False, str), "rollen": (False, list), "meenemen": (False, list),
+               "vog_weken": (False, int), "vog_p_weken": (False, int)}
 _TOP = {"aanvraag", "planning", "opschortende_termijn", "afzender", "formeel", "knock_out",
-        "gunning", "competenties", "overig"}
+        "gunning", "competenties", "gesprekken", "overig"}
 
 
 def load_spec(source: str | Path | IO[bytes]) -> Tender:
@@ -157,6 +175,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
     knock_outs = _knock_outs(data, problems)
     award = _award(data, problems)
     competencies = _competencies(data, problems)
+    interviews = _interviews(data, problems)
     _unique_codes(formal, knock_outs, award, problems)
     rate_cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
     total = _decimal(aanvraag.get("totaal_punten"), "aanvraag.totaal_punten", problems)
@@ -186,7 +205,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         formal=tuple(formal), knock_outs=tuple(knock_outs), award=tuple(award),
         competencies=tuple(competencies), standstill_days=standstill["dagen"],
         standstill_working_day=standstill["werkdag_regel"], facts=dict(aanvraag),
-        planning=dict(planning), sender=dict(sender), other=dict(other), source_text=text,
+        planning=dict(planning), sender=dict(sender), other=dict(other), interviews=interviews, source_text=text,
     )
 
 
@@ -241,7 +260,7 @@ def _fields(table: dict, where: str, schema: dict, problems: list[Problem]) -> d
 
 def _type_names(types: tuple) -> str:
     names = {str: "tekst", int: "geheel getal", float: "getal", bool: "true/false",
-             date: "datum", datetime: "datum met tijd"}
+             date: "datum", datetime: "datum met tijd", list: "lijst"}
     return " of ".join(dict.fromkeys(names[t] for t in types))
 
 
@@ -326,6 +345,30 @@ def _competencies(data: dict, problems: list[Problem]) -> list[str]:
     if len(set(items)) != len(items):
         problems.append(Problem("competenties.lijst", "een competentie staat er dubbel in"))
     return items
+
+
+def _interviews(data: dict, problems: list[Problem]) -> Interviews:
+    fields = _table(data, "gesprekken", _INTERVIEWS, problems) if "gesprekken" in data else {}
+    default = Interviews()
+    scale = fields.get("schaal", list(default.scale))
+    if not scale or not all(isinstance(x, str) and x.strip() for x in scale):
+        problems.append(Problem("gesprekken.schaal", "verwacht een lijst met namen, van laag naar hoog"))
+        scale = list(default.scale)
+    pass_mark = fields.get("voldoende", default.pass_mark)
+    if not 1 <= pass_mark <= len(scale):
+        problems.append(Problem("gesprekken.voldoende", f"moet tussen 1 en {len(scale)} liggen (de schaal)"))
+    counts = fields.get("telt", default.counts)
+    if counts not in ("consensus", "gemiddelde"):
+        problems.append(Problem("gesprekken.telt", f"'{counts}' onbekend; kies consensus of gemiddelde"))
+    minimum = fields.get("minimaal_interviewers", default.min_interviewers)
+    if minimum < 1:
+        problems.append(Problem("gesprekken.minimaal_interviewers", "moet minstens 1 zijn"))
+    for key in ("rollen", "meenemen"):
+        if not all(isinstance(x, str) for x in fields.get(key, [])):
+            problems.append(Problem(f"gesprekken.{key}", "verwacht een lijst met teksten"))
+    return Interviews(minimum, tuple(scale), pass_mark, counts, tuple(fields.get("rollen", ())),
+                      tuple(fields.get("meenemen", ())), fields.get("vog_weken", default.vog_weeks),
+                      fields.get("vog_p_weken", default.vog_p_weeks))
 
 
 def _unique_codes(formal, knock_outs, award, problems: list[Problem]) -> None:
