@@ -20,8 +20,8 @@ def digest(path):
 
 def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
-    assert wb.sheetnames == ["Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Ranglijst", "Brieven", "Verzonden",
-                            "_inhuur"]
+    assert wb.sheetnames == ["Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Ranglijst", "Stap 3",
+                             "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur"]
     assert wb["_inhuur"].sheet_state == "veryHidden"
     titles = set(columns(wb["Kandidaten"]))
     assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= titles

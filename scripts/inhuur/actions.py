@@ -11,7 +11,7 @@ from typing import IO
 import json
 from datetime import date
 
-from inhuur import files, letters as letter_writer, mail as mailer, rules, soffice, workbook
+from inhuur import award, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
 from inhuur.rules import Result
@@ -61,6 +61,12 @@ class RankReport:
     restored: list[Problem] = field(default_factory=list)
     ties: list[list[Result]] = field(default_factory=list)
     lot_cells: dict[str, str] = field(default_factory=dict)
+    stage: award.Stage = field(default_factory=award.Stage)
+
+    def status(self, result: Result) -> str:
+        """The offer's status after the latest step (steps 3–4 override the shortlist status)."""
+        outcome = self.stage.outcomes.get(result.offer.id)
+        return outcome.status if outcome else result.status
 
 
 def rank(path: str | Path, now: datetime | None = None) -> RankReport:
@@ -70,6 +76,7 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     matrix = workbook.open_workbook(path)
     offers = workbook.require_valid_inputs(matrix)
     results = rules.evaluate(matrix.tender, offers)
+    stage = _steps34(matrix, results, path)
     disagreements = workbook.cached_disagreements(matrix, results)
     wrong = workbook.formula_problems(matrix)
     restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
@@ -80,13 +87,26 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)
     lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
-    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells)
+    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage)
+
+
+def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> award.Stage:
+    """Read and evaluate steps 3–4 and add the rows of candidates who reached them; none while a tie is open."""
+    if rules.unresolved_ties(results):
+        return award.Stage()
+    steps = workbook.read_steps34(matrix)
+    if steps.problems:
+        raise InvalidWorkbook(str(path), steps.problems)
+    stage = award.evaluate(matrix.tender, results, steps.selections, steps.interviews, steps.decisions)
+    workbook.fill_steps34(matrix, results, steps, stage)
+    return stage
 
 
 def check(path: str | Path) -> int:
     """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
     matrix = workbook.open_workbook(Path(path))
     offers, problems = workbook.check(matrix)
+    problems += workbook.read_steps34(matrix).problems
     if problems:
         raise InvalidWorkbook(str(path), problems)
     return len(offers)

@@ -48,7 +48,7 @@ class Interview:
 
     @property
     def is_consensus(self) -> bool:
-        return self.interviewer.strip().casefold() == CONSENSUS.casefold()
+        return self.interviewer.casefold() == CONSENSUS.casefold()  # as COUNTIFS matches it
 
 
 @dataclass(frozen=True)

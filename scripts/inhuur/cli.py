@@ -243,19 +243,32 @@ def ranking_json(report: actions.RankReport) -> dict:
     candidates = []
     for r in rules.ranking_order(report.results):
         o = r.offer
+        status = report.status(r)
+        outcome = report.stage.outcomes.get(o.id)
+        interview = outcome.interview if outcome else None
         candidates.append({
             "id": o.id, "supplier": o.supplier, "contact": o.contact, "candidate": o.candidate, "email": o.email,
-            "rate": _json_number(o.rate), "status": r.status, "status_label": dutch.STATUS_LABELS[r.status],
+            "rate": _json_number(o.rate), "status": status, "status_label": dutch.STATUS_LABELS[status],
+            "step2_status": r.status,
+            "interview": None if interview is None else {
+                "interviewers": interview.interviewers, "complete": interview.complete, "passed": interview.passed,
+                "total": _json_number(interview.total), "below_pass": list(interview.below_pass),
+                "disagreements": list(interview.disagreements),
+                "counting": {c: _json_number(v) for c, v in interview.counting.items()}},
+            "proposal": outcome.proposal if outcome else None,
             "failed": list(r.failed), "score": _json_number(r.score), "rank": r.rank,
             "shared_rank": r.shared, "tie_group": list(r.tie_group), "lot": o.lot,
             "judgments": {code: {"declared": j.declared, "assessor": j.assessor, "client": j.client,
                                  "effective": j.effective, "met": j.met}
                           for code, j in o.judgments.items()},
         })
-    counts = {s: sum(1 for r in report.results if r.status == s) for s in rules.STATUSES}
+    counts = {}
+    for r in report.results:
+        counts[report.status(r)] = counts.get(report.status(r), 0) + 1
     return {"tender": {"number": report.tender.number, "title": report.tender.title,
-                       "shortlist_size": report.tender.shortlist_size},
-            "counts": counts, "candidates": candidates,
+                       "shortlist_size": report.tender.shortlist_size, "professionals": report.tender.professionals},
+            "counts": counts, "candidates": candidates, "award_proposal": report.stage.proposal,
+            "invite_from_waiting_room": report.stage.from_waiting_room, "award_problems": report.stage.problems,
             "unresolved_ties": [[r.offer.id for r in group] for group in report.ties],
             "warnings": [str(p) for p in report.disagreements + report.restored]}
 
@@ -275,14 +288,25 @@ def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
         rank = "" if r.rank is None else (f"{r.rank}=" if (r.shared or 1) > 1 else str(r.rank))
         score = "" if r.score is None else dutch.number(r.score)
         print(f"{rank:>4}  {o.id:<6} {_cut(o.supplier, 28):<28} {_cut(o.candidate, 24):<24} "
-              f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[r.status]:<17} {', '.join(r.failed)}",
-              file=out)
-    counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {n}" for s in rules.STATUSES
-                       if (n := sum(1 for r in report.results if r.status == s)))
+              f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[report.status(r)]:<17} "
+              f"{', '.join(r.failed)}", file=out)
+    statuses = [report.status(r) for r in report.results]
+    counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {statuses.count(s)}" for s in dict.fromkeys(statuses))
     print(f"\n{len(report.results)} inschrijvingen — {counts}. Het blad Ranglijst is bijgewerkt.", file=out)
 
 
 def _print_warnings(report: actions.RankReport, out: TextIO) -> None:
+    stage = report.stage
+    for problem in stage.problems:
+        print(f"\nLet op (gunning): {problem}.", file=out)
+    if stage.proposal:
+        print(f"\nVoorstel voor de gunning (totaal gesprek, dan score stap 2, dan uurtarief): "
+              f"{', '.join(stage.proposal)}. De opdrachtgever beslist op het blad Gunning (kolom Besluit: gunnen, "
+              f"met motivering).", file=out)
+    if stage.from_waiting_room:
+        print(f"\nTe weinig kandidaten voldoende in het gesprek ({len(stage.proposal)} van de "
+              f"{report.tender.professionals} nodig). Nodig uit de wachtkamer uit, in de volgorde van de "
+              f"opdrachtgever: {', '.join(stage.from_waiting_room)} (blad Stap 3, Besluit: uitnodigen).", file=out)
     if report.disagreements:
         print("\nLet op: deze cellen tonen in het werkboek iets anders dan de regels (formule overschreven?):", file=out)
         for p in report.disagreements:

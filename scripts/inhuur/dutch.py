@@ -13,6 +13,12 @@ from inhuur import rules
 LOCALE = "nl_NL"
 
 STATUS_LABELS = {
+    "invited": "Uitgenodigd",
+    "waiting_room": "Wachtkamer",
+    "passed_interview": "Gesprek voldoende",
+    "failed_interview": "Gesprek onvoldoende",
+    "awarded": "Voornemen tot gunning",
+    "rejected": "Afgewezen",
     rules.NON_CONFORMING: "Niet conform",
     rules.KNOCKED_OUT: "Knock-out",
     rules.SHORTLISTED: "Voorgedragen",

@@ -21,7 +21,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from inhuur import dutch, files, rules, xlsx
+from inhuur import award as award_rules, dutch, files, rules, xlsx
 from inhuur.errors import FileMissing, InvalidWorkbook, NotAWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Judgment, Offer, Result
@@ -32,6 +32,14 @@ SHEET_CRITERIA = "Criteria"
 SHEET_SUPPLIERS = "Leveranciers"
 SHEET_MATRIX = "Kandidaten"
 SHEET_RANKING = "Ranglijst"
+SHEET_STEP3 = "Stap 3"
+SHEET_INTERVIEWS = "Gesprekken"
+SHEET_AWARD = "Gunning"
+STEP3_TITLES = ["ID", "Kandidaat", "Leverancier", "Score", "Rang", "Soortgelijke opdrachten",
+                "Soortgelijke organisaties", "Opmerkingen", "Besluit", "Volgorde wachtkamer", "Gesprek"]
+STEP3_OPEN = 6  # columns from here on are the client's
+NAME_PASS_MARK = "Voldoende"
+NAME_MIN_INTERVIEWERS = "MinInterviewers"
 SHEET_LETTERS = "Brieven"
 SHEET_SENT = "Verzonden"
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
@@ -210,6 +218,7 @@ def build(tender: Tender) -> Workbook:
     _build_suppliers_sheet(wb)
     _build_matrix_sheet(wb, tender)
     _build_ranking_sheet(wb)
+    _build_steps34_sheets(wb, tender)
     _build_log_sheet(wb, SHEET_LETTERS, LETTER_TITLES)
     _build_log_sheet(wb, SHEET_SENT, SENT_TITLES)
     _build_meta_sheet(wb, tender)
@@ -270,6 +279,12 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
             value = p[key]
             fmt = (MOMENT_FORMAT if isinstance(value, datetime) else DATE_FORMAT) if key != "gesprekken_locatie" else None
             rows.append((label, value, fmt, NAME_DEADLINE if key == "sluiting" else None))
+    interviews = tender.interviews
+    rows.append(("Gesprekken: minimaal aantal interviewers", interviews.min_interviewers, "0", NAME_MIN_INTERVIEWERS))
+    rows.append(("Gesprekken: schaal", "; ".join(f"{i} {label}" for i, label in enumerate(interviews.scale, 1)),
+                 None, None))
+    rows.append(("Gesprekken: minimaal per competentie", interviews.pass_mark, "0", NAME_PASS_MARK))
+    rows.append(("Gesprekken: telt", interviews.counts, None, None))
     rows.append(("Opschortende termijn (kalenderdagen)", tender.standstill_days, "0", None))
     rows.append(("Einde op za/zo/feestdag schuift naar werkdag", "Ja" if tender.standstill_working_day else "Nee",
                  None, None))
@@ -408,6 +423,58 @@ def _print_setup(ws, fit_width: int) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = fit_width
     ws.page_setup.fitToHeight = 0
+
+
+def interview_titles(tender: Tender) -> list[str]:
+    """Gesprekken: who scored, then one column per competency."""
+    return ["ID", "Kandidaat", "Interviewer", "Rol", *tender.competencies]
+
+
+def award_titles(tender: Tender) -> list[str]:
+    """Gunning: the candidate, the counting score per competency, the verdicts, the client's decision."""
+    return ["ID", "Kandidaat", "Leverancier", "Score stap 2", "Uurtarief",
+            *[f"{c} (telt)" for c in tender.competencies], "Volledig gescoord", "Alle minimaal voldoende",
+            "Totaal gesprek", "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]
+
+
+def _build_steps34_sheets(wb: Workbook, tender: Tender) -> None:
+    ws = wb.create_sheet(SHEET_STEP3)
+    _header(ws, STEP3_TITLES)
+    for letter, width in zip("ABCDEFGHIJK", (8, 24, 28, 7, 6, 30, 30, 30, 12, 10, 16)):
+        ws.column_dimensions[letter].width = width
+    decision = DataValidation(type="list", formula1='"uitnodigen,wachtkamer"', allow_blank=True,
+                              showErrorMessage=True, error="Kies uitnodigen of wachtkamer.")
+    decision.add("I2:I1048576")
+    ws.add_data_validation(decision)
+    ws.freeze_panes = "C2"
+    _protect(ws)
+    ws = wb.create_sheet(SHEET_INTERVIEWS)
+    titles = interview_titles(tender)
+    _header(ws, titles)
+    ws.row_dimensions[1].height = 60
+    scale = DataValidation(type="whole", operator="between", formula1="1", formula2=str(len(tender.interviews.scale)),
+                           allow_blank=True, showErrorMessage=True,
+                           error="; ".join(f"{i} = {label}" for i, label in enumerate(tender.interviews.scale, 1)))
+    scale.add(f"E2:{get_column_letter(len(titles))}1048576")
+    ws.add_data_validation(scale)
+    for i, width in enumerate((8, 24, 20, 24) + (11,) * len(tender.competencies), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "E2"
+    _protect(ws)
+    ws = wb.create_sheet(SHEET_AWARD)
+    titles = award_titles(tender)
+    _header(ws, titles)
+    ws.row_dimensions[1].height = 60
+    for i in range(1, len(titles) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 11
+    for letter, width in (("B", 24), ("C", 28), (get_column_letter(len(titles)), 40)):
+        ws.column_dimensions[letter].width = width
+    award = DataValidation(type="list", formula1='"gunnen"', allow_blank=True, showErrorMessage=True,
+                           error="Vul gunnen in, of laat de cel leeg.")
+    award.add(f"{get_column_letter(len(titles) - 1)}2:{get_column_letter(len(titles) - 1)}1048576")
+    ws.add_data_validation(award)
+    ws.freeze_panes = "C2"
+    _protect(ws)
 
 
 def _build_log_sheet(wb: Workbook, name: str, titles: Sequence[str]) -> None:
@@ -994,6 +1061,199 @@ def _cached_equal(value: Any, want: Any) -> bool:
     if isinstance(want, str):
         return value == want
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
+
+
+# ---------------------------------------------------------------------------------------------- steps 3-4
+
+@dataclass
+class Steps34:
+    """What staff recorded for steps 3–4, read from Stap 3, Gesprekken and Gunning, with bad cells named."""
+
+    selections: list[award_rules.Selection]
+    interviews: list[award_rules.Interview]
+    decisions: list[award_rules.Decision]
+    problems: list[Problem]
+    step3_rows: dict[str, int]
+    interview_rows: dict[str, list[tuple[int, str]]]
+    award_rows: dict[str, int]
+
+
+def _sheet_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[int, Any]]]:
+    if sheet not in matrix.package.sheets():
+        raise NotAWorkbook(matrix.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
+                                                            f"opnieuw met `inhuur new`)")
+    return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet) if n > 1
+            and cells.get(1) is not None and cells[1].value not in (None, "")]
+
+
+def read_steps34(matrix: Matrix) -> Steps34:
+    """The client's step-3 decisions, the interview scores and the award decisions."""
+    tender, problems = matrix.tender, []
+    epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
+    selections, step3_rows = [], {}
+    for n, row in _sheet_rows(matrix, SHEET_STEP3):
+        offer_id = str(row[1])
+        step3_rows[offer_id] = n
+        decision = row.get(9)
+        if decision not in (None, "") and str(decision).strip().lower() not in (award_rules.INVITE, award_rules.WAIT):
+            problems.append(Problem(f"{SHEET_STEP3}!I{n}", f"'{decision}' is geen uitnodigen of wachtkamer"))
+            decision = None
+        order = row.get(10)
+        if order not in (None, ""):
+            try:
+                order = _parse_lot(order)
+            except ValueError:
+                problems.append(Problem(f"{SHEET_STEP3}!J{n}", f"'{order}' is geen volgnummer (1, 2, 3 …)"))
+                order = None
+        slot = row.get(11)
+        if slot not in (None, ""):
+            try:
+                slot = _cell_moment(slot, epoch)
+            except ValueError:
+                problems.append(Problem(f"{SHEET_STEP3}!K{n}", f"'{slot}' is geen datum met tijd"))
+                slot = None
+        selections.append(award_rules.Selection(
+            offer_id, str(decision).strip().lower() if decision not in (None, "") else None, order or None,
+            slot or None, str(row.get(6) or ""), str(row.get(7) or ""), str(row.get(8) or "")))
+    interviews, interview_rows = [], {}
+    scale = len(tender.interviews.scale)
+    for n, row in _sheet_rows(matrix, SHEET_INTERVIEWS):
+        offer_id = str(row[1])
+        scores = {}
+        for i, competency in enumerate(tender.competencies, start=5):
+            value = row.get(i)
+            if value in (None, ""):
+                scores[competency] = None
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+                    and 1 <= value <= scale:
+                scores[competency] = int(value)
+            else:
+                problems.append(Problem(f"{SHEET_INTERVIEWS}!{get_column_letter(i)}{n}",
+                                        f"'{value}' ligt niet op de schaal 1–{scale}"))
+                scores[competency] = None
+        interviewer = "" if row.get(3) is None else str(row[3])
+        interviews.append(award_rules.Interview(offer_id, interviewer, str(row.get(4) or ""), scores))
+        interview_rows.setdefault(offer_id, []).append((n, interviewer))
+    decisions, award_rows = [], {}
+    last = len(award_titles(tender))
+    for n, row in _sheet_rows(matrix, SHEET_AWARD):
+        offer_id = str(row[1])
+        award_rows[offer_id] = n
+        verdict = row.get(last - 1)
+        if verdict not in (None, "") and str(verdict).strip().lower() != "gunnen":
+            problems.append(Problem(f"{SHEET_AWARD}!{get_column_letter(last - 1)}{n}", f"'{verdict}' is geen gunnen"))
+        elif verdict not in (None, ""):
+            decisions.append(award_rules.Decision(offer_id, True, str(row.get(last) or "")))
+    return Steps34(selections, interviews, decisions, problems, step3_rows, interview_rows, award_rows)
+
+
+def award_formulas(tender: Tender, row: int) -> dict[int, str]:
+    """The live formulas of one Gunning row (column index -> formula), as the engine computes them."""
+    first = 6
+    count = len(tender.competencies)
+    ids, who = f"{SHEET_INTERVIEWS_REF}!$A:$A", f"{SHEET_INTERVIEWS_REF}!$C:$C"
+    formulas = {}
+    filled = []
+    for k in range(count):
+        col = get_column_letter(5 + k)
+        scores = f"{SHEET_INTERVIEWS_REF}!${col}:${col}"
+        individual = f'{ids},$A{row},{who},"<>{award_rules.CONSENSUS}"'
+        filled.append(f'COUNTIFS({individual},{scores},">0")')
+        if tender.interviews.counts == "consensus":
+            agreed = f'{ids},$A{row},{who},"{award_rules.CONSENSUS}"'
+            formulas[first + k] = (f'=IF(COUNTIFS({agreed},{scores},">0")=0,"",SUMIFS({scores},{agreed}))')
+        else:
+            formulas[first + k] = (f'=IF(COUNTIFS({individual})=0,"",IF(COUNTIFS({individual},{scores},">0")'
+                                   f'<COUNTIFS({individual}),"",AVERAGEIFS({scores},{individual})))')
+    span = f"{get_column_letter(first)}{row}:{get_column_letter(first + count - 1)}{row}"
+    slots = f'COUNTIFS({ids},$A{row},{who},"<>{award_rules.CONSENSUS}")'
+    complete, passed, total = (get_column_letter(first + count + i) for i in range(3))
+    formulas[first + count] = (f'=IF(AND({slots}>={NAME_MIN_INTERVIEWERS},{"+".join(filled)}={slots}*{count},'
+                               f'COUNT({span})={count}),"Ja","Nee")')
+    formulas[first + count + 1] = (f'=IF({complete}{row}<>"Ja","",IF(COUNTIF({span},"<"&{NAME_PASS_MARK})=0,'
+                                   f'"Ja","Nee"))')
+    formulas[first + count + 2] = f'=IF({complete}{row}="Ja",SUM({span}),"")'
+    return formulas
+
+
+SHEET_INTERVIEWS_REF = f"'{SHEET_INTERVIEWS}'" if " " in SHEET_INTERVIEWS else SHEET_INTERVIEWS
+
+
+def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage: award_rules.Stage) -> None:
+    """Add rows for candidates who reached step 3 or 4, and write the engine's proposal and flags."""
+    tender, styles = matrix.tender, matrix.styles
+    by_id = {r.offer.id: r for r in step2}
+    shortlisted = [r for r in rules.ranking_order(step2) if r.status == rules.SHORTLISTED]
+    new = [r for r in shortlisted if r.offer.id not in steps.step3_rows]
+    if new:
+        first = xlsx.last_row(matrix.current(SHEET_STEP3)) + 1
+        rows = []
+        for i, r in enumerate(new):
+            values = [r.offer.id, r.offer.candidate, r.offer.supplier, float(r.score), r.rank]
+            cells = [xlsx.cell_xml(f"{get_column_letter(c)}{first + i}", v,
+                                   styles.get("text_quoted") if _looks_like_formula(v) else None)
+                     for c, v in enumerate(values, start=1)]
+            cells += [xlsx.cell_xml(f"{get_column_letter(c)}{first + i}", None, styles.get("input"))
+                      for c in range(STEP3_OPEN, len(STEP3_TITLES) + 1)]
+            rows.append(xlsx.row_xml(first + i, cells))
+        matrix.changed[matrix.part(SHEET_STEP3)] = xlsx.sheet_with_rows(matrix.current(SHEET_STEP3), "".join(rows),
+                                                                        replace=False)
+    invited = [s.offer_id for s in steps.selections if s.decision == award_rules.INVITE and s.offer_id in by_id]
+    width = len(interview_titles(tender))
+    rows, first = [], xlsx.last_row(matrix.current(SHEET_INTERVIEWS)) + 1
+    for offer_id in invited:
+        if offer_id in steps.interview_rows:
+            continue
+        roles = list(tender.interviews.roles) + [""] * tender.interviews.min_interviewers
+        for slot in range(tender.interviews.min_interviewers + 1):
+            consensus = slot == tender.interviews.min_interviewers
+            values = [offer_id, by_id[offer_id].offer.candidate, award_rules.CONSENSUS if consensus else None,
+                      "afgesproken score" if consensus else roles[slot] or None]
+            n = first + len(rows)
+            cells = [xlsx.cell_xml(f"{get_column_letter(c)}{n}", v) for c, v in enumerate(values[:2], start=1)]
+            cells += [xlsx.cell_xml(f"{get_column_letter(c)}{n}", v, styles.get("input"))
+                      for c, v in enumerate(values[2:], start=3)]
+            cells += [xlsx.cell_xml(f"{get_column_letter(c)}{n}", None, styles.get("input"))
+                      for c in range(5, width + 1)]
+            rows.append(xlsx.row_xml(n, cells))
+    if rows:
+        matrix.changed[matrix.part(SHEET_INTERVIEWS)] = xlsx.sheet_with_rows(
+            matrix.current(SHEET_INTERVIEWS), "".join(rows), replace=False)
+    titles = award_titles(tender)
+    rows, first = [], xlsx.last_row(matrix.current(SHEET_AWARD)) + 1
+    award_rows = dict(steps.award_rows)
+    for offer_id in invited:
+        if offer_id in award_rows:
+            continue
+        n = first + len(rows)
+        award_rows[offer_id] = n
+        r = by_id[offer_id]
+        formulas = award_formulas(tender, n)
+        cells = []
+        for c in range(1, len(titles) + 1):
+            ref = f"{get_column_letter(c)}{n}"
+            if c in formulas:
+                cells.append(xlsx.cell_xml(ref, formula=formulas[c][1:]))
+            elif c <= 5:
+                value = [offer_id, r.offer.candidate, r.offer.supplier, float(r.score), float(r.offer.rate)][c - 1]
+                cells.append(xlsx.cell_xml(ref, value, styles.get("money") if c == 5 else None))
+            elif c >= len(titles) - 1:
+                cells.append(xlsx.cell_xml(ref, None, styles.get("input")))
+        rows.append(xlsx.row_xml(n, cells))
+    if rows:
+        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.sheet_with_rows(matrix.current(SHEET_AWARD), "".join(rows),
+                                                                       replace=False, stale_results=True)
+    flags = {}
+    for offer_id, n in award_rows.items():
+        outcome = stage.outcomes.get(offer_id)
+        interview = outcome.interview if outcome else None
+        flag_col, proposal_col = len(titles) - 3, len(titles) - 2
+        flags[f"{get_column_letter(flag_col)}{n}"] = xlsx.cell_xml(
+            f"{get_column_letter(flag_col)}{n}", ", ".join(interview.disagreements) if interview else None)
+        flags[f"{get_column_letter(proposal_col)}{n}"] = xlsx.cell_xml(
+            f"{get_column_letter(proposal_col)}{n}", outcome.proposal if outcome else None)
+    if flags:
+        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), flags)
 
 
 # ---------------------------------------------------------------------------------------------- logs
