@@ -11,7 +11,8 @@ from typing import IO
 import json
 from datetime import date
 
-from inhuur import award, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
+from inhuur import award, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
+    workbook
 from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
 from inhuur.rules import Result
@@ -100,6 +101,39 @@ def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> awar
     stage = award.evaluate(matrix.tender, results, steps.selections, steps.interviews, steps.decisions)
     workbook.fill_steps34(matrix, results, steps, stage)
     return stage
+
+
+@dataclass
+class RecordReport:
+    """What `record` wrote, and the ranking after it."""
+
+    step: int
+    recorded: int
+    rank: RankReport
+
+
+def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> RecordReport:
+    """Record the client's step-3 decisions (step 3) or interview scores (step 4), then rank again."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    offers = workbook.require_valid_inputs(matrix)
+    results = rules.evaluate(matrix.tender, offers)
+    steps = workbook.read_steps34(matrix)
+    names = {r.offer.id: r.offer.candidate for r in results}
+    if step == 3:
+        allowed = [record_files.Candidate(i, names[i]) for i in steps.step3_rows if i in names]
+        selections = record_files.read_step3(source, allowed)
+        workbook.record_step3(matrix, steps, selections)
+        count = len(selections)
+    else:
+        invited = [s.offer_id for s in steps.selections if s.decision == award.INVITE]
+        allowed = [record_files.Candidate(i, names[i]) for i in invited if i in names]
+        interviews = record_files.read_step4(source, allowed, matrix.tender)
+        workbook.record_step4(matrix, steps, interviews)
+        count = len(interviews)
+    workbook.save(matrix)
+    return RecordReport(step, count, rank(path))
 
 
 def check(path: str | Path) -> int:

@@ -40,6 +40,7 @@ COMMANDS = {
     "import": "voeg inschrijvingen toe uit een CSV- of Excel-bestand (alles of niets)",
     "rank": "beoordeel alle inschrijvingen, schrijf het blad Ranglijst en toon de ranglijst",
     "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
+    "record": "leg besluiten van de opdrachtgever (stap 3) of de scores van de gesprekken (stap 4) vast uit een bestand",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst en brieven",
@@ -66,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="druk alleen JSON af (voor scripts)")
     p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p = sub.add_parser("record", help=COMMANDS["record"], description=COMMANDS["record"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("--step", type=int, choices=(3, 4), required=True, help="3: uitnodigen/wachtkamer; 4: gesprekken")
+    p.add_argument("file", metavar="BESTAND", help=".csv of .xlsx; stap 3: id of kandidaat, besluit, "
+                                                 "volgorde_wachtkamer, gesprek …; stap 4: id of kandidaat, "
+                                                 "interviewer, rol, één kolom per competentie")
     p = sub.add_parser("letters", help=COMMANDS["letters"], description=COMMANDS["letters"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
     p.add_argument("-o", "--output", required=True, metavar="MAP", help="map voor de brieven (buiten de repository)")
@@ -153,6 +160,13 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         count = actions.check(args.workbook)
         print(f"Werkboek in orde: {count} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
+        return 0
+    if args.command == "record":
+        report = actions.record(args.workbook, args.step, args.file)
+        what = "besluiten (blad Stap 3)" if report.step == 3 else "scores (blad Gesprekken)"
+        print(f"{report.recorded} {what} vastgelegd in {args.workbook}.\n", file=out)
+        _print_ranking(report.rank, out)
+        _print_warnings(report.rank, out)
         return 0
     if args.command == "letters":
         lot = None

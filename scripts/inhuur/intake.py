@@ -62,6 +62,20 @@ def read_offers(source: str | Path | IO[bytes], tender: Tender, name: str | None
     return _validate(rows, tender, name)
 
 
+def read_table(source: str | Path | IO[bytes], name: str | None = None) -> tuple[str, list[list[Any]]]:
+    """Any CSV or XLSX table as rows of values (row 1 = the header), with the name to use in messages."""
+    if hasattr(source, "read"):
+        raw = source.read()
+        name = name or getattr(source, "name", "invoer")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileMissing(path)
+        raw = path.read_bytes()
+        name = name or path.name
+    return name, (_xlsx_rows(raw, name) if raw[:2] == b"PK" else _csv_rows(raw, name))
+
+
 def _csv_rows(raw: bytes, name: str) -> list[list[Any]]:
     text = _decode(raw, name)
     lines = [line for line in text.splitlines() if line.strip()]

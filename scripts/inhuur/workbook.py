@@ -497,6 +497,7 @@ STYLE_SAMPLES = {
     "text": dict(),
     "text_quoted": dict(quotePrefix=True),
     "input": dict(protection=OPEN, fill=INPUT_FILL),
+    "input_moment": dict(protection=OPEN, fill=INPUT_FILL, number_format=MOMENT_FORMAT),
     "formula": dict(),
 }
 
@@ -1254,6 +1255,66 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
             f"{get_column_letter(proposal_col)}{n}", outcome.proposal if outcome else None)
     if flags:
         matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), flags)
+
+
+def record_step3(matrix: Matrix, steps: Steps34, selections: Sequence[award_rules.Selection]) -> None:
+    """Write the client's step-3 decisions into their rows on Stap 3."""
+    cells = {}
+    styles = matrix.styles
+    for s in selections:
+        n = steps.step3_rows[s.offer_id]
+        values = {6: s.similar_assignments or None, 7: s.similar_organisations or None, 8: s.remarks or None,
+                  9: s.decision, 10: s.waiting_order, 11: to_excel(s.slot) if s.slot else None}
+        for column, value in values.items():
+            ref = f"{get_column_letter(column)}{n}"
+            cells[ref] = xlsx.cell_xml(ref, value, styles.get("input_moment" if column == 11 else "input"))
+    matrix.changed[matrix.part(SHEET_STEP3)] = xlsx.patch_cells(matrix.current(SHEET_STEP3), cells)
+
+
+def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rules.Interview]) -> None:
+    """Write interview scores: into the row of the same interviewer, else an empty slot, else a new row."""
+    tender, styles = matrix.tender, matrix.styles
+    taken: dict[str, list[tuple[int, str]]] = {k: list(v) for k, v in steps.interview_rows.items()}
+    cells, new_rows = {}, []
+    last = xlsx.last_row(matrix.current(SHEET_INTERVIEWS))
+    for interview in interviews:
+        rows = taken.setdefault(interview.offer_id, [])
+        match = next((i for i, (_, who) in enumerate(rows) if who.casefold() == interview.interviewer.casefold()),
+                     None)
+        if match is None and not interview.is_consensus:
+            match = next((i for i, (_, who) in enumerate(rows) if not who.strip()), None)
+        values = [interview.interviewer, interview.role or None, *[interview.scores[c] for c in tender.competencies]]
+        if match is None:
+            last += 1
+            candidate = _candidate_name(matrix, interview.offer_id)
+            row = [xlsx.cell_xml(f"A{last}", interview.offer_id), xlsx.cell_xml(f"B{last}", candidate)]
+            row += [xlsx.cell_xml(f"{get_column_letter(c)}{last}", v, styles.get("input"))
+                    for c, v in enumerate(values, start=3)]
+            new_rows.append(xlsx.row_xml(last, row))
+            rows.append((last, interview.interviewer))
+            continue
+        n = rows[match][0]
+        rows[match] = (n, interview.interviewer)
+        for c, v in enumerate(values, start=3):
+            ref = f"{get_column_letter(c)}{n}"
+            cells[ref] = xlsx.cell_xml(ref, v, styles.get("input"))
+    sheet = matrix.current(SHEET_INTERVIEWS)
+    if new_rows:
+        sheet = xlsx.sheet_with_rows(sheet, "".join(new_rows), replace=False)
+    if cells:
+        sheet = xlsx.patch_cells(sheet, cells)
+    matrix.changed[matrix.part(SHEET_INTERVIEWS)] = sheet
+    if matrix.part(SHEET_AWARD) in matrix.package.sheets().values():
+        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), {},
+                                                                    stale_results=True)
+        matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+
+
+def _candidate_name(matrix: Matrix, offer_id: str) -> str:
+    for row in matrix.rows:
+        if row.cells and str(matrix.get(row, "id")) == offer_id:
+            return str(matrix.get(row, "kandidaat") or "")
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------- logs

@@ -1,0 +1,160 @@
+"""Reads the client's step-3 decisions and the interview scores from a CSV/XLSX file; all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl.utils import get_column_letter
+
+from inhuur import award
+from inhuur.errors import InvalidOfferFile, Problem
+from inhuur.intake import parse_count, parse_datetime, parse_text, read_table
+from inhuur.spec import Tender
+
+STEP3_COLUMNS = ("besluit", "volgorde_wachtkamer", "gesprek", "soortgelijke_opdrachten", "soortgelijke_organisaties",
+                 "opmerkingen")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Who may be named in a record file: the offer id and the candidate's name."""
+
+    offer_id: str
+    name: str
+
+
+def _key(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+class _Table:
+    """A record file's header and rows, with the candidate column resolved and problems collected."""
+
+    def __init__(self, source, name, required: tuple[str, ...], optional: tuple[str, ...]):
+        self.name, rows = read_table(source, name)
+        self.problems: list[Problem] = []
+        if not rows:
+            raise InvalidOfferFile(self.name, [Problem("", "het bestand is leeg")])
+        self.columns = {}
+        for index, title in enumerate(rows[0]):
+            key = _key(title).replace(" ", "_").replace("-", "_")
+            if key:
+                self.columns[key] = index
+        missing = [c for c in required if c not in self.columns]
+        if "id" not in self.columns and "kandidaat" not in self.columns:
+            missing.insert(0, "id (of kandidaat)")
+        if missing:
+            raise InvalidOfferFile(self.name, [Problem("rij 1", f"ontbrekende kolom(men): {', '.join(missing)}")])
+        unknown = [t for t in self.columns if t not in (*required, *optional, "id", "kandidaat")]
+        if unknown:
+            raise InvalidOfferFile(self.name, [Problem("rij 1", f"onbekende kolom(men): {', '.join(unknown)}; "
+                                                               f"verwacht: id of kandidaat, {', '.join(required)}")])
+        self.rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(v not in (None, "") for v in r)]
+
+    def get(self, row: list[Any], column: str) -> Any:
+        index = self.columns.get(column)
+        value = row[index] if index is not None and index < len(row) else None
+        return value.strip() if isinstance(value, str) else value
+
+    def where(self, number: int, column: str) -> str:
+        return f"rij {number}, kolom {get_column_letter(self.columns[column] + 1)} ({column})"
+
+    def candidate(self, number: int, row: list[Any], allowed: list[Candidate], what: str) -> str | None:
+        if "id" in self.columns and self.get(row, "id"):
+            wanted = _key(self.get(row, "id"))
+            found = [c for c in allowed if _key(c.offer_id) == wanted]
+            column = "id"
+        else:
+            wanted = _key(self.get(row, "kandidaat"))
+            found = [c for c in allowed if _key(c.name) == wanted]
+            column = "kandidaat"
+        if len(found) == 1:
+            return found[0].offer_id
+        value = self.get(row, column)
+        self.problems.append(Problem(self.where(number, column), f"'{value or ''}' is geen {what}" if not found else
+                                     f"'{value}' is niet eenduidig; gebruik de kolom id"))
+        return None
+
+    def finish(self) -> None:
+        if self.problems:
+            raise InvalidOfferFile(self.name, self.problems)
+
+
+def read_step3(source: str | Path | IO[bytes], allowed: list[Candidate], name: str | None = None
+               ) -> list[award.Selection]:
+    """The client's decision per shortlisted candidate: uitnodigen or wachtkamer, order, slot, remarks."""
+    table = _Table(source, name, ("besluit",), STEP3_COLUMNS[1:])
+    result, seen = [], {}
+    for number, row in table.rows:
+        offer_id = table.candidate(number, row, allowed, "voorgedragen kandidaat (blad Stap 3)")
+        decision = _key(table.get(row, "besluit"))
+        if decision not in (award.INVITE, award.WAIT):
+            table.problems.append(Problem(table.where(number, "besluit"),
+                                          f"'{table.get(row, 'besluit') or ''}' is geen uitnodigen of wachtkamer"))
+        order = _optional(table, number, row, "volgorde_wachtkamer", parse_count)
+        slot = _optional(table, number, row, "gesprek", parse_datetime)
+        if offer_id in seen:
+            table.problems.append(Problem(f"rij {number}", f"{offer_id} staat ook in rij {seen[offer_id]}"))
+        if offer_id:
+            seen[offer_id] = number
+            result.append(award.Selection(offer_id, decision, order or None, slot,
+                                          *(parse_text(table.get(row, c) or "") for c in STEP3_COLUMNS[3:])))
+    table.finish()
+    return result
+
+
+def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender: Tender, name: str | None = None
+               ) -> list[award.Interview]:
+    """Interview scores: per candidate and interviewer (or 'Consensus') a score per competency on the scale."""
+    competencies = {_key(c).replace(" ", "_").replace("-", "_"): c for c in tender.competencies}
+    table = _Table(source, name, ("interviewer", *competencies), ("rol",))
+    labels = {_key(label): n for n, label in enumerate(tender.interviews.scale, start=1)}
+    top = len(tender.interviews.scale)
+    result, per_candidate, seen = [], {}, {}
+    for number, row in table.rows:
+        offer_id = table.candidate(number, row, allowed, "uitgenodigde kandidaat (blad Stap 3: uitnodigen)")
+        interviewer = parse_text(table.get(row, "interviewer") or "")
+        if not interviewer:
+            table.problems.append(Problem(table.where(number, "interviewer"), "is leeg; vul de naam of Consensus in"))
+        scores = {}
+        for column, competency in competencies.items():
+            value = table.get(row, column)
+            score = labels.get(_key(value)) if isinstance(value, str) and not value.isdigit() else None
+            if score is None:
+                try:
+                    score = parse_count(value) if value not in (None, "") else None
+                except ValueError:
+                    score = None
+            if score is None or not 1 <= score <= top:
+                table.problems.append(Problem(table.where(number, column), f"'{value or ''}' ligt niet op de schaal "
+                                                                           f"1–{top} ({', '.join(tender.interviews.scale)})"))
+            scores[competency] = score
+        key = (offer_id, _key(interviewer))
+        if offer_id and key in seen:
+            table.problems.append(Problem(f"rij {number}", f"{interviewer} scoorde {offer_id} ook in rij {seen[key]}"))
+        seen[key] = number
+        if offer_id:
+            interview = award.Interview(offer_id, interviewer, parse_text(table.get(row, "rol") or ""), scores)
+            result.append(interview)
+            if not interview.is_consensus:
+                per_candidate.setdefault(offer_id, []).append(number)
+    for offer_id, numbers in per_candidate.items():
+        if len(numbers) < tender.interviews.min_interviewers:
+            table.problems.append(Problem(f"rij {numbers[0]}", f"{offer_id} is door {len(numbers)} interviewer(s) "
+                                                               f"gescoord; de aanvraag vraagt er minimaal "
+                                                               f"{tender.interviews.min_interviewers}"))
+    table.finish()
+    return result
+
+
+def _optional(table: _Table, number: int, row, column: str, parser):
+    value = table.get(row, column)
+    if value in (None, ""):
+        return None
+    try:
+        return parser(value)
+    except ValueError as exc:
+        table.problems.append(Problem(table.where(number, column), f"'{value}' {exc}"))
+        return None
