@@ -1,0 +1,124 @@
+"""Recording steps 3–4: files refused whole with the row named; the Gunning formulas agree with the engine."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE_SPEC
+from inhuur import actions, award, soffice, workbook
+from inhuur.errors import InvalidOfferFile
+from inhuur.spec import load_spec, parse_spec
+
+TENDER = load_spec(EXAMPLE_SPEC)
+COMPETENCIES = [c.lower().replace(" ", "_") for c in TENDER.competencies]
+STEP3 = ("id;besluit;volgorde_wachtkamer;gesprek;opmerkingen\nI-001;uitnodigen;;09-07-2026 14:00;\n"
+         "I-002;uitnodigen;;09-07-2026 14:45;\nI-003;uitnodigen;;;\nI-004;wachtkamer;1;;\nI-006;wachtkamer;2;;\n")
+
+
+def step4(rows: list[tuple[str, str, list]]) -> str:
+    lines = [";".join(["id", "interviewer", "rol", *COMPETENCIES])]
+    lines += [";".join([i, who, "", *map(str, scores)]) for i, who, scores in rows]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def step3_done(example_workbook, tmp_path):
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.rank(example_workbook)
+    source = tmp_path / "stap3.csv"
+    source.write_text(STEP3, encoding="utf-8")
+    actions.record(example_workbook, 3, source)
+    return example_workbook
+
+
+def test_step3_decisions_reach_the_sheets(step3_done):
+    wb = load_workbook(step3_done)
+    rows = {r[0]: r for r in wb["Stap 3"].iter_rows(min_row=2, values_only=True)}
+    assert (rows["I-001"][8], rows["I-004"][8], rows["I-004"][9]) == ("uitnodigen", "wachtkamer", 1)
+    interview_rows = [r[:3] for r in wb["Gesprekken"].iter_rows(min_row=2, values_only=True)]
+    assert interview_rows.count(("I-001", "Anaïs de Vries", "Consensus")) == 1
+    assert sum(1 for r in interview_rows if r[0] == "I-001") == 3          # two interviewer slots + consensus
+    assert [r[0] for r in wb["Gunning"].iter_rows(min_row=2, values_only=True)] == ["I-001", "I-002", "I-003"]
+
+
+@pytest.mark.parametrize("step, text, where, words", [
+    (3, "id;besluit\nI-009;uitnodigen\n", "rij 2, kolom A (id)", "'I-009' is geen voorgedragen kandidaat"),
+    (3, "id;besluit\nI-001;misschien\n", "rij 2, kolom B (besluit)", "geen uitnodigen of wachtkamer"),
+    (4, step4([("I-001", "A", [4] * 10), ("I-001", "B", [4] * 9 + [6])]), "rij 3, kolom M (plannen_en_organiseren)",
+     "'6' ligt niet op de schaal 1–5"),
+    (4, step4([("I-001", "A", [4] * 10)]), "rij 2", "is door 1 interviewer(s) gescoord; de aanvraag vraagt er minimaal 2"),
+    (4, step4([("I-004", "A", [4] * 10), ("I-004", "B", [4] * 10)]), "rij 2, kolom A (id)",
+     "'I-004' is geen uitgenodigde kandidaat"),
+    (4, "id;interviewer;" + ";".join(COMPETENCIES[:-1]) + "\nI-001;A;" + ";".join(["4"] * 9) + "\n", "rij 1",
+     "ontbrekende kolom(men): plannen_en_organiseren"),
+])
+def test_bad_record_files_are_refused_whole(step3_done, tmp_path, step, text, where, words):
+    source = tmp_path / "fout.csv"
+    source.write_text(text, encoding="utf-8")
+    before = hashlib.sha256(step3_done.read_bytes()).hexdigest()
+    with pytest.raises(InvalidOfferFile) as info:
+        actions.record(step3_done, step, source)
+    assert any(p.where == where and words in p.text for p in info.value.problems), info.value.problems
+    assert hashlib.sha256(step3_done.read_bytes()).hexdigest() == before
+
+
+def test_scores_as_words_and_a_third_interviewer(step3_done, tmp_path):
+    rows = [("I-001", "A", ["voldoende"] * 10), ("I-001", "B", [4] * 10), ("I-001", "C", [5] * 10),
+            ("I-001", "Consensus", [4] * 10)]
+    source = tmp_path / "stap4.csv"
+    source.write_text(step4(rows), encoding="utf-8")
+    report = actions.record(step3_done, 4, source)
+    outcome = report.rank.stage.outcomes["I-001"]
+    assert (outcome.status, outcome.interview.interviewers, outcome.interview.total) == (award.PASSED, 3, 40)
+
+
+scores = st.lists(st.sampled_from([None, 1, 2, 3, 3, 4, 4, 5]), min_size=10, max_size=10)
+
+
+@pytest.mark.soffice
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.lists(st.tuples(st.sampled_from(["consensus", "gemiddelde"]),
+                          st.lists(st.tuples(st.sampled_from(["A", "B", "C", "Consensus"]), scores),
+                                   min_size=1, max_size=4)), min_size=3, max_size=3))
+def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, cases):
+    """Random interview scores, consensus or average: LibreOffice's Gunning values are the engine's."""
+    folder = tmp_path_factory.mktemp("gunning")
+    from conftest import EXAMPLE_OFFERS
+    paths, expected = [], []
+    for n, (counts, rows) in enumerate(cases):
+        text = EXAMPLE_SPEC.read_text(encoding="utf-8").replace('telt = "consensus"', f'telt = "{counts}"')
+        spec = folder / f"spec{n}.toml"
+        spec.write_text(text, encoding="utf-8")
+        path = folder / f"w{n}.xlsx"
+        actions.new(spec, path)
+        actions.import_offers(path, EXAMPLE_OFFERS)
+        actions.record_lot(path, actions.EXAMPLE_LOT)
+        actions.rank(path)
+        (folder / "s3.csv").write_text(STEP3, encoding="utf-8")
+        actions.record(path, 3, folder / "s3.csv")
+        matrix = workbook.open_workbook(path)
+        steps = workbook.read_steps34(matrix)
+        interviews = [award.Interview("I-002", who, "", dict(zip(TENDER.competencies, values)))
+                      for who, values in dict(rows).items()]
+        workbook.record_step4(matrix, steps, interviews)
+        workbook.save(matrix)
+        matrix = workbook.open_workbook(path)
+        tender = parse_spec(text)
+        expected.append(award.interview_result(tender, "I-002", workbook.read_steps34(matrix).interviews))
+        paths.append(path)
+    for path, result in zip(soffice.recalculate(paths, folder / "lo"), expected):
+        row = next(r for r in load_workbook(path, data_only=True)["Gunning"].iter_rows(values_only=True)
+                   if r[0] == "I-002")
+        for k, competency in enumerate(TENDER.competencies):
+            want = result.counting[competency]
+            assert (row[5 + k] in (None, "")) if want is None else row[5 + k] == pytest.approx(float(want))
+        assert row[15] == ("Ja" if result.complete else "Nee")
+        assert row[16] in ((None, "") if not result.complete else ("Ja" if result.passed else "Nee",))
+        assert (row[17] in (None, "")) if result.total is None else row[17] == pytest.approx(float(result.total))
