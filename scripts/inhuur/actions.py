@@ -11,6 +11,8 @@ from typing import IO
 import json
 from datetime import date
 
+from openpyxl.utils import get_column_letter
+
 from inhuur import award, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
     workbook
 from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
@@ -136,6 +138,15 @@ def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> Recor
     return RecordReport(step, count, rank(path))
 
 
+def record_awards(path: str | Path, motivations: dict[str, str]) -> None:
+    """Write the client's award decisions (offer id -> motivation) on the Gunning sheet."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    workbook.record_awards(matrix, workbook.read_steps34(matrix), motivations)
+    workbook.save(matrix)
+
+
 def check(path: str | Path) -> int:
     """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
     matrix = workbook.open_workbook(Path(path))
@@ -183,8 +194,22 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                             [matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group])
     if lot is not None and not ties:
         raise NoTie()
+    steps = None
+    if lot is None:
+        recorded = workbook.read_steps34(matrix)
+        if recorded.problems:
+            raise InvalidWorkbook(str(path), recorded.problems)
+        stage = award.evaluate(matrix.tender, results, recorded.selections, recorded.interviews, recorded.decisions)
+        without_reason = [d.offer_id for d in recorded.decisions if not d.motivation.strip()]
+        if stage.awarded and (stage.problems or without_reason):
+            last = len(workbook.award_titles(matrix.tender))
+            raise InvalidWorkbook(str(path), [Problem("Gunning", p) for p in stage.problems] + [
+                Problem(f"{workbook.SHEET_AWARD}!{get_column_letter(last)}{recorded.award_rows[i]}",
+                        f"de motivering voor de gunning aan {i} is leeg") for i in without_reason])
+        steps = letter_writer.Steps(stage, {s.offer_id: s for s in recorded.selections},
+                                    {d.offer_id: d for d in recorded.decisions})
     sent = sent or date.today()
-    made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot)
+    made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps)
     pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
     manifest = folder / "manifest.json"
     entries = [{"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 
-from inhuur import dutch, rules, ziparts
+from inhuur import award, dutch, rules, ziparts
 from inhuur.rules import Result
 from inhuur.spec import Tender
 
@@ -22,7 +22,10 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "letters"
 KIND_OF_STATUS = {rules.NON_CONFORMING: "niet_conform", rules.KNOCKED_OUT: "knock_out",
                   rules.NOT_SELECTED: "niet_geselecteerd", rules.SHORTLISTED: "voorgedragen"}
 LOT = "loting"
-KINDS = (*KIND_OF_STATUS.values(), LOT)
+STEP3_KINDS = {award.INVITED: "uitnodiging_gesprek", award.PASSED: "uitnodiging_gesprek",
+               award.FAILED: "uitnodiging_gesprek", award.WAITING_ROOM: "wachtkamer"}
+AWARD_KINDS = ("voornemen_tot_gunning", "afwijzing_na_gesprek", "afwijzing_wachtkamer")
+KINDS = (*KIND_OF_STATUS.values(), LOT, *dict.fromkeys(STEP3_KINDS.values()), *AWARD_KINDS)
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
@@ -92,10 +95,33 @@ class Letter:
     sha256: str
 
 
-def plan(results: Sequence[Result], lot: bool) -> list[tuple[Result, str]]:
-    """Which letter each offer gets at this stage: by status, or only the lot invitations."""
+@dataclass(frozen=True)
+class Steps:
+    """What steps 3–4 add to a letter: the stage, the client's selections and award decisions."""
+
+    stage: award.Stage
+    selections: dict[str, award.Selection]
+    decisions: dict[str, award.Decision]
+
+
+def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None) -> list[tuple[Result, str]]:
+    """Which letter each offer gets at the latest step: lot invitations, award, step 3, or steps 0–2."""
     if lot:
         return [(r, LOT) for r in results if r.status == rules.TIE_UNRESOLVED]
+    stage = steps.stage if steps else award.Stage()
+    if stage.awarded:
+        planned = []
+        for r in results:
+            outcome = stage.outcomes.get(r.offer.id)
+            if outcome is None:
+                continue
+            if outcome.status == award.AWARDED:
+                planned.append((r, "voornemen_tot_gunning"))
+            else:
+                planned.append((r, "afwijzing_na_gesprek" if outcome.interview else "afwijzing_wachtkamer"))
+        return planned
+    if stage.outcomes:
+        return [(r, STEP3_KINDS[stage.outcomes[r.offer.id].status]) for r in results if r.offer.id in stage.outcomes]
     return [(r, KIND_OF_STATUS[r.status]) for r in results]
 
 
@@ -121,7 +147,21 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "leverancier": {}, "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
         "loting": [], "loting_beslist": False, "aantal_gelijk": 0, "vervolg": [],
+        "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
+        "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
+        "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender), "competenties": [],
+        "totaal_gesprek": "", "plaats_gesprek": "", "aantal_gesprekken": 0, "alle_voldoende": False, "gekozen": [],
     }
+
+
+def _conditions(tender: Tender) -> list[str]:
+    i = tender.interviews
+    return [f"de kandidaat overlegt binnen {i.vog_weeks} weken (bij VOG-P-screening {i.vog_p_weeks} weken) een "
+            f"Verklaring Omtrent het Gedrag (VOG); de kosten zijn in het uurtarief begrepen",
+            "stelt u personeel ter beschikking, dan staat u in het handelsregister geregistreerd conform de Waadi",
+            "de feitelijke uitvoering past bij de onderbouwing van de uitvoeringsvoorwaarde (Wet DBA) uit uw "
+            "inschrijving",
+            "er is binnen de opschortende termijn geen bezwaar gemaakt dat tot een andere beslissing leidt"]
 
 
 def _moment_words(value) -> str:
@@ -131,7 +171,7 @@ def _moment_words(value) -> str:
 
 
 def letter_context(tender: Tender, result: Result, results: Sequence[Result], kind: str, sent: date,
-                   lot: LotDrawing | None = None) -> dict[str, Any]:
+                   lot: LotDrawing | None = None, steps: Steps | None = None) -> dict[str, Any]:
     """Everything one letter may show: this offer's own facts and results, and aggregates, never others' data."""
     offer = result.offer
     context = base_context(tender, sent)
@@ -162,6 +202,42 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
     if lot is not None:
         context["loting"] = [f"Datum en tijd: {_moment_words(lot.moment)}", f"Plaats: {lot.place}",
                              f"Het lot wordt getrokken door: {lot.drawn_by}"]
+    if steps is not None:
+        context.update(_steps_context(tender, result, results, steps))
+    return context
+
+
+def _steps_context(tender: Tender, result: Result, results: Sequence[Result], steps: Steps) -> dict[str, Any]:
+    """Steps 3–4 fields: own interview scores; of the chosen only name, supplier, total and motivation."""
+    offer_id = result.offer.id
+    selection = steps.selections.get(offer_id)
+    outcome = steps.stage.outcomes.get(offer_id)
+    slot = selection.slot if selection and selection.slot else tender.planning.get("gesprekken")
+    place = tender.planning.get("gesprekken_locatie", "")
+    by_id = {r.offer.id: r for r in results}
+    waiting = sorted((s for s in steps.selections.values() if s.decision == award.WAIT),
+                     key=lambda s: (s.waiting_order or 10**6, by_id[s.offer_id].rank or 0))
+    interview = outcome.interview if outcome else None
+    scale = tender.interviews.scale
+    context = {
+        "gesprek_regels": [f"Datum en tijd: {_moment_words(slot)}" if slot else "Datum en tijd: volgt",
+                           f"Plaats: {place}" if place else "Plaats: volgt"],
+        "wachtkamer_plaats": next((n for n, s in enumerate(waiting, start=1) if s.offer_id == offer_id), ""),
+        "motivering": steps.decisions[offer_id].motivation if offer_id in steps.decisions else "",
+        "aantal_gesprekken": sum(1 for o in steps.stage.outcomes.values() if o.interview is not None),
+    }
+    if interview is not None and interview.complete:
+        context.update({
+            "competenties": [{"naam": c, "score": dutch.number(v), "oordeel": scale[min(int(v), len(scale)) - 1]}
+                             for c, v in interview.counting.items()],
+            "totaal_gesprek": dutch.number(interview.total), "alle_voldoende": bool(interview.passed),
+            "plaats_gesprek": outcome.proposal or "",
+        })
+    context["gekozen"] = [{"kandidaat": by_id[i].offer.candidate, "leverancier": by_id[i].offer.supplier,
+                           "totaal": dutch.number(steps.stage.outcomes[i].interview.total),
+                           "motivering": steps.decisions[i].motivation}
+                          for i in steps.stage.awarded if i in by_id and steps.stage.outcomes.get(i)
+                          and steps.stage.outcomes[i].interview and steps.stage.outcomes[i].interview.total is not None]
     return context
 
 
@@ -204,15 +280,16 @@ def _next_steps(tender: Tender) -> list[str]:
 
 
 def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent: date,
-                  lot: LotDrawing | None = None, templates: Path = TEMPLATES) -> list[Letter]:
+                  lot: LotDrawing | None = None, templates: Path = TEMPLATES, steps: Steps | None = None
+                  ) -> list[Letter]:
     """Render one letter per planned offer into folder; each template is compiled once."""
     folder.mkdir(parents=True, exist_ok=True)
     compiled: dict[str, CompiledTemplate] = {}
     letters = []
-    for result, kind in plan(results, lot is not None):
+    for result, kind in plan(results, lot is not None, steps):
         if kind not in compiled:
             compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
-        data = compiled[kind].render(letter_context(tender, result, results, kind, sent, lot))
+        data = compiled[kind].render(letter_context(tender, result, results, kind, sent, lot, steps))
         name = f"{result.offer.id}-{kind}.docx"
         (folder / name).write_bytes(data)
         o = result.offer

@@ -1310,6 +1310,18 @@ def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rule
         matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
 
 
+def record_awards(matrix: Matrix, steps: Steps34, motivations: dict[str, str]) -> None:
+    """Write the client's award decisions: 'gunnen' and the motivation in each candidate's Gunning row."""
+    last = len(award_titles(matrix.tender))
+    cells = {}
+    for offer_id, motivation in motivations.items():
+        n = steps.award_rows[offer_id]
+        for column, value in ((last - 1, "gunnen"), (last, motivation)):
+            ref = f"{get_column_letter(column)}{n}"
+            cells[ref] = xlsx.cell_xml(ref, value, matrix.styles.get("input"))
+    matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), cells)
+
+
 def _candidate_name(matrix: Matrix, offer_id: str) -> str:
     for row in matrix.rows:
         if row.cells and str(matrix.get(row, "id")) == offer_id:
