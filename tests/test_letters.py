@@ -195,3 +195,69 @@ def test_no_letter_contains_another_suppliers_candidate(tender, tmp_path_factory
         for other in offers:
             if other.supplier != m.supplier:
                 assert other.candidate not in seen, (m.file, other.candidate)
+
+
+@pytest.fixture
+def awarded(tmp_path, example_workbook):
+    """The example through steps 3 and 4, with the award to I-002 and I-001 recorded."""
+    from test_record import STEP3, step4
+
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.rank(example_workbook)
+    (tmp_path / "s3.csv").write_text(STEP3, encoding="utf-8")
+    actions.record(example_workbook, 3, tmp_path / "s3.csv")
+    rows = []
+    for offer_id, scores in (("I-001", [4] * 10), ("I-002", [5, 5, 4, 4, 4, 4, 5, 4, 4, 3]),
+                             ("I-003", [3, 3, 2, 3, 3, 3, 3, 3, 3, 3])):
+        rows += [(offer_id, "J. de Boer", scores), (offer_id, "S. Amrani", scores), (offer_id, "Consensus", scores)]
+    (tmp_path / "s4.csv").write_text(step4(rows), encoding="utf-8")
+    actions.record(example_workbook, 4, tmp_path / "s4.csv")
+    return example_workbook
+
+
+def test_step3_letters_invite_and_seat_the_waiting_room(awarded, tmp_path):
+    made = actions.make_letters(awarded, tmp_path / "b3", sent=date(2026, 7, 1))
+    assert sorted((m.offer_id, m.kind) for m in made.letters) == [
+        ("I-001", "uitnodiging_gesprek"), ("I-002", "uitnodiging_gesprek"), ("I-003", "uitnodiging_gesprek"),
+        ("I-004", "wachtkamer"), ("I-006", "wachtkamer")]
+    invitation = text_of(tmp_path / "b3" / "I-001-uitnodiging_gesprek.docx")
+    assert "donderdag 9 juli 2026 om 14:00 uur" in invitation and "Plaats: Sociaal Plein, Hilversum" in invitation
+    assert "een geldig identiteitsbewijs" in invitation and "Verklaring Omtrent het Gedrag" in invitation
+    assert "Teamleider Inburgering en Participatie" in invitation
+    waiting = text_of(tmp_path / "b3" / "I-006-wachtkamer.docx")
+    assert "wachtkamer (plaats 2)" in waiting and "alsnog uitnodigen" in waiting
+
+
+def test_award_letters_need_a_motivation(awarded, tmp_path):
+    actions.record_awards(awarded, {"I-002": "", "I-001": "Ruime ervaring"})
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.make_letters(awarded, tmp_path / "x", sent=date(2026, 7, 10))
+    assert "de motivering voor de gunning aan I-002 is leeg" in info.value.problems[0].text
+    assert info.value.problems[0].where.startswith("Gunning!V")
+
+
+def test_award_of_a_failed_candidate_blocks_the_letters(awarded, tmp_path):
+    actions.record_awards(awarded, {"I-003": "Toch de beste"})
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.make_letters(awarded, tmp_path / "x", sent=date(2026, 7, 10))
+    assert "I-003 wordt gegund maar scoort niet op elke competentie minimaal voldoende" in info.value.problems[0].text
+
+
+def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_path):
+    actions.record_awards(awarded, {"I-002": "Beste gesprek", "I-001": "Ruime ervaring met statushouders"})
+    made = actions.make_letters(awarded, tmp_path / "b4", sent=date(2026, 7, 10))
+    assert sorted((m.offer_id, m.kind) for m in made.letters) == [
+        ("I-001", "voornemen_tot_gunning"), ("I-002", "voornemen_tot_gunning"), ("I-003", "afwijzing_na_gesprek"),
+        ("I-004", "afwijzing_wachtkamer"), ("I-006", "afwijzing_wachtkamer")]
+    rejection = text_of(tmp_path / "b4" / "I-003-afwijzing_na_gesprek.docx")
+    assert "Klantgericht | 2 (onvoldoende)" in rejection and "Totaal | 29" in rejection
+    assert "niet op elke competentie minimaal voldoende" in rejection
+    assert "Fatima El Amrani (Sociaal Domein Professionals B.V.): totaal 42 punten" in rejection
+    assert "Motivering: Beste gesprek" in rejection
+    assert "uiterlijk donderdag 30 juli 2026" in rejection
+    for rate in ("€ 72,00", "€ 75,00", "72,00", "75,00"):
+        assert rate not in rejection
+    intention = text_of(tmp_path / "b4" / "I-001-voornemen_tot_gunning.docx")
+    assert "binnen 4 weken (bij VOG-P-screening 8 weken)" in intention and "Waadi" in intention
+    assert "tot en met donderdag 30 juli 2026" in intention
+    assert "Fatima" not in intention

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -187,3 +187,31 @@ def test_ranking_order_puts_ranked_first_then_knock_outs_then_non_conforming(ten
               make_offer("I-010", "G5"), make_offer("I-001", "G4")]
     order = [r.offer.id for r in rules.ranking_order(evaluate(tender, offers))]
     assert order == ["I-001", "I-010", "I-002", "I-003"]
+
+
+@pytest.mark.parametrize("year, sunday", [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
+                                          (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)),
+                                          (2028, date(2028, 4, 16))])
+def test_easter(year, sunday):
+    assert rules.easter(year) == sunday
+
+
+def test_koningsdag_moves_to_saturday_when_the_27th_is_a_sunday():
+    assert date(2025, 4, 26) in rules.public_holidays(2025) and date(2025, 4, 27) not in rules.public_holidays(2025)
+    assert date(2026, 4, 27) in rules.public_holidays(2026)
+
+
+@pytest.mark.parametrize("sent, days, working_day_rule, end", [
+    (date(2026, 7, 10), 20, True, date(2026, 7, 30)),     # Thursday: nothing to move
+    (date(2026, 7, 1), 10, True, date(2026, 7, 13)),      # Saturday -> Monday
+    (date(2026, 7, 1), 10, False, date(2026, 7, 11)),     # without the rule it stays on Saturday
+    (date(2026, 4, 7), 20, True, date(2026, 4, 28)),      # Koningsdag (Monday 27 April) -> Tuesday
+    (date(2026, 4, 7), 20, False, date(2026, 4, 27)),
+    (date(2026, 12, 5), 20, True, date(2026, 12, 28)),    # Christmas Friday, Boxing Day Saturday, Sunday -> Monday
+    (date(2026, 12, 5), 20, False, date(2026, 12, 25)),
+    (date(2027, 3, 9), 20, True, date(2027, 3, 30)),      # Easter Monday 29 March 2027 -> Tuesday
+    (date(2026, 3, 13), 20, True, date(2026, 4, 2)),      # Thursday before Good Friday: Good Friday is no holiday here
+    (date(2026, 4, 25), 10, True, date(2026, 5, 6)),      # Bevrijdingsdag, Tuesday 5 May 2026 -> Wednesday
+])
+def test_standstill_end(sent, days, working_day_rule, end):
+    assert rules.standstill_end(sent, days, working_day_rule) == end
