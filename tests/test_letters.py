@@ -198,14 +198,23 @@ def test_no_letter_contains_another_suppliers_candidate(tender, tmp_path_factory
 
 
 @pytest.fixture
-def awarded(tmp_path, example_workbook):
-    """The example through steps 3 and 4, with the award to I-002 and I-001 recorded."""
-    from test_record import STEP3, step4
+def invited(tmp_path, example_workbook):
+    """The example through step 3: I-001..I-003 invited, I-004 and I-006 in the waiting room."""
+    from test_record import STEP3
 
     actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
     actions.rank(example_workbook)
     (tmp_path / "s3.csv").write_text(STEP3, encoding="utf-8")
     actions.record(example_workbook, 3, tmp_path / "s3.csv")
+    return example_workbook
+
+
+@pytest.fixture
+def awarded(tmp_path, invited):
+    """The example through step 4: I-001 and I-002 pass, I-003 fails (ready for the award decision)."""
+    from test_record import step4
+
+    example_workbook = invited
     rows = []
     for offer_id, scores in (("I-001", [4] * 10), ("I-002", [5, 5, 4, 4, 4, 4, 5, 4, 4, 3]),
                              ("I-003", [3, 3, 2, 3, 3, 3, 3, 3, 3, 3])):
@@ -215,8 +224,8 @@ def awarded(tmp_path, example_workbook):
     return example_workbook
 
 
-def test_step3_letters_invite_and_seat_the_waiting_room(awarded, tmp_path):
-    made = actions.make_letters(awarded, tmp_path / "b3", sent=date(2026, 7, 1))
+def test_step3_letters_invite_and_seat_the_waiting_room(invited, tmp_path):
+    made = actions.make_letters(invited, tmp_path / "b3", sent=date(2026, 7, 1))
     assert sorted((m.offer_id, m.kind) for m in made.letters) == [
         ("I-001", "uitnodiging_gesprek"), ("I-002", "uitnodiging_gesprek"), ("I-003", "uitnodiging_gesprek"),
         ("I-004", "wachtkamer"), ("I-006", "wachtkamer")]
@@ -261,3 +270,8 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
     assert "binnen 4 weken (bij VOG-P-screening 8 weken)" in intention and "Waadi" in intention
     assert "tot en met donderdag 30 juli 2026" in intention
     assert "Fatima" not in intention
+
+
+def test_no_new_invitation_for_someone_already_interviewed(awarded, tmp_path):
+    made = actions.make_letters(awarded, tmp_path / "b", sent=date(2026, 7, 13))
+    assert sorted((m.offer_id, m.kind) for m in made.letters) == [("I-004", "wachtkamer"), ("I-006", "wachtkamer")]

@@ -29,6 +29,21 @@ EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 6, 30, 10, 0), "Fl
                                                "mr. J. Smit, notaris")
 EXAMPLE_LOT_LETTERS_DATE = date(2026, 6, 29)
 EXAMPLE_LETTERS_DATE = date(2026, 6, 30)
+EXAMPLE_STEPS = [  # (what happens, step, file) for the example's steps 3 and 4
+    ("De opdrachtgever kiest wie een gesprek krijgt (ronde 1)", 3, "voorbeeld-stap3-30662.csv"),
+    ("De gesprekken van ronde 1 zijn gescoord", 4, "voorbeeld-gesprekken-30662.csv"),
+    ("Te weinig kandidaten voldoende: de eerste uit de wachtkamer wordt uitgenodigd", 3,
+     "voorbeeld-stap3-ronde2-30662.csv"),
+    ("Het gesprek van ronde 2 is gescoord", 4, "voorbeeld-gesprekken-ronde2-30662.csv"),
+]
+EXAMPLE_STEP_LETTER_DATES = [date(2026, 7, 1), None, date(2026, 7, 13), None]
+EXAMPLE_AWARDS = {
+    "I-002": "Sterkste gesprek (43 punten): overtuigend in klantgerichtheid en cultuursensitiviteit, ruime "
+             "ervaring met het PIP en met Suite.",
+    "I-004": "Voldoende op alle competenties (39 punten), werkt al in de regio Gooi en Vechtstreek en kent het "
+             "Sociaal Plein.",
+}
+EXAMPLE_AWARD_DATE = date(2026, 7, 17)
 
 
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
@@ -65,6 +80,7 @@ class RankReport:
     ties: list[list[Result]] = field(default_factory=list)
     lot_cells: dict[str, str] = field(default_factory=dict)
     stage: award.Stage = field(default_factory=award.Stage)
+    step3: dict[str, dict] = field(default_factory=dict)
 
     def status(self, result: Result) -> str:
         """The offer's status after the latest step (steps 3–4 override the shortlist status)."""
@@ -79,7 +95,7 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     matrix = workbook.open_workbook(path)
     offers = workbook.require_valid_inputs(matrix)
     results = rules.evaluate(matrix.tender, offers)
-    stage = _steps34(matrix, results, path)
+    stage, step3 = _steps34(matrix, results, path)
     disagreements = workbook.cached_disagreements(matrix, results)
     wrong = workbook.formula_problems(matrix)
     restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
@@ -90,19 +106,26 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)
     lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
-    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage)
+    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage, step3)
 
 
-def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> award.Stage:
+def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> tuple[award.Stage, dict[str, dict]]:
     """Read and evaluate steps 3–4 and add the rows of candidates who reached them; none while a tie is open."""
     if rules.unresolved_ties(results):
-        return award.Stage()
+        return award.Stage(), {}
     steps = workbook.read_steps34(matrix)
     if steps.problems:
         raise InvalidWorkbook(str(path), steps.problems)
     stage = award.evaluate(matrix.tender, results, steps.selections, steps.interviews, steps.decisions)
     workbook.fill_steps34(matrix, results, steps, stage)
-    return stage
+    decisions = {d.offer_id: d for d in steps.decisions}
+    facts = {s.offer_id: {"decision": s.decision, "waiting_order": s.waiting_order,
+                          "slot": s.slot.isoformat(sep=" ") if s.slot else None,
+                          "similar_assignments": s.similar_assignments, "similar_organisations": s.similar_organisations,
+                          "award": s.offer_id in decisions,
+                          "award_motivation": decisions[s.offer_id].motivation if s.offer_id in decisions else None}
+             for s in steps.selections}
+    return stage, facts
 
 
 @dataclass
@@ -270,6 +293,9 @@ class DemoReport:
     lot_letters: LettersReport
     letters: LettersReport
     emails: list[Path]
+    steps: list[tuple[str, RecordReport, LettersReport | None]] = field(default_factory=list)
+    award_letters: LettersReport | None = None
+    award_emails: list[Path] = field(default_factory=list)
 
 
 def demo(folder: str | Path | None = None) -> DemoReport:
@@ -290,4 +316,14 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     after = rank(target)
     made = make_letters(target, folder / "brieven", pdf=pdf, sent=EXAMPLE_LETTERS_DATE)
     emails = mail_dry_run(target, made.folder, folder / "e-mails")
-    return DemoReport(folder, target, imported, before, after, lot_letters, made, emails)
+    report = DemoReport(folder, target, imported, before, after, lot_letters, made, emails)
+    for n, ((what, step, name), sent) in enumerate(zip(EXAMPLE_STEPS, EXAMPLE_STEP_LETTER_DATES), start=1):
+        recorded = record(target, step, PACKAGE_ROOT / "workbook" / name)
+        letters_made = make_letters(target, folder / f"brieven-stap3-ronde{(n + 1) // 2}", pdf=pdf, sent=sent) \
+            if sent else None
+        report.steps.append((what, recorded, letters_made))
+    record_awards(target, EXAMPLE_AWARDS)
+    report.award_letters = make_letters(target, folder / "brieven-gunning", pdf=pdf, sent=EXAMPLE_AWARD_DATE)
+    report.award_emails = mail_dry_run(target, report.award_letters.folder, folder / "e-mails-gunning")
+    rank(target)
+    return report

@@ -270,6 +270,7 @@ def ranking_json(report: actions.RankReport) -> dict:
                 "disagreements": list(interview.disagreements),
                 "counting": {c: _json_number(v) for c, v in interview.counting.items()}},
             "proposal": outcome.proposal if outcome else None,
+            "step3": report.step3.get(o.id),
             "failed": list(r.failed), "score": _json_number(r.score), "rank": r.rank,
             "shared_rank": r.shared, "tie_group": list(r.tie_group), "lot": o.lot,
             "judgments": {code: {"declared": j.declared, "assessor": j.assessor, "client": j.client,
@@ -361,5 +362,20 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
           file=out)
     print(f"6. {len(report.emails)} e-mails klaargezet als .eml in {report.folder / 'e-mails'} (niet verstuurd; "
           f"versturen: inhuur mail WERKBOEK --letters {made.folder} --smtp HOST:POORT --send).", file=out)
-    print(f"\nOpen {report.workbook} in Excel of LibreOffice: blad Kandidaten (de matrix), Ranglijst en Brieven.",
-          file=out)
+    for n, (what, recorded, made_now) in enumerate(report.steps, start=7):
+        stage = recorded.rank.stage
+        statuses = ", ".join(f"{i} {dutch.STATUS_LABELS[o.status].lower()}" for i, o in stage.outcomes.items())
+        print(f"\n{n}. {what} (inhuur record --step {recorded.step}): {statuses}.", file=out)
+        if stage.from_waiting_room:
+            print(f"   Te weinig voldoende ({len(stage.proposal)} van {recorded.rank.tender.professionals}); voorstel: nodig "
+                  f"uit uit de wachtkamer: {', '.join(stage.from_waiting_room)}.", file=out)
+        if made_now:
+            kinds = Counter(m.kind.replace("_", " ") for m in made_now.letters)
+            print(f"   Brieven: {', '.join(f'{v} {k}' for k, v in kinds.items())} in {made_now.folder}.", file=out)
+    final = report.award_letters
+    kinds = Counter(m.kind.replace("_", " ") for m in final.letters)
+    print(f"\n{7 + len(report.steps)}. De opdrachtgever gunt aan {', '.join(actions.EXAMPLE_AWARDS)} (blad Gunning, met "
+          f"motivering). Brieven: {', '.join(f'{v} {k}' for k, v in kinds.items())} in {final.folder}; "
+          f"e-mails in {report.folder / 'e-mails-gunning'}.", file=out)
+    print(f"\nOpen {report.workbook} in Excel of LibreOffice: Kandidaten (de matrix), Ranglijst, Stap 3, Gesprekken, "
+          f"Gunning, Brieven.", file=out)

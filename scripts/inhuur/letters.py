@@ -22,8 +22,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "letters"
 KIND_OF_STATUS = {rules.NON_CONFORMING: "niet_conform", rules.KNOCKED_OUT: "knock_out",
                   rules.NOT_SELECTED: "niet_geselecteerd", rules.SHORTLISTED: "voorgedragen"}
 LOT = "loting"
-STEP3_KINDS = {award.INVITED: "uitnodiging_gesprek", award.PASSED: "uitnodiging_gesprek",
-               award.FAILED: "uitnodiging_gesprek", award.WAITING_ROOM: "wachtkamer"}
+STEP3_KINDS = {award.INVITED: "uitnodiging_gesprek", award.WAITING_ROOM: "wachtkamer"}
 AWARD_KINDS = ("voornemen_tot_gunning", "afwijzing_na_gesprek", "afwijzing_wachtkamer")
 KINDS = (*KIND_OF_STATUS.values(), LOT, *dict.fromkeys(STEP3_KINDS.values()), *AWARD_KINDS)
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -121,7 +120,9 @@ def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None) -> li
                 planned.append((r, "afwijzing_na_gesprek" if outcome.interview else "afwijzing_wachtkamer"))
         return planned
     if stage.outcomes:
-        return [(r, STEP3_KINDS[stage.outcomes[r.offer.id].status]) for r in results if r.offer.id in stage.outcomes]
+        # those already interviewed get no new letter until the award decision
+        return [(r, STEP3_KINDS[stage.outcomes[r.offer.id].status]) for r in results
+                if r.offer.id in stage.outcomes and stage.outcomes[r.offer.id].status in STEP3_KINDS]
     return [(r, KIND_OF_STATUS[r.status]) for r in results]
 
 
