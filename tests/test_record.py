@@ -122,3 +122,22 @@ def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, c
         assert row[15] == ("Ja" if result.complete else "Nee")
         assert row[16] in ((None, "") if not result.complete else ("Ja" if result.passed else "Nee",))
         assert (row[17] in (None, "")) if result.total is None else row[17] == pytest.approx(float(result.total))
+
+
+def test_a_typed_over_gunning_formula_is_named_and_put_back(step3_done, run_cli):
+    wb = load_workbook(step3_done)
+    ws = wb["Gunning"]
+    total = next(c.column_letter for c in ws[1] if c.value == "Totaal gesprek")
+    ws[f"{total}2"] = 50
+    wb.save(step3_done)
+    result = run_cli("check", step3_done)
+    assert result.code == 1 and f"  - Gunning!{total}2: formule overschreven (nu: 50)" in result.err
+    report = actions.rank(step3_done)
+    assert [p.where for p in report.restored] == [f"Gunning!{total}2"]
+    assert run_cli("check", step3_done).code == 0
+
+
+def test_the_disagreement_flag_is_live_in_the_workbook(step3_done):
+    rules = load_workbook(step3_done)["Gesprekken"].conditional_formatting
+    formulas = [r.formula[0] for cf in rules for r in cf.rules]
+    assert any('COUNTIFS($A:$A,$A2,$C:$C,"<>Consensus",E:E,">="&(E2+2))' in f for f in formulas)

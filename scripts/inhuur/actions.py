@@ -101,6 +101,10 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
                 for row, key, actual in wrong]
     workbook.restore_formulas(matrix, wrong)
+    wrong_award = workbook.award_formula_problems(matrix)
+    restored += [Problem(f"{workbook.SHEET_AWARD}!{ref}", f"was overschreven met {actual!r}; formule teruggezet")
+                 for ref, actual in wrong_award]
+    workbook.restore_award_formulas(matrix, wrong_award)
     workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0))
     workbook.save(matrix)
     rows = workbook.row_of(matrix)

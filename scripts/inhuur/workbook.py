@@ -447,6 +447,7 @@ def _build_steps34_sheets(wb: Workbook, tender: Tender) -> None:
     decision.add("I2:I1048576")
     ws.add_data_validation(decision)
     ws.freeze_panes = "C2"
+    _print_setup(ws, fit_width=1)
     _protect(ws)
     ws = wb.create_sheet(SHEET_INTERVIEWS)
     titles = interview_titles(tender)
@@ -459,7 +460,13 @@ def _build_steps34_sheets(wb: Workbook, tender: Tender) -> None:
     ws.add_data_validation(scale)
     for i, width in enumerate((8, 24, 20, 24) + (11,) * len(tender.competencies), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    # live flag for the consensus talk: a score 2 or more away from another interviewer's on the same competency
+    others = f'$A:$A,$A2,$C:$C,"<>{award_rules.CONSENSUS}"'
+    ws.conditional_formatting.add(f"E2:{get_column_letter(len(titles))}1048576", FormulaRule(
+        formula=[f'AND(E2<>"",UPPER($C2)<>"{award_rules.CONSENSUS.upper()}",COUNTIFS({others},E:E,">="&(E2+2))'
+                 f'+COUNTIFS({others},E:E,"<="&(E2-2))>0)'], fill=PatternFill("solid", bgColor="FCE5CD")))
     ws.freeze_panes = "E2"
+    _print_setup(ws, fit_width=1)
     _protect(ws)
     ws = wb.create_sheet(SHEET_AWARD)
     titles = award_titles(tender)
@@ -474,6 +481,7 @@ def _build_steps34_sheets(wb: Workbook, tender: Tender) -> None:
     award.add(f"{get_column_letter(len(titles) - 1)}2:{get_column_letter(len(titles) - 1)}1048576")
     ws.add_data_validation(award)
     ws.freeze_panes = "C2"
+    _print_setup(ws, fit_width=1)
     _protect(ws)
 
 
@@ -1020,7 +1028,39 @@ def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
     for row, key, actual in formula_problems(matrix):
         problems.append(Problem(matrix.layout.cell(key, row),
                                 f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))
+    for ref, actual in award_formula_problems(matrix):
+        problems.append(Problem(f"{SHEET_AWARD}!{ref}",
+                                f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))
     return offers, problems
+
+
+def award_formula_problems(matrix: Matrix) -> list[tuple[str, Any]]:
+    """Gunning cells whose formula was typed over: (cell reference, what it holds)."""
+    if SHEET_AWARD not in matrix.package.sheets():
+        return []
+    wrong = []
+    for n, cells in matrix.package.rows(SHEET_AWARD):
+        if n == 1 or cells.get(1) is None or cells[1].value in (None, ""):
+            continue
+        for column, expected in award_formulas(matrix.tender, n).items():
+            cell = cells.get(column)
+            actual = None if cell is None else cell.formula
+            if actual is None or normalise_formula(actual) != normalise_formula(expected):
+                wrong.append((f"{get_column_letter(column)}{n}", None if cell is None else cell.value))
+    return wrong
+
+
+def restore_award_formulas(matrix: Matrix, wrong: Sequence[tuple[str, Any]]) -> None:
+    """Write back the tool's formula in each typed-over Gunning cell."""
+    if not wrong:
+        return
+    cells = {}
+    for ref, _ in wrong:
+        column, n = xlsx.split_ref(ref)
+        cells[ref] = xlsx.cell_xml(ref, formula=award_formulas(matrix.tender, n)[column][1:])
+    matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), cells,
+                                                                stale_results=True)
+    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
 
 
 def require_valid_inputs(matrix: Matrix) -> list[Offer]:
