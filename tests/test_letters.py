@@ -275,3 +275,9 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
 def test_no_new_invitation_for_someone_already_interviewed(awarded, tmp_path):
     made = actions.make_letters(awarded, tmp_path / "b", sent=date(2026, 7, 13))
     assert sorted((m.offer_id, m.kind) for m in made.letters) == [("I-004", "wachtkamer"), ("I-006", "wachtkamer")]
+
+
+def test_waiting_room_letter_says_when_the_waiting_room_is_used(invited, tmp_path):
+    made = actions.make_letters(invited, tmp_path / "b3", sent=date(2026, 7, 1))
+    text = text_of(made.folder / "I-004-wachtkamer.docx")
+    assert "Scoren minder dan 2 van de uitgenodigde kandidaten op alle competenties minimaal voldoende" in text

@@ -143,6 +143,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
                      "intermediair": tender.intermediary},
         "afzender": sender, "datum": dutch.day(sent), "termijn_dagen": tender.standstill_days,
         "termijn_einde": dutch.weekday_date(end), "voordragen": tender.shortlist_size,
+        "aantal_professionals": tender.professionals,
         "totaal_punten": dutch.number(tender.total_points),
         "gesprekken": _moment_words(interviews) if interviews else "",
         "leverancier": {}, "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
