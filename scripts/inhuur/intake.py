@@ -46,19 +46,7 @@ def offer_key(supplier: str, candidate: str) -> tuple[str, str]:
 
 def read_offers(source: str | Path | IO[bytes], tender: Tender, name: str | None = None) -> list[OfferRow]:
     """Read and validate every row of an offers file; raise InvalidOfferFile listing each bad cell."""
-    if hasattr(source, "read"):
-        raw = source.read()
-        name = name or getattr(source, "name", "invoer")
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise FileMissing(path)
-        raw = path.read_bytes()
-        name = name or path.name
-    if raw[:2] == b"PK":
-        rows = _xlsx_rows(raw, name)
-    else:
-        rows = _csv_rows(raw, name)
+    name, rows = read_table(source, name)
     return _validate(rows, tender, name)
 
 
