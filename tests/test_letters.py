@@ -266,6 +266,11 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
     assert "uiterlijk donderdag 30 juli 2026" in rejection
     for rate in ("€ 72,00", "€ 75,00", "72,00", "75,00"):
         assert rate not in rejection
+    assert made.warnings == []                      # 10 July + 20 days ends 30 July, before the start on 1 August
+    late = actions.make_letters(awarded, tmp_path / "b5", sent=date(2026, 7, 17))
+    assert late.warnings == ["de opschortende termijn eindigt op donderdag 6 augustus 2026, niet vóór de geplande "
+                             "start van de opdracht (zaterdag 1 augustus 2026); stem de startdatum af met de "
+                             "opdrachtgever"]
     intention = text_of(tmp_path / "b4" / "I-001-voornemen_tot_gunning.docx")
     assert "binnen 4 weken (bij VOG-P-screening 8 weken)" in intention and "Waadi" in intention
     assert "tot en met donderdag 30 juli 2026" in intention

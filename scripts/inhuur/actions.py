@@ -13,7 +13,7 @@ from datetime import date
 
 from openpyxl.utils import get_column_letter
 
-from inhuur import award, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
+from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
     workbook
 from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
@@ -201,6 +201,7 @@ class LettersReport:
     letters: list[letter_writer.Letter]
     manifest: Path
     pdfs: list[Path]
+    warnings: list[str] = field(default_factory=list)
 
 
 def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
@@ -250,7 +251,13 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                         [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
                           m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256] for m in made])
     workbook.save(matrix)
-    return LettersReport(folder, made, manifest, pdfs)
+    warnings = []
+    start = matrix.tender.facts.get("start")
+    end = rules.standstill_end(sent, matrix.tender.standstill_days, matrix.tender.standstill_working_day)
+    if start and any(m.kind in letter_writer.AWARD_KINDS for m in made) and end >= start:
+        warnings.append(f"de opschortende termijn eindigt op {dutch.weekday_date(end)}, niet vóór de geplande start "
+                        f"van de opdracht ({dutch.weekday_date(start)}); stem de startdatum af met de opdrachtgever")
+    return LettersReport(folder, made, manifest, pdfs, warnings)
 
 
 def mail_dry_run(path: str | Path, letters_dir: str | Path, out_dir: str | Path) -> list[Path]:

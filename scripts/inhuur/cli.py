@@ -184,6 +184,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if report.pdfs:
             print(f"{len(report.pdfs)} pdf's gemaakt.", file=out)
         print(f"Overzicht: {report.manifest}; vastgelegd op het blad Brieven.", file=out)
+        for warning in report.warnings:
+            print(f"Let op: {warning}.", file=err)
         return 0
     if args.command == "mail":
         return _mail(args, out, err)
@@ -377,5 +379,7 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
     print(f"\n{7 + len(report.steps)}. De opdrachtgever gunt aan {', '.join(actions.EXAMPLE_AWARDS)} (blad Gunning, met "
           f"motivering). Brieven: {', '.join(f'{v} {k}' for k, v in kinds.items())} in {final.folder}; "
           f"e-mails in {report.folder / 'e-mails-gunning'}.", file=out)
+    for warning in final.warnings:
+        print(f"   Let op: {warning}.", file=out)
     print(f"\nOpen {report.workbook} in Excel of LibreOffice: Kandidaten (de matrix), Ranglijst, Stap 3, Gesprekken, "
           f"Gunning, Brieven.", file=out)
