@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, make_offer
-from inhuur import actions, letters, mail, rules, soffice
+from conftest import make_offer
+from inhuur import actions, letters, mail, soffice
 from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
 from inhuur.rules import evaluate
 

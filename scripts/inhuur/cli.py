@@ -359,7 +359,7 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
     print(f"   (Eerst zijn de uitnodigingen voor de loting gemaakt: {len(lots.letters)} brieven in {lots.folder}.)",
           file=out)
     made = report.letters
-    pdf = f", ook als pdf" if made.pdfs else " (geen pdf: LibreOffice is niet geïnstalleerd)"
+    pdf = ", ook als pdf" if made.pdfs else " (geen pdf: LibreOffice is niet geïnstalleerd)"
     print(f"\n5. {len(made.letters)} brieven gemaakt in {made.folder}{pdf}; overzicht in {made.manifest.name}.",
           file=out)
     print(f"6. {len(report.emails)} e-mails klaargezet als .eml in {report.folder / 'e-mails'} (niet verstuurd; "

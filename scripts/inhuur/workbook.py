@@ -57,7 +57,6 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
 OPEN = Protection(locked=False)
-LOCKED = Protection(locked=True)
 
 # name: Excel defined name for each tender constant the formulas use.
 NAME_DEADLINE = "Sluiting"

@@ -19,8 +19,6 @@ from inhuur import ziparts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 _M = f"{{{MAIN}}}"
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
