@@ -43,7 +43,7 @@ COMMANDS = {
     "record": "leg besluiten van de opdrachtgever (stap 3) of de scores van de gesprekken (stap 4) vast uit een bestand",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
-    "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot ranglijst en brieven",
+    "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot gunning en alle brieven",
 }
 
 
