@@ -77,15 +77,16 @@ def test_scores_as_words_and_a_third_interviewer(step3_done, tmp_path):
     assert (outcome.status, outcome.interview.interviewers, outcome.interview.total) == (award.PASSED, 3, 40)
 
 
-scores = st.lists(st.sampled_from([None, 1, 2, 3, 3, 4, 4, 5]), min_size=10, max_size=10)
+# blanks are rare, so most candidates are fully scored and pass/fail and totals get compared
+scores = st.lists(st.sampled_from([None] + [2, 3, 3, 3, 4, 4, 5] * 4), min_size=10, max_size=10)
 
 
 @pytest.mark.soffice
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.lists(st.tuples(st.sampled_from(["consensus", "gemiddelde"]),
-                          st.lists(st.tuples(st.sampled_from(["A", "B", "C", "Consensus"]), scores),
-                                   min_size=1, max_size=4)), min_size=3, max_size=3))
+                          st.lists(st.tuples(st.sampled_from(["A", "B", "Consensus", "A", "B", "Consensus", "C"]), scores),
+                                   min_size=2, max_size=5)), min_size=4, max_size=4))
 def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, cases):
     """Random interview scores, consensus or average: LibreOffice's Gunning values are the engine's."""
     folder = tmp_path_factory.mktemp("gunning")
