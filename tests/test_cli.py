@@ -139,6 +139,12 @@ def test_demo(run_cli, tmp_path):
     assert len(list((tmp_path / "demo" / "e-mails").glob("*.eml"))) == 15
     if soffice.find_soffice():
         assert len(list((tmp_path / "demo" / "brieven").glob("*.pdf"))) == 15
+    assert "11. De opdrachtgever gunt aan I-002, I-004" in result.out
+    assert len(list((tmp_path / "demo" / "brieven-gunning").glob("*.docx"))) == 5
+    ranking = {row[1]: row for row in load_workbook(tmp_path / "demo" / "aanvraag-30662.xlsx")["Ranglijst"]
+               .iter_rows(values_only=True) if row[1] and str(row[1]).startswith("I-")}
+    assert (ranking["I-002"][6], ranking["I-002"][9]) == ("Voornemen tot gunning", "Voorgedragen")
+    assert (ranking["I-001"][6], ranking["I-005"][6]) == ("Afgewezen", "Niet geselecteerd")
 
 
 def test_every_command_has_help_and_a_readme_entry():

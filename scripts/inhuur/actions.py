@@ -105,7 +105,8 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     restored += [Problem(f"{workbook.SHEET_AWARD}!{ref}", f"was overschreven met {actual!r}; formule teruggezet")
                  for ref, actual in wrong_award]
     workbook.restore_award_formulas(matrix, wrong_award)
-    workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0))
+    workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0),
+                           {offer_id: o.status for offer_id, o in stage.outcomes.items()})
     workbook.save(matrix)
     rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)

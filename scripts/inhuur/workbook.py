@@ -62,7 +62,7 @@ OPEN = Protection(locked=False)
 NAME_DEADLINE = "Sluiting"
 NAME_RATE_CAP = "MaxUurtarief"
 NAME_SHORTLIST = "Voordragen"
-RANKING_HEADER_ROW = 14  # fixed, so the frozen pane made by `new` stays right
+RANKING_HEADER_ROW = 20  # fixed, so the frozen pane made by `new` stays right; counts fit above it
 
 
 def requirement_name(code: str) -> str:
@@ -407,7 +407,7 @@ def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
 def _build_ranking_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(SHEET_RANKING)
     ws["A1"] = "Nog geen ranglijst: importeer inschrijvingen en voer `inhuur rank` uit."
-    for letter, width in zip("ABCDEFGHI", (18, 9, 32, 26, 12, 8, 18, 22, 40)):
+    for letter, width in zip("ABCDEFGHIJ", (18, 9, 32, 26, 12, 8, 21, 22, 40, 18)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{RANKING_HEADER_ROW + 1}"
     _print_setup(ws, fit_width=1)
@@ -1394,13 +1394,20 @@ def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Seque
 
 # ---------------------------------------------------------------------------------------------- ranking sheet
 
-RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting"]
+RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
+                  "Uitkomst stap 2"]
 DEVIATION_TITLES = ["ID", "Kandidaat", "Criterium", "Leverancier", "Beoordelaar", "Opdrachtgever", "Geldt",
                     "Beoordeeld door", "Motivering"]
 
 
-def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime) -> None:
-    """Rewrite the Ranglijst sheet: counts per status, the sorted ranking, the deviating judgments."""
+def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime,
+                  latest: dict[str, str] | None = None) -> None:
+    """Rewrite the Ranglijst sheet: counts per status, the sorted ranking, the deviating judgments.
+
+    `latest` gives the status after steps 3–4 where an offer got that far; the step-2 outcome stays beside it.
+    """
+    latest = latest or {}
+    status_of = lambda r: latest.get(r.offer.id, r.status)  # noqa: E731
     tender, styles = matrix.tender, matrix.styles
     rows = [
         _values_row_xml(matrix, 1, [f"Ranglijst aanvraag {tender.number} — {tender.title}"], [styles.get("title")]),
@@ -1411,11 +1418,12 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime) -> 
                                     f"voorgedragen."]),
         _header_row_xml(matrix, 5, ["Status", "Aantal"]),
     ]
-    counts = {s: sum(1 for r in results if r.status == s) for s in rules.STATUSES}
+    statuses = [status_of(r) for r in results]
     number = 5
-    for status in rules.STATUSES:
-        number += 1
-        rows.append(_values_row_xml(matrix, number, [dutch.STATUS_LABELS[status], counts[status]]))
+    for status in (*rules.STATUSES, *award_rules.STATUSES):
+        if status in rules.STATUSES or status in statuses:
+            number += 1
+            rows.append(_values_row_xml(matrix, number, [dutch.STATUS_LABELS[status], statuses.count(status)]))
     rows.append(_values_row_xml(matrix, number + 1, ["Totaal", len(results)], [styles.get("bold")] * 2))
     rows.append(_header_row_xml(matrix, RANKING_HEADER_ROW, RANKING_TITLES))
     number = RANKING_HEADER_ROW
@@ -1424,8 +1432,8 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime) -> 
         number += 1
         rows.append(_values_row_xml(matrix, number, [
             r.rank, r.offer.id, r.offer.supplier, r.offer.candidate, float(r.offer.rate),
-            None if r.score is None else float(r.score), dutch.STATUS_LABELS[r.status], ", ".join(r.failed),
-            r.offer.lot], money))
+            None if r.score is None else float(r.score), dutch.STATUS_LABELS[status_of(r)], ", ".join(r.failed),
+            r.offer.lot, dutch.STATUS_LABELS[r.status]], money))
     number += 2
     rows.append(_values_row_xml(matrix, number, ["Afwijkende oordelen (wie, wat, waarom)"], [styles.get("bold")]))
     number += 1
