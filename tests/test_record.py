@@ -141,3 +141,14 @@ def test_the_disagreement_flag_is_live_in_the_workbook(step3_done):
     rules = load_workbook(step3_done)["Gesprekken"].conditional_formatting
     formulas = [r.formula[0] for cf in rules for r in cf.rules]
     assert any('COUNTIFS($A:$A,$A2,$C:$C,"<>Consensus",E:E,">="&(E2+2))' in f for f in formulas)
+
+
+def test_check_names_a_step3_row_that_is_no_longer_shortlisted(step3_done, run_cli):
+    wb = load_workbook(step3_done)
+    ws = wb["Kandidaten"]
+    column = next(c.column_letter for c in ws[1] if c.value == "KO2 opdrachtgever")
+    ws[f"{column}3"] = "Nee"                           # the client knocks out I-002 after step 3 began
+    wb.save(step3_done)
+    result = run_cli("check", step3_done)
+    assert result.code == 1
+    assert "  - Stap 3!A3: I-002 staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen" in result.err

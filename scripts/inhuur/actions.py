@@ -179,7 +179,17 @@ def check(path: str | Path) -> int:
     """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
     matrix = workbook.open_workbook(Path(path))
     offers, problems = workbook.check(matrix)
-    problems += workbook.read_steps34(matrix).problems
+    steps = workbook.read_steps34(matrix)
+    problems += steps.problems
+    if not problems:
+        results = rules.evaluate(matrix.tender, offers)
+        shortlisted = {r.offer.id for r in results if r.status == rules.SHORTLISTED}
+        if not rules.unresolved_ties(results):
+            problems += [Problem(f"{workbook.SHEET_STEP3}!A{row}",
+                                 f"{offer_id} staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen; "
+                                 f"is een oordeel gewijzigd nadat stap 3 begon? Herstel het oordeel of verwijder de "
+                                 f"rij (blad ontgrendelen)")
+                         for offer_id, row in steps.step3_rows.items() if offer_id not in shortlisted]
     if problems:
         raise InvalidWorkbook(str(path), problems)
     return len(offers)
