@@ -221,7 +221,7 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     path, folder = Path(path), Path(folder)
     files.ensure_not_open(path)
     matrix = workbook.open_workbook(path)
-    workbook.log_rows(matrix, workbook.SHEET_LETTERS)
+    matrix.require_sheet(workbook.SHEET_LETTERS)
     offers, problems = workbook.check(matrix)
     if problems:
         raise InvalidWorkbook(str(path), problems)

@@ -569,6 +569,32 @@ class Matrix:
         part = self.part(sheet)
         return self.changed.get(part) or self.package.read(part)
 
+    def require_sheet(self, sheet: str) -> None:
+        """Refuse a workbook made before this sheet existed."""
+        if sheet not in self.package.sheets():
+            raise NotAWorkbook(self.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
+                                                              f"opnieuw met `inhuur new`)")
+
+    def patch(self, sheet: str, cells: dict[str, str], stale_results: bool = False) -> None:
+        """Replace cells of a sheet; with stale_results its formulas' saved results go and Excel recalculates."""
+        self._change(sheet, xlsx.patch_cells(self.current(sheet), cells, stale_results=stale_results), stale_results)
+
+    def add_rows(self, sheet: str, rows_xml: str, replace: bool = False, stale_results: bool = False,
+                 auto_filter: str | None = None) -> None:
+        """Add (or, with replace, rewrite all) rows of a sheet; stale_results as in patch."""
+        self._change(sheet, xlsx.sheet_with_rows(self.current(sheet), rows_xml, replace=replace,
+                                                 stale_results=stale_results, auto_filter=auto_filter),
+                     stale_results)
+
+    def forget_results(self, sheet: str) -> None:
+        """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""
+        self._change(sheet, xlsx.without_results(self.current(sheet)), True)
+
+    def _change(self, sheet: str, xml: bytes, stale_results: bool) -> None:
+        self.changed[self.part(sheet)] = xml
+        if stale_results:
+            self.changed.update(xlsx.recalculate_on_open(self.package))
+
 
 def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
     """Open an inhuur workbook and read its matrix in one pass; refuse anything else with a clear reason."""
@@ -676,10 +702,7 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
         first = matrix.last_row + 1
         last = first + len(added) - 1
         rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
-        matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.sheet_with_rows(
-            matrix.current(SHEET_MATRIX), rows_xml, replace=False, stale_results=True,
-            auto_filter=f"A1:{matrix.layout.last_letter}{last}")
-        matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+        matrix.add_rows(SHEET_MATRIX, rows_xml, stale_results=True, auto_filter=f"A1:{matrix.layout.last_letter}{last}")
         _write_suppliers(matrix, all_offers)
         matrix.rows += [MatrixRow(first + i, {}) for i in range(len(added))]
         matrix.last_row = last
@@ -750,8 +773,7 @@ def _write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
         first = group[0]
         values = [first.supplier, first.contact, first.email, len(group), ", ".join(o.id for o in group)]
         rows.append(_values_row_xml(matrix, number, values))
-    part = matrix.part(SHEET_SUPPLIERS)
-    matrix.changed[part] = xlsx.sheet_with_rows(matrix.current(SHEET_SUPPLIERS), "".join(rows), replace=True)
+    matrix.add_rows(SHEET_SUPPLIERS, "".join(rows), replace=True)
 
 
 def _header_row_xml(matrix: Matrix, number: int, titles: Sequence[str]) -> str:
@@ -903,9 +925,7 @@ def write_lots(matrix: Matrix, order: dict[str, int]) -> None:
                               [Problem(offer_id, "deze ID staat niet op Kandidaten") for offer_id in unknown])
     letter = matrix.layout.letter("loting")
     cells = {f"{letter}{rows[i]}": xlsx.cell_xml(f"{letter}{rows[i]}", n) for i, n in order.items()}
-    matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.patch_cells(matrix.current(SHEET_MATRIX), cells,
-                                                                 stale_results=True)
-    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+    matrix.patch(SHEET_MATRIX, cells, stale_results=True)
 
 
 def offer_motivations(matrix: Matrix) -> dict[str, dict[str, str]]:
@@ -959,9 +979,7 @@ def restore_formulas(matrix: Matrix, wrong: Sequence[tuple[int, str, Any]]) -> N
     for row, key, _ in wrong:
         ref = f"{matrix.layout.letter(key)}{row}"
         cells[ref] = xlsx.cell_xml(ref, formula=matrix.layout.formulas(row)[key][1:])
-    matrix.changed[matrix.part(SHEET_MATRIX)] = xlsx.patch_cells(matrix.current(SHEET_MATRIX), cells,
-                                                                 stale_results=True)
-    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+    matrix.patch(SHEET_MATRIX, cells, stale_results=True)
 
 
 def structure_problems(matrix: Matrix) -> list[Problem]:
@@ -1057,9 +1075,7 @@ def restore_award_formulas(matrix: Matrix, wrong: Sequence[tuple[str, Any]]) -> 
     for ref, _ in wrong:
         column, n = xlsx.split_ref(ref)
         cells[ref] = xlsx.cell_xml(ref, formula=award_formulas(matrix.tender, n)[column][1:])
-    matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), cells,
-                                                                stale_results=True)
-    matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+    matrix.patch(SHEET_AWARD, cells, stale_results=True)
 
 
 def require_valid_inputs(matrix: Matrix) -> list[Offer]:
@@ -1119,9 +1135,7 @@ class Steps34:
 
 
 def _sheet_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[int, Any]]]:
-    if sheet not in matrix.package.sheets():
-        raise NotAWorkbook(matrix.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
-                                                            f"opnieuw met `inhuur new`)")
+    matrix.require_sheet(sheet)
     return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet) if n > 1
             and cells.get(1) is not None and cells[1].value not in (None, "")]
 
@@ -1236,8 +1250,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
             cells += [xlsx.cell_xml(f"{get_column_letter(c)}{first + i}", None, styles.get("input"))
                       for c in range(STEP3_OPEN, len(STEP3_TITLES) + 1)]
             rows.append(xlsx.row_xml(first + i, cells))
-        matrix.changed[matrix.part(SHEET_STEP3)] = xlsx.sheet_with_rows(matrix.current(SHEET_STEP3), "".join(rows),
-                                                                        replace=False)
+        matrix.add_rows(SHEET_STEP3, "".join(rows))
     invited = [s.offer_id for s in steps.selections if s.decision == award_rules.INVITE and s.offer_id in by_id]
     width = len(interview_titles(tender))
     rows, first = [], xlsx.last_row(matrix.current(SHEET_INTERVIEWS)) + 1
@@ -1257,8 +1270,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
                       for c in range(5, width + 1)]
             rows.append(xlsx.row_xml(n, cells))
     if rows:
-        matrix.changed[matrix.part(SHEET_INTERVIEWS)] = xlsx.sheet_with_rows(
-            matrix.current(SHEET_INTERVIEWS), "".join(rows), replace=False)
+        matrix.add_rows(SHEET_INTERVIEWS, "".join(rows))
     titles = award_titles(tender)
     rows, first = [], xlsx.last_row(matrix.current(SHEET_AWARD)) + 1
     award_rows = dict(steps.award_rows)
@@ -1281,8 +1293,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
                 cells.append(xlsx.cell_xml(ref, None, styles.get("input")))
         rows.append(xlsx.row_xml(n, cells))
     if rows:
-        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.sheet_with_rows(matrix.current(SHEET_AWARD), "".join(rows),
-                                                                       replace=False, stale_results=True)
+        matrix.add_rows(SHEET_AWARD, "".join(rows), stale_results=True)
     flags = {}
     for offer_id, n in award_rows.items():
         outcome = stage.outcomes.get(offer_id)
@@ -1293,7 +1304,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
         flags[f"{get_column_letter(proposal_col)}{n}"] = xlsx.cell_xml(
             f"{get_column_letter(proposal_col)}{n}", outcome.proposal if outcome else None)
     if flags:
-        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), flags)
+        matrix.patch(SHEET_AWARD, flags)
 
 
 def record_step3(matrix: Matrix, steps: Steps34, selections: Sequence[award_rules.Selection]) -> None:
@@ -1307,7 +1318,7 @@ def record_step3(matrix: Matrix, steps: Steps34, selections: Sequence[award_rule
         for column, value in values.items():
             ref = f"{get_column_letter(column)}{n}"
             cells[ref] = xlsx.cell_xml(ref, value, styles.get("input_moment" if column == 11 else "input"))
-    matrix.changed[matrix.part(SHEET_STEP3)] = xlsx.patch_cells(matrix.current(SHEET_STEP3), cells)
+    matrix.patch(SHEET_STEP3, cells)
 
 
 def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rules.Interview]) -> None:
@@ -1337,16 +1348,11 @@ def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rule
         for c, v in enumerate(values, start=3):
             ref = f"{get_column_letter(c)}{n}"
             cells[ref] = xlsx.cell_xml(ref, v, styles.get("input"))
-    sheet = matrix.current(SHEET_INTERVIEWS)
     if new_rows:
-        sheet = xlsx.sheet_with_rows(sheet, "".join(new_rows), replace=False)
+        matrix.add_rows(SHEET_INTERVIEWS, "".join(new_rows))
     if cells:
-        sheet = xlsx.patch_cells(sheet, cells)
-    matrix.changed[matrix.part(SHEET_INTERVIEWS)] = sheet
-    if matrix.part(SHEET_AWARD) in matrix.package.sheets().values():
-        matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), {},
-                                                                    stale_results=True)
-        matrix.changed.update(xlsx.recalculate_on_open(matrix.package))
+        matrix.patch(SHEET_INTERVIEWS, cells)
+    matrix.forget_results(SHEET_AWARD)  # Gunning's formulas read these scores
 
 
 def record_awards(matrix: Matrix, steps: Steps34, motivations: dict[str, str]) -> None:
@@ -1358,7 +1364,7 @@ def record_awards(matrix: Matrix, steps: Steps34, motivations: dict[str, str]) -
         for column, value in ((last - 1, "gunnen"), (last, motivation)):
             ref = f"{get_column_letter(column)}{n}"
             cells[ref] = xlsx.cell_xml(ref, value, matrix.styles.get("input"))
-    matrix.changed[matrix.part(SHEET_AWARD)] = xlsx.patch_cells(matrix.current(SHEET_AWARD), cells)
+    matrix.patch(SHEET_AWARD, cells)
 
 
 def _candidate_name(matrix: Matrix, offer_id: str) -> str:
@@ -1372,9 +1378,7 @@ def _candidate_name(matrix: Matrix, offer_id: str) -> str:
 
 def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
     """The rows of a log sheet (Brieven, Verzonden) as dicts by header title."""
-    if sheet not in matrix.package.sheets():
-        raise NotAWorkbook(matrix.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
-                                                            f"opnieuw met `inhuur new`)")
+    matrix.require_sheet(sheet)
     rows = list(matrix.package.rows(sheet))
     if not rows:
         return []
@@ -1386,10 +1390,10 @@ def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Seque
     """Append rows to a log sheet, below what is there; earlier rows are never changed."""
     if not entries:
         return
-    log_rows(matrix, sheet)  # refuses a workbook without the sheet
+    matrix.require_sheet(sheet)
     last = xlsx.last_row(matrix.current(sheet))
-    xml = "".join(_values_row_xml(matrix, last + i, list(values)) for i, values in enumerate(entries, start=1))
-    matrix.changed[matrix.part(sheet)] = xlsx.sheet_with_rows(matrix.current(sheet), xml, replace=False)
+    matrix.add_rows(sheet, "".join(_values_row_xml(matrix, last + i, list(values))
+                                   for i, values in enumerate(entries, start=1)))
 
 
 # ---------------------------------------------------------------------------------------------- ranking sheet
@@ -1454,5 +1458,4 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime,
     if not deviations:
         rows.append(_values_row_xml(matrix, number + 1,
                                     ["Geen: alle oordelen volgen de verklaring van de leverancier."]))
-    part = matrix.part(SHEET_RANKING)
-    matrix.changed[part] = xlsx.sheet_with_rows(matrix.current(SHEET_RANKING), "".join(rows), replace=True)
+    matrix.add_rows(SHEET_RANKING, "".join(rows), replace=True)

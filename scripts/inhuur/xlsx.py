@@ -211,6 +211,13 @@ def _drop_cached_values(root) -> None:
         c.attrib.pop("t", None)
 
 
+def without_results(sheet: bytes) -> bytes:
+    """The sheet with the saved results of all its formulas dropped (their inputs changed elsewhere)."""
+    root = etree.fromstring(sheet, _SAFE)
+    _drop_cached_values(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: bool = False,
                     auto_filter: str | None = None) -> bytes:
     """The sheet XML with rows added to (or replacing) its sheetData; same-numbered rows are merged away.
