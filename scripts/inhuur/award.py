@@ -129,7 +129,7 @@ def proposal_order(results: Mapping[str, Result], interviews: Mapping[str, Inter
     """
     passed = [i for i, r in interviews.items() if r.passed]
     return sorted(passed, key=lambda i: (-interviews[i].total, -(results[i].score or 0), results[i].offer.rate,
-                                         rules._id_key(i)))
+                                         rules.id_key(i)))
 
 
 def evaluate(tender: Tender, step2: Sequence[Result], selections: Sequence[Selection],

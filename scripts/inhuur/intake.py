@@ -39,9 +39,14 @@ class OfferRow:
     offer: Offer
 
 
+def same_text(value: Any) -> str:
+    """Text as people mean it when they compare names: case and spacing ignored."""
+    return " ".join(str(value or "").split()).casefold()
+
+
 def offer_key(supplier: str, candidate: str) -> tuple[str, str]:
     """The identity of an offer: supplier and candidate, ignoring case and spacing."""
-    return (" ".join(supplier.split()).casefold(), " ".join(candidate.split()).casefold())
+    return (same_text(supplier), same_text(candidate))
 
 
 def read_offers(source: str | Path | IO[bytes], tender: Tender, name: str | None = None) -> list[OfferRow]:
@@ -123,7 +128,8 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _normalise_header(value: Any) -> str:
+def normalise_header(value: Any) -> str:
+    """A column title as a key: lower case, runs of spaces and hyphens as one _, known aliases mapped."""
     text = "" if value is None else str(value)
     text = text.replace("\ufeff", "").strip().lower()
     text = re.sub(r"[\s\-]+", "_", text)
@@ -137,7 +143,7 @@ def _validate(rows: list[list[Any]], tender: Tender, name: str) -> list[OfferRow
     codes = {c.casefold(): c for c in tender.judged_codes}
     columns: dict[str, int] = {}
     for index, title in enumerate(rows[0]):
-        key = _normalise_header(title)
+        key = normalise_header(title)
         if not key:
             continue
         key = codes.get(key.casefold(), key)

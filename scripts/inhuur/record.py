@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from inhuur import award
 from inhuur.errors import InvalidOfferFile, Problem
-from inhuur.intake import parse_count, parse_datetime, parse_text, read_table
+from inhuur.intake import normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
 from inhuur.spec import Tender
 
 STEP3_COLUMNS = ("besluit", "volgorde_wachtkamer", "gesprek", "soortgelijke_opdrachten", "soortgelijke_organisaties",
@@ -25,10 +25,6 @@ class Candidate:
     name: str
 
 
-def _key(text: Any) -> str:
-    return " ".join(str(text or "").split()).casefold()
-
-
 class _Table:
     """A record file's header and rows, with the candidate column resolved and problems collected."""
 
@@ -39,7 +35,7 @@ class _Table:
             raise InvalidOfferFile(self.name, [Problem("", "het bestand is leeg")])
         self.columns = {}
         for index, title in enumerate(rows[0]):
-            key = _key(title).replace(" ", "_").replace("-", "_")
+            key = normalise_header(title)
             if key:
                 self.columns[key] = index
         missing = [c for c in required if c not in self.columns]
@@ -63,12 +59,12 @@ class _Table:
 
     def candidate(self, number: int, row: list[Any], allowed: list[Candidate], what: str) -> str | None:
         if "id" in self.columns and self.get(row, "id"):
-            wanted = _key(self.get(row, "id"))
-            found = [c for c in allowed if _key(c.offer_id) == wanted]
+            wanted = same_text(self.get(row, "id"))
+            found = [c for c in allowed if same_text(c.offer_id) == wanted]
             column = "id"
         else:
-            wanted = _key(self.get(row, "kandidaat"))
-            found = [c for c in allowed if _key(c.name) == wanted]
+            wanted = same_text(self.get(row, "kandidaat"))
+            found = [c for c in allowed if same_text(c.name) == wanted]
             column = "kandidaat"
         if len(found) == 1:
             return found[0].offer_id
@@ -89,7 +85,7 @@ def read_step3(source: str | Path | IO[bytes], allowed: list[Candidate], name: s
     result, seen = [], {}
     for number, row in table.rows:
         offer_id = table.candidate(number, row, allowed, "voorgedragen kandidaat (blad Stap 3)")
-        decision = _key(table.get(row, "besluit"))
+        decision = same_text(table.get(row, "besluit"))
         if decision not in (award.INVITE, award.WAIT):
             table.problems.append(Problem(table.where(number, "besluit"),
                                           f"'{table.get(row, 'besluit') or ''}' is geen uitnodigen of wachtkamer"))
@@ -108,9 +104,9 @@ def read_step3(source: str | Path | IO[bytes], allowed: list[Candidate], name: s
 def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender: Tender, name: str | None = None
                ) -> list[award.Interview]:
     """Interview scores: per candidate and interviewer (or 'Consensus') a score per competency on the scale."""
-    competencies = {_key(c).replace(" ", "_").replace("-", "_"): c for c in tender.competencies}
+    competencies = {normalise_header(c): c for c in tender.competencies}
     table = _Table(source, name, ("interviewer", *competencies), ("rol",))
-    labels = {_key(label): n for n, label in enumerate(tender.interviews.scale, start=1)}
+    labels = {same_text(label): n for n, label in enumerate(tender.interviews.scale, start=1)}
     top = len(tender.interviews.scale)
     result, per_candidate, seen = [], {}, {}
     for number, row in table.rows:
@@ -121,7 +117,7 @@ def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender:
         scores = {}
         for column, competency in competencies.items():
             value = table.get(row, column)
-            score = labels.get(_key(value)) if isinstance(value, str) and not value.isdigit() else None
+            score = labels.get(same_text(value)) if isinstance(value, str) and not value.isdigit() else None
             if score is None:
                 try:
                     score = parse_count(value) if value not in (None, "") else None
@@ -131,7 +127,7 @@ def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender:
                 table.problems.append(Problem(table.where(number, column), f"'{value or ''}' ligt niet op de schaal "
                                                                            f"1–{top} ({', '.join(tender.interviews.scale)})"))
             scores[competency] = score
-        key = (offer_id, _key(interviewer))
+        key = (offer_id, same_text(interviewer))
         if offer_id and key in seen:
             table.problems.append(Problem(f"rij {number}", f"{interviewer} scoorde {offer_id} ook in rij {seen[key]}"))
         seen[key] = number

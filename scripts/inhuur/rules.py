@@ -158,17 +158,13 @@ def rank(entries: Sequence[tuple[str, Decimal, Decimal, int | None]]) -> dict[st
         if use_lot:
             lots = sorted(lot for _, lot in members)
             for offer_id, lot in members:
-                before = _count_less(lots, lot)
-                placings[offer_id] = Placing(ahead + 1 + before, _count_less(lots, lot + 1) - before)
+                before = bisect_left(lots, lot)
+                placings[offer_id] = Placing(ahead + 1 + before, bisect_left(lots, lot + 1) - before)
         else:
             for offer_id, _ in members:
                 placings[offer_id] = Placing(ahead + 1, len(members))
         ahead += len(members)
     return placings
-
-
-def _count_less(sorted_values: list[int], value: int) -> int:
-    return bisect_left(sorted_values, value)
 
 
 def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
@@ -225,12 +221,13 @@ def ranking_order(results: Sequence[Result]) -> list[Result]:
 
     def key(r: Result):
         ranked = r.rank is not None
-        return (0 if ranked else 1, r.rank if ranked else group[r.status], _id_key(r.offer.id))
+        return (0 if ranked else 1, r.rank if ranked else group[r.status], id_key(r.offer.id))
 
     return sorted(results, key=key)
 
 
-def _id_key(offer_id: str) -> tuple[int, str]:
+def id_key(offer_id: str) -> tuple[int, str]:
+    """Sort key for offer ids by their number: I-9 before I-10."""
     digits = "".join(ch for ch in offer_id if ch.isdigit())
     return (int(digits) if digits else 0, offer_id)
 

@@ -678,7 +678,7 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
     """Append the offers not yet in the matrix; existing offers and their findings are never touched."""
     existing, _ = read_offers(matrix, strict=False)
     by_key = {offer_key(o.supplier, o.candidate): o for o in existing}
-    next_number = 1 + max((_id_number(o.id) for o in existing), default=0)
+    next_number = 1 + max((rules.id_key(o.id)[0] for o in existing), default=0)
     added: list[Offer] = []
     skipped: list[tuple[OfferRow, Offer]] = []
     differences: list[str] = []
@@ -696,7 +696,7 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
     all_offers = existing + added
     candidates: dict[str, set[str]] = {}
     for o in all_offers:
-        candidates.setdefault(" ".join(o.candidate.split()).casefold(), set()).add(o.supplier)
+        candidates.setdefault(offer_key(o.supplier, o.candidate)[1], set()).add(o.supplier)
     shared = sorted(name for name, suppliers in candidates.items() if len(suppliers) > 1)
     if added:
         first = matrix.last_row + 1
@@ -720,11 +720,6 @@ def _differences(row: OfferRow, old: Offer) -> list[str]:
             notes.append(f"rij {row.row}: {old.id} ({old.candidate}) wijkt af in {key} "
                          f"(werkboek {old.facts.get(key)}, bestand {value}); niet overschreven")
     return notes
-
-
-def _id_number(offer_id: str) -> int:
-    digits = re.sub(r"\D", "", offer_id)
-    return int(digits) if digits else 0
 
 
 def _looks_like_formula(value: Any) -> bool:
@@ -767,7 +762,7 @@ def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
 def _write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
     suppliers: dict[str, list[Offer]] = {}
     for o in offers:
-        suppliers.setdefault(" ".join(o.supplier.split()).casefold(), []).append(o)
+        suppliers.setdefault(offer_key(o.supplier, o.candidate)[0], []).append(o)
     rows = [_header_row_xml(matrix, 1, SUPPLIER_TITLES)]
     for number, group in enumerate(sorted(suppliers.values(), key=lambda g: g[0].supplier.casefold()), start=2):
         first = group[0]
