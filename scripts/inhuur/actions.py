@@ -87,6 +87,11 @@ class RankReport:
         outcome = self.stage.outcomes.get(result.offer.id)
         return outcome.status if outcome else result.status
 
+    def counts(self) -> dict[str, int]:
+        """How many offers have each latest status, in order of first appearance."""
+        statuses = [self.status(r) for r in self.results]
+        return {s: statuses.count(s) for s in dict.fromkeys(statuses)}
+
 
 def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     """Evaluate every offer with the engine, compare with the workbook's saved values, rewrite Ranglijst."""

@@ -279,9 +279,7 @@ def ranking_json(report: actions.RankReport) -> dict:
                                  "effective": j.effective, "met": j.met}
                           for code, j in o.judgments.items()},
         })
-    counts = {}
-    for r in report.results:
-        counts[report.status(r)] = counts.get(report.status(r), 0) + 1
+    counts = report.counts()
     return {"tender": {"number": report.tender.number, "title": report.tender.title,
                        "shortlist_size": report.tender.shortlist_size, "professionals": report.tender.professionals},
             "counts": counts, "candidates": candidates, "award_proposal": report.stage.proposal,
@@ -307,8 +305,7 @@ def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
         print(f"{rank:>4}  {o.id:<6} {_cut(o.supplier, 28):<28} {_cut(o.candidate, 24):<24} "
               f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[report.status(r)]:<17} "
               f"{', '.join(r.failed)}", file=out)
-    statuses = [report.status(r) for r in report.results]
-    counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {statuses.count(s)}" for s in dict.fromkeys(statuses))
+    counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {n}" for s, n in report.counts().items())
     print(f"\n{len(report.results)} inschrijvingen — {counts}. Het blad Ranglijst is bijgewerkt.", file=out)
 
 

@@ -47,6 +47,13 @@ def weekday_date(value: date) -> str:
     return format_date(value, "full", locale=LOCALE)
 
 
+def appointment(value: date) -> str:
+    """When something happens: 'donderdag 9 juli 2026 om 14:00 uur', or just the day for a date."""
+    if isinstance(value, datetime):
+        return f"{weekday_date(value)} om {value:%H:%M} uur"
+    return weekday_date(value)
+
+
 def moment(value: datetime) -> str:
     """A date and time: '29 juni 2026 09:00'."""
     return format_datetime(value, "d MMMM y HH:mm", locale=LOCALE)

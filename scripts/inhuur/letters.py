@@ -44,16 +44,14 @@ class CompiledTemplate:
         self._docxtpl = DocxTemplate(io.BytesIO(self.data))
         self._docxtpl.init_docx()
         document = self._docxtpl.docx
-        self.templates = {document.part.partname.lstrip("/"): self._compile(env, document._element)}
+        self.templates = {document.part.partname.lstrip("/"):
+                          self._compile(env, self._docxtpl.xml_to_string(document._element))}
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in self._docxtpl.get_headers_footers(uri):
                 xml = self._docxtpl.get_part_xml(part)
-                self.templates[part.partname.lstrip("/")] = self._compile_text(env, xml)
+                self.templates[part.partname.lstrip("/")] = self._compile(env, xml)
 
-    def _compile(self, env: Environment, element):
-        return self._compile_text(env, self._docxtpl.xml_to_string(element))
-
-    def _compile_text(self, env: Environment, xml: str):
+    def _compile(self, env: Environment, xml: str):
         # the same preparation docxtpl applies before every render, done once here
         xml = self._docxtpl.patch_xml(xml)
         return env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
@@ -145,7 +143,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "termijn_einde": dutch.weekday_date(end), "voordragen": tender.shortlist_size,
         "aantal_professionals": tender.professionals,
         "totaal_punten": dutch.number(tender.total_points),
-        "gesprekken": _moment_words(interviews) if interviews else "",
+        "gesprekken": dutch.appointment(interviews) if interviews else "",
         "leverancier": {}, "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
         "loting": [], "loting_beslist": False, "aantal_gelijk": 0, "vervolg": [],
@@ -164,12 +162,6 @@ def _conditions(tender: Tender) -> list[str]:
             "de feitelijke uitvoering past bij de onderbouwing van de uitvoeringsvoorwaarde (Wet DBA) uit uw "
             "inschrijving",
             "er is binnen de opschortende termijn geen bezwaar gemaakt dat tot een andere beslissing leidt"]
-
-
-def _moment_words(value) -> str:
-    if isinstance(value, datetime):
-        return f"{dutch.weekday_date(value)} om {value:%H:%M} uur"
-    return dutch.weekday_date(value)
 
 
 def letter_context(tender: Tender, result: Result, results: Sequence[Result], kind: str, sent: date,
@@ -202,7 +194,7 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
                            for a in tender.award]
     context["vervolg"] = _next_steps(tender)
     if lot is not None:
-        context["loting"] = [f"Datum en tijd: {_moment_words(lot.moment)}", f"Plaats: {lot.place}",
+        context["loting"] = [f"Datum en tijd: {dutch.appointment(lot.moment)}", f"Plaats: {lot.place}",
                              f"Het lot wordt getrokken door: {lot.drawn_by}"]
     if steps is not None:
         context.update(_steps_context(tender, result, results, steps))
@@ -222,7 +214,7 @@ def _steps_context(tender: Tender, result: Result, results: Sequence[Result], st
     interview = outcome.interview if outcome else None
     scale = tender.interviews.scale
     context = {
-        "gesprek_regels": [f"Datum en tijd: {_moment_words(slot)}" if slot else "Datum en tijd: volgt",
+        "gesprek_regels": [f"Datum en tijd: {dutch.appointment(slot)}" if slot else "Datum en tijd: volgt",
                            f"Plaats: {place}" if place else "Plaats: volgt"],
         "wachtkamer_plaats": next((n for n, s in enumerate(waiting, start=1) if s.offer_id == offer_id), ""),
         "motivering": steps.decisions[offer_id].motivation if offer_id in steps.decisions else "",
@@ -276,7 +268,7 @@ def _next_steps(tender: Tender) -> list[str]:
                      f"{dutch.weekday_date(p['uitnodigingen_uiterlijk'])} bericht.")
     if p.get("gesprekken"):
         place = f" op {p['gesprekken_locatie']}" if p.get("gesprekken_locatie") else ""
-        steps.append(f"De selectiegesprekken zijn gepland op {_moment_words(p['gesprekken'])}{place}.")
+        steps.append(f"De selectiegesprekken zijn gepland op {dutch.appointment(p['gesprekken'])}{place}.")
     steps.append("Overige kandidaten ontvangen na de gesprekken bericht over de voortgang.")
     return steps
 
