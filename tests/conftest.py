@@ -86,6 +86,17 @@ def columns(ws) -> dict[str, str]:
     return {c.value: c.column_letter for c in ws[1]}
 
 
+def type_into(path, sheet: str, title: str, row: int, value) -> str:
+    """Type a value into the cell under a header title and save, as a user would; return the column letter."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    letter = columns(wb[sheet])[title]
+    wb[sheet][f"{letter}{row}"] = value
+    wb.save(path)
+    return letter
+
+
 @pytest.fixture
 def workbook_path(tmp_path, tender):
     """A fresh example workbook on disk, without offers."""

@@ -9,7 +9,7 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, columns, csv_bytes, offer_row
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_into
 from inhuur import cli, soffice
 
 
@@ -68,11 +68,7 @@ def test_refused_import_names_row_column_value_and_writes_nothing(run_cli, workb
 
 
 def test_check_names_a_typed_over_cell(run_cli, example_workbook):
-    wb = load_workbook(example_workbook)
-    ws = wb["Kandidaten"]
-    status = columns(ws)["Status"]
-    ws[f"{status}7"] = "Voorgedragen"
-    wb.save(example_workbook)
+    status = type_into(example_workbook, "Kandidaten", "Status", 7, "Voorgedragen")
     result = run_cli("check", example_workbook)
     assert result.code == 1
     assert f"  - Kandidaten!{status}7: formule overschreven (nu: 'Voorgedragen'); `inhuur rank` zet de formule " \

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import make_offer
+from conftest import make_offer, type_into
 from inhuur import actions, letters, mail, soffice
 from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
 from inhuur.rules import evaluate
@@ -127,11 +127,7 @@ def test_lot_invitations_without_a_tie_are_refused(decided, tmp_path):
 
 
 def test_letters_refused_while_check_fails(decided, tmp_path):
-    wb = load_workbook(decided)
-    ws = wb["Kandidaten"]
-    score = next(c.column_letter for c in ws[1] if c.value == "Score")
-    ws[f"{score}3"] = 99
-    wb.save(decided)
+    score = type_into(decided, "Kandidaten", "Score", 3, 99)
     with pytest.raises(InvalidWorkbook) as info:
         actions.make_letters(decided, tmp_path / "x", sent=SENT)
     assert info.value.problems[0].where == f"Kandidaten!{score}3"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_SPEC
+from conftest import EXAMPLE_SPEC, type_into
 from inhuur import actions, award, soffice, workbook
 from inhuur.errors import InvalidOfferFile
 from inhuur.spec import load_spec, parse_spec
@@ -125,11 +125,7 @@ def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, c
 
 
 def test_a_typed_over_gunning_formula_is_named_and_put_back(step3_done, run_cli):
-    wb = load_workbook(step3_done)
-    ws = wb["Gunning"]
-    total = next(c.column_letter for c in ws[1] if c.value == "Totaal gesprek")
-    ws[f"{total}2"] = 50
-    wb.save(step3_done)
+    total = type_into(step3_done, "Gunning", "Totaal gesprek", 2, 50)
     result = run_cli("check", step3_done)
     assert result.code == 1 and f"  - Gunning!{total}2: formule overschreven (nu: 50)" in result.err
     report = actions.rank(step3_done)
@@ -144,11 +140,7 @@ def test_the_disagreement_flag_is_live_in_the_workbook(step3_done):
 
 
 def test_check_names_a_step3_row_that_is_no_longer_shortlisted(step3_done, run_cli):
-    wb = load_workbook(step3_done)
-    ws = wb["Kandidaten"]
-    column = next(c.column_letter for c in ws[1] if c.value == "KO2 opdrachtgever")
-    ws[f"{column}3"] = "Nee"                           # the client knocks out I-002 after step 3 began
-    wb.save(step3_done)
+    type_into(step3_done, "Kandidaten", "KO2 opdrachtgever", 3, "Nee")  # the client knocks out I-002 after step 3
     result = run_cli("check", step3_done)
     assert result.code == 1
     assert "  - Stap 3!A3: I-002 staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen" in result.err

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from conftest import columns, csv_bytes, offer_row
+from conftest import columns, csv_bytes, offer_row, type_into
 from inhuur import actions, soffice, workbook
 
 pytestmark = pytest.mark.soffice
@@ -71,18 +71,14 @@ def test_edits_survive_import_and_rank(user_edited, tmp_path):
 
 
 def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
-    wb = load_workbook(user_edited)
-    ws = wb["Kandidaten"]
-    score = f"{columns(ws)['Score']}2"
-    ws[score] = 55                                            # a formula typed over with a number
-    wb.save(user_edited)
+    score = f"{type_into(user_edited, 'Kandidaten', 'Score', 2, 55)}2"     # a formula typed over with a number
     saved = saved_by_libreoffice(user_edited, user_edited.parent)
     report = actions.rank(saved)
     wheres = [p.where for p in report.disagreements]
     assert wheres[0] == f"Kandidaten!{score}"
     assert "55" in report.disagreements[0].text and "100" in report.disagreements[0].text
     # 55 instead of 100 also moved the ranks LibreOffice computed for others: those cells are named too
-    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{columns(ws)[t]}" for t in ("Score", "Rang",
-                                                                                            "Status")}
+    letters = columns(load_workbook(saved)["Kandidaten"])
+    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{letters[t]}" for t in ("Score", "Rang", "Status")}
     assert [p.where for p in report.restored] == [f"Kandidaten!{score}"]
     assert workbook.formula_problems(workbook.open_workbook(saved)) == []
