@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
     workbook
-from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, OutputExists, Problem, UnresolvedTie
+from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, NotAssessed, OutputExists, Problem, UnresolvedTie
 from inhuur.intake import read_offers
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
@@ -23,6 +23,7 @@ from inhuur.spec import Tender, load_spec
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
 EXAMPLE_OFFERS = PACKAGE_ROOT / "workbook" / "voorbeeld-inschrijvingen-30662.csv"
+EXAMPLE_FINDINGS = PACKAGE_ROOT / "workbook" / "voorbeeld-beoordeling-30662.csv"
 # The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
 EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
 EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 6, 30, 10, 0), "Flextender, Hilversum",
@@ -81,6 +82,12 @@ class RankReport:
     lot_cells: dict[str, str] = field(default_factory=dict)
     stage: award.Stage = field(default_factory=award.Stage)
     step3: dict[str, dict] = field(default_factory=dict)
+    work: list[rules.WorkItem] = field(default_factory=list)
+
+    @property
+    def final(self) -> bool:
+        """True when no judgment the steps need is still open."""
+        return rules.is_final(self.results)
 
     def status(self, result: Result) -> str:
         """The offer's status after the latest step (steps 3–4 override the shortlist status)."""
@@ -94,7 +101,11 @@ class RankReport:
 
 
 def rank(path: str | Path, now: datetime | None = None) -> RankReport:
-    """Evaluate every offer with the engine, compare with the workbook's saved values, rewrite Ranglijst."""
+    """Evaluate every offer with the engine, compare with the workbook's saved values, store the engine's results.
+
+    Every tool formula is written back with its result as the stored value (which also restores a
+    typed-over formula), and Ranglijst is rewritten.
+    """
     path = Path(path)
     files.ensure_not_open(path)
     matrix = workbook.open_workbook(path)
@@ -102,21 +113,18 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     results = rules.evaluate(matrix.tender, offers)
     stage, step3 = _steps34(matrix, results, path)
     disagreements = workbook.cached_disagreements(matrix, results)
-    wrong = workbook.formula_problems(matrix)
-    restored = [Problem(matrix.layout.cell(key, row), f"was overschreven met {actual!r}; formule teruggezet")
-                for row, key, actual in wrong]
-    workbook.restore_formulas(matrix, wrong)
-    wrong_award = workbook.award_formula_problems(matrix)
-    restored += [Problem(f"{workbook.SHEET_AWARD}!{ref}", f"was overschreven met {actual!r}; formule teruggezet")
-                 for ref, actual in wrong_award]
-    workbook.restore_award_formulas(matrix, wrong_award)
-    workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0),
-                           {offer_id: o.status for offer_id, o in stage.outcomes.items()})
+    restored = [Problem(f"{sheet}!{ref}", f"was overschreven met {actual!r}; formule teruggezet")
+                for sheet, ref, actual in workbook.formula_problems(matrix)]
+    latest = {offer_id: o.status for offer_id, o in stage.outcomes.items()}
+    interviews = {offer_id: o.interview for offer_id, o in stage.outcomes.items() if o.interview is not None}
+    workbook.write_results(matrix, results, {i: dutch.STATUS_LABELS[s] for i, s in latest.items()}, interviews)
+    workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0), latest)
     workbook.save(matrix)
     rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)
     lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
-    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage, step3)
+    return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage, step3,
+                      rules.work_list(matrix.tender, results))
 
 
 def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> tuple[award.Stage, dict[str, dict]]:
@@ -169,6 +177,21 @@ def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> Recor
         count = len(interviews)
     workbook.save(matrix)
     return RecordReport(step, count, rank(path))
+
+
+def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordReport:
+    """Record assessors' (or the client's) findings from a file on Beoordeling, all or nothing; then rank again."""
+    path = Path(path)
+    files.ensure_not_open(path)
+    matrix = workbook.open_workbook(path)
+    offers = workbook.require_valid_inputs(matrix)
+    rows = workbook.read_findings(matrix).rows
+    allowed = [record_files.Candidate(o.id, o.candidate) for o in offers]
+    current = {(o.id, code): j for o in offers for code, j in o.judgments.items()}
+    findings = record_files.read_findings(source, allowed, matrix.tender, current)
+    workbook.write_findings(matrix, findings, rows)
+    workbook.save(matrix)
+    return RecordReport(0, len(findings), rank(path))
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:
@@ -231,6 +254,10 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     if problems:
         raise InvalidWorkbook(str(path), problems)
     results = rules.evaluate(matrix.tender, offers)
+    if not rules.is_final(results):
+        rows = workbook.read_findings(matrix).rows
+        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
+                           for r in rules.ranking_order(results) for code in r.open])
     ties = rules.unresolved_ties(results)
     if ties and lot is None:
         rows = workbook.row_of(matrix)
@@ -315,6 +342,8 @@ class DemoReport:
     folder: Path
     workbook: Path
     imported: workbook.ImportReport
+    provisional: RankReport
+    assessed: RecordReport
     before_lot: RankReport
     after_lot: RankReport
     lot_letters: LettersReport
@@ -327,7 +356,7 @@ class DemoReport:
 
 def demo(folder: str | Path | None = None) -> DemoReport:
     """The main job on the built-in example: build the 30662 workbook, import the sample offers, rank."""
-    for needed in (EXAMPLE_SPEC, EXAMPLE_OFFERS):
+    for needed in (EXAMPLE_SPEC, EXAMPLE_OFFERS, EXAMPLE_FINDINGS):
         if not needed.is_file():
             raise FileMissing(needed)
     folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="inhuur-demo-"))
@@ -335,7 +364,9 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     target = folder / "aanvraag-30662.xlsx"
     new(EXAMPLE_SPEC, target, force=True)
     imported = import_offers(target, EXAMPLE_OFFERS)
-    before = rank(target)
+    provisional = rank(target)
+    assessed = record_findings(target, EXAMPLE_FINDINGS)
+    before = assessed.rank
     pdf = soffice.find_soffice() is not None
     lot_letters = make_letters(target, folder / "brieven-loting", pdf=pdf, sent=EXAMPLE_LOT_LETTERS_DATE,
                                lot=EXAMPLE_LOT_DRAWING)
@@ -343,7 +374,7 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     after = rank(target)
     made = make_letters(target, folder / "brieven", pdf=pdf, sent=EXAMPLE_LETTERS_DATE)
     emails = mail_dry_run(target, made.folder, folder / "e-mails")
-    report = DemoReport(folder, target, imported, before, after, lot_letters, made, emails)
+    report = DemoReport(folder, target, imported, provisional, assessed, before, after, lot_letters, made, emails)
     for n, ((what, step, name), sent) in enumerate(zip(EXAMPLE_STEPS, EXAMPLE_STEP_LETTER_DATES), start=1):
         recorded = record(target, step, PACKAGE_ROOT / "workbook" / name)
         letters_made = make_letters(target, folder / f"brieven-stap3-ronde{(n + 1) // 2}", pdf=pdf, sent=sent) \

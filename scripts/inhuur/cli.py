@@ -40,7 +40,8 @@ COMMANDS = {
     "import": "voeg inschrijvingen toe uit een CSV- of Excel-bestand (alles of niets)",
     "rank": "beoordeel alle inschrijvingen, schrijf het blad Ranglijst en toon de ranglijst",
     "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
-    "record": "leg besluiten van de opdrachtgever (stap 3) of de scores van de gesprekken (stap 4) vast uit een bestand",
+    "record": "leg oordelen (--beoordeling), besluiten van de opdrachtgever (stap 3) of scores van de gesprekken "
+              "(stap 4) vast uit een bestand",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot gunning en alle brieven",
@@ -69,8 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
     p = sub.add_parser("record", help=COMMANDS["record"], description=COMMANDS["record"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
-    p.add_argument("--step", type=int, choices=(3, 4), required=True, help="3: uitnodigen/wachtkamer; 4: gesprekken")
-    p.add_argument("file", metavar="BESTAND", help=".csv of .xlsx; stap 3: id of kandidaat, besluit, "
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--beoordeling", action="store_true",
+                      help="oordelen per criterium (blad Beoordeling): id of kandidaat, criterium, oordeel, "
+                           "motivering, door, rol (beoordelaar of opdrachtgever)")
+    what.add_argument("--step", type=int, choices=(3, 4), help="3: uitnodigen/wachtkamer; 4: gesprekken")
+    p.add_argument("file", metavar="BESTAND", help=".csv of .xlsx; --beoordeling: id of kandidaat, criterium, oordeel, "
+                                                 "motivering, door, rol; stap 3: id of kandidaat, besluit, "
                                                  "volgorde_wachtkamer, gesprek …; stap 4: id of kandidaat, "
                                                  "interviewer, rol, één kolom per competentie")
     p = sub.add_parser("letters", help=COMMANDS["letters"], description=COMMANDS["letters"])
@@ -162,8 +168,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"Werkboek in orde: {count} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
         return 0
     if args.command == "record":
-        report = actions.record(args.workbook, args.step, args.file)
-        what = "besluiten (blad Stap 3)" if report.step == 3 else "scores (blad Gesprekken)"
+        if args.beoordeling:
+            report = actions.record_findings(args.workbook, args.file)
+        else:
+            report = actions.record(args.workbook, args.step, args.file)
+        what = {0: "oordelen (blad Beoordeling)", 3: "besluiten (blad Stap 3)", 4: "scores (blad Gesprekken)"}[
+            report.step]
         print(f"{report.recorded} {what} vastgelegd in {args.workbook}.\n", file=out)
         _print_ranking(report.rank, out)
         _print_warnings(report.rank, out)
@@ -245,7 +255,8 @@ def _print_import(report, workbook_name: str, out: TextIO, err: TextIO) -> None:
     for name in report.shared_candidates:
         print(f"Let op: kandidaat '{name}' is door meer dan één leverancier aangeboden.", file=err)
     if report.added:
-        print(f"Volgende stap: vul oordelen in op het blad Kandidaten, dan inhuur rank {workbook_name}", file=out)
+        print(f"Volgende stap: beoordeel elk criterium op het blad Beoordeling (of inhuur record {workbook_name} "
+              f"--beoordeling BESTAND.csv), dan inhuur rank {workbook_name}", file=out)
 
 
 def _json_number(value: Decimal | None) -> int | float | None:
@@ -275,12 +286,18 @@ def ranking_json(report: actions.RankReport) -> dict:
             "step3": report.step3.get(o.id),
             "failed": list(r.failed), "score": _json_number(r.score), "rank": r.rank,
             "shared_rank": r.shared, "tie_group": list(r.tie_group), "lot": o.lot,
+            "reason": rules.reason_text(report.tender, r.failed),
+            "assessed": r.assessed, "open": list(r.open),
             "judgments": {code: {"declared": j.declared, "assessor": j.assessor, "client": j.client,
-                                 "effective": j.effective, "met": j.met}
+                                 "effective": j.effective, "met": j.met, "assessed": j.assessed,
+                                 "motivation": j.motivation, "by": j.by}
                           for code, j in o.judgments.items()},
         })
     counts = report.counts()
-    return {"tender": {"number": report.tender.number, "title": report.tender.title,
+    return {"final": report.final, "open_judgments": sum(len(r.open) for r in report.results),
+            "self_declaration": report.tender.self_declaration,
+            "work_list": [{"id": w.result.offer.id, "open": list(w.open), "effect": w.effect} for w in report.work],
+            "tender": {"number": report.tender.number, "title": report.tender.title,
                        "shortlist_size": report.tender.shortlist_size, "professionals": report.tender.professionals},
             "counts": counts, "candidates": candidates, "award_proposal": report.stage.proposal,
             "invite_from_waiting_room": report.stage.from_waiting_room, "award_problems": report.stage.problems,
@@ -304,9 +321,27 @@ def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
         score = "" if r.score is None else dutch.number(r.score)
         print(f"{rank:>4}  {o.id:<6} {_cut(o.supplier, 28):<28} {_cut(o.candidate, 24):<24} "
               f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[report.status(r)]:<17} "
-              f"{', '.join(r.failed)}", file=out)
+              f"{rules.reason_text(t, r.failed)}", file=out)
     counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {n}" for s, n in report.counts().items())
     print(f"\n{len(report.results)} inschrijvingen — {counts}. Het blad Ranglijst is bijgewerkt.", file=out)
+    _print_work(report, out)
+
+
+def _print_work(report: actions.RankReport, out: TextIO) -> None:
+    """The provisional banner and the first items of the work list."""
+    if report.final:
+        return
+    total = sum(len(r.open) for r in report.results)
+    print(f"\nVOORLOPIG: nog {total} {'oordeel' if total == 1 else 'oordelen'} niet beoordeeld bij "
+          f"{len(report.work)} {'kandidaat' if len(report.work) == 1 else 'kandidaten'}; een opgave van de "
+          f"leverancier is geen beoordeling. Er gaan nog geen brieven uit. Werklijst (eerst wie nog in of uit de "
+          f"top {report.tender.shortlist_size} kan):", file=out)
+    words = {"in": " – kan de voordracht nog in", "out": " – kan nog uit de voordracht vallen", "": ""}
+    for item in report.work[:10]:
+        r = item.result
+        print(f"  {r.offer.id} {r.offer.candidate}: {', '.join(item.open)}{words[item.effect]}", file=out)
+    if len(report.work) > 10:
+        print(f"  … en nog {len(report.work) - 10} (blad Ranglijst, blad Beoordeling: Stand = Open)", file=out)
 
 
 def _print_warnings(report: actions.RankReport, out: TextIO) -> None:
@@ -329,7 +364,7 @@ def _print_warnings(report: actions.RankReport, out: TextIO) -> None:
         print("\nHersteld: deze formulecellen waren overschreven en hebben hun formule terug:", file=out)
         for p in report.restored:
             print(f"  - {p}", file=out)
-    for group in report.ties:
+    for group in report.ties if report.final else []:
         first = group[0]
         names = "; ".join(f"{r.offer.id} {r.offer.candidate} ({r.offer.supplier})" for r in group)
         cells = ", ".join(report.lot_cells[r.offer.id] for r in group)
@@ -345,7 +380,11 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
     print(f"1. Werkboek gemaakt: {report.workbook}", file=out)
     print(f"2. {len(report.imported.added)} voorbeeldinschrijvingen geïmporteerd uit "
           f"{actions.EXAMPLE_OFFERS.name}.", file=out)
-    print("3. Eerste ranglijst:\n", file=out)
+    print(f"3. Voorlopige ranglijst op de opgaven van de leveranciers: nog "
+          f"{sum(len(r.open) for r in report.provisional.results)} oordelen open, dus nog geen brieven.", file=out)
+    print(f"   De beoordelaar legt {report.assessed.recorded} oordelen vast, met naam en motivering "
+          f"(inhuur record --beoordeling {actions.EXAMPLE_FINDINGS.name}); de opdrachtgever wijkt bij één af. "
+          f"Ranglijst daarna:\n", file=out)
     _print_ranking(report.before_lot, out)
     _print_warnings(report.before_lot, out)
     order = ", ".join(f"{offer_id} = {n}" for offer_id, n in sorted(actions.EXAMPLE_LOT.items(), key=lambda x: x[1]))

@@ -55,6 +55,14 @@ class UnresolvedTie(InhuurError):
         self.cells = cells
 
 
+class NotAssessed(InhuurError):
+    """Letters were asked for while judgments the steps need are still open (not assessed)."""
+
+    def __init__(self, open_judgments: list[tuple[str, str, str]]):
+        super().__init__(f"{len(open_judgments)} judgments open")
+        self.open = open_judgments  # (offer id, code, cell of its Stand on Beoordeling)
+
+
 class NoTie(InhuurError):
     """Lot invitations were asked for, but no tie at the shortlist boundary needs a lot."""
 

@@ -151,6 +151,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
         "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender), "competenties": [],
         "totaal_gesprek": "", "plaats_gesprek": "", "aantal_gesprekken": 0, "alle_voldoende": False, "gekozen": [],
+        "zelfverklaring": tender.self_declaration,
     }
 
 
@@ -188,10 +189,7 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
     context["knock_outs"] = [{"code": k.code, "omschrijving": k.description,
                               "bevinding": _knock_out_finding(k, offer)}
                              for k in tender.knock_outs if k.code in ko_failed]
-    context["criteria"] = [{"code": a.code, "omschrijving": a.description, "punten": dutch.number(a.points),
-                            "behaald": dutch.number(a.points if offer.judgments.get(a.code, rules.Judgment()).met
-                                                    else Decimal(0))}
-                           for a in tender.award]
+    context["criteria"] = [_award_row(a, offer.judgments.get(a.code, rules.Judgment())) for a in tender.award]
     context["vervolg"] = _next_steps(tender)
     if lot is not None:
         context["loting"] = [f"Datum en tijd: {dutch.appointment(lot.moment)}", f"Plaats: {lot.place}",
@@ -248,15 +246,26 @@ def _formal_finding(code: str, offer) -> str:
     }.get(code, "")
 
 
+def _award_row(criterion, judgment: rules.Judgment) -> dict[str, str]:
+    met = judgment.met
+    return {"code": criterion.code, "omschrijving": criterion.description, "punten": dutch.number(criterion.points),
+            "behaald": dutch.number(criterion.points if met else Decimal(0)),
+            "motivering": "" if met else _why_not(judgment)}
+
+
+def _why_not(judgment: rules.Judgment) -> str:
+    """Why a judged criterion was not met, in the words the assessor or client recorded."""
+    if judgment.client not in (None, ""):
+        return f"oordeel van de opdrachtgever: {judgment.client_motivation}".rstrip(": ")
+    if judgment.assessor not in (None, ""):
+        return f"oordeel van de beoordelaar: {judgment.assessor_motivation}".rstrip(": ")
+    return "volgens uw eigen opgave niet"
+
+
 def _knock_out_finding(knock_out, offer) -> str:
     if knock_out.kind == "max_uurtarief":
         return f"aangeboden uurtarief {dutch.money(offer.rate)} excl. btw"
-    judgment = offer.judgments.get(knock_out.code, rules.Judgment())
-    if judgment.client not in (None, ""):
-        return "naar het oordeel van de opdrachtgever niet aantoonbaar"
-    if judgment.assessor not in (None, ""):
-        return "naar het oordeel van de beoordelaar niet aantoonbaar in cv of toelichting"
-    return "volgens uw eigen opgave niet"
+    return _why_not(offer.judgments.get(knock_out.code, rules.Judgment()))
 
 
 def _next_steps(tender: Tender) -> list[str]:

@@ -39,6 +39,18 @@ def describe(exc: errors.InhuurError) -> str:
                 f"beslist ({ties}). Maak eerst de uitnodigingen voor de loting met --loting (en --loting-moment, "
                 f"--loting-plaats, --loting-door). Leg na de loting de volgorde vast in de kolom Loting "
                 f"({', '.join(exc.cells)}) en maak dan de brieven.")
+    if isinstance(exc, errors.NotAssessed):
+        count = len(exc.open)
+        offers: dict[str, list[str]] = {}
+        for offer_id, code, _ in exc.open:
+            offers.setdefault(offer_id, []).append(code)
+        listed = "; ".join(f"{i} {', '.join(codes)}" for i, codes in list(offers.items())[:MAX_LISTED])
+        more = f" … en nog {len(offers) - MAX_LISTED} kandidaten" if len(offers) > MAX_LISTED else ""
+        first = exc.open[0][2]
+        return (f"er zijn geen brieven gemaakt: nog {count} {'oordeel' if count == 1 else 'oordelen'} niet "
+                f"beoordeeld bij {len(offers)} {'kandidaat' if len(offers) == 1 else 'kandidaten'} ({listed}{more}). "
+                f"Een opgave van de leverancier is geen beoordeling. Leg de oordelen vast op het blad Beoordeling "
+                f"(filter Stand = Open, eerste: {first}) of met inhuur record --beoordeling, en maak dan de brieven.")
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as _replace
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl.utils import get_column_letter
 
-from inhuur import award
+from inhuur import award, rules
 from inhuur.errors import InvalidOfferFile, Problem
 from inhuur.intake import normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
+from inhuur.rules import Finding
 from inhuur.spec import Tender
 
+FINDING_COLUMNS = ("criterium", "oordeel", "motivering", "door")
+ROLES = ("beoordelaar", "opdrachtgever")
 STEP3_COLUMNS = ("besluit", "volgorde_wachtkamer", "gesprek", "soortgelijke_opdrachten", "soortgelijke_organisaties",
                  "opmerkingen")
 
@@ -154,3 +157,56 @@ def _optional(table: _Table, number: int, row, column: str, parser):
     except ValueError as exc:
         table.problems.append(Problem(table.where(number, column), f"'{value}' {exc}"))
         return None
+
+
+def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tender: Tender,
+                  current: dict[tuple[str, str], rules.Judgment] | None = None, name: str | None = None
+                  ) -> list[Finding]:
+    """Assessors' findings: per candidate and criterion Ja/Nee, motivation and who; optional rol (beoordelaar or
+    opdrachtgever). A Nee, or a finding that differs from what it replaces, needs a motivation.
+
+    `current` holds the judgments as they stand, to tell whether a finding differs from what it replaces.
+    """
+    table = _Table(source, name, ("criterium", "oordeel", "door"), ("motivering", "rol"))
+    codes = {same_text(c): c for c in tender.judged_codes}
+    current = current or {}
+    result, seen = [], {}
+    for number, row in table.rows:
+        offer_id = table.candidate(number, row, allowed, "inschrijving op het blad Kandidaten")
+        code = codes.get(same_text(table.get(row, "criterium")))
+        if code is None:
+            table.problems.append(Problem(table.where(number, "criterium"),
+                                          f"'{table.get(row, 'criterium') or ''}' is geen te beoordelen criterium; "
+                                          f"kies uit {', '.join(tender.judged_codes)}"))
+        verdict = same_text(table.get(row, "oordeel"))
+        if verdict not in ("ja", "nee"):
+            table.problems.append(Problem(table.where(number, "oordeel"),
+                                          f"'{table.get(row, 'oordeel') or ''}' is geen Ja of Nee"))
+        role = same_text(table.get(row, "rol")) or "beoordelaar"
+        if role not in ROLES:
+            table.problems.append(Problem(table.where(number, "rol"), f"'{table.get(row, 'rol')}' is geen "
+                                                                      f"beoordelaar of opdrachtgever"))
+        by = parse_text(table.get(row, "door") or "")
+        if not by:
+            table.problems.append(Problem(table.where(number, "door"), "is leeg; wie gaf dit oordeel?"))
+        motivation = parse_text(table.get(row, "motivering") or "")
+        key = (offer_id, code, role)
+        if offer_id and code and key in seen:
+            table.problems.append(Problem(f"rij {number}", f"{offer_id} {code} ({role}) staat ook in rij {seen[key]}"))
+        seen[key] = number
+        if not (offer_id and code and verdict in ("ja", "nee") and role in ROLES):
+            continue
+        finding = Finding(offer_id, code, "Ja" if verdict == "ja" else "Nee", motivation, by, role == "opdrachtgever")
+        before = current.get((offer_id, code), rules.Judgment())
+        after = _replace(before, client=finding.verdict, client_motivation=motivation, client_by=by) \
+            if finding.client else _replace(before, assessor=finding.verdict, assessor_motivation=motivation,
+                                            assessor_by=by)
+        if any(m.role == role and m.what == "motivering"
+               for m in rules.missing_justification(rules.Offer(offer_id, "", "", 0, {}, {code: after}))):
+            where = table.where(number, "motivering") if "motivering" in table.columns else f"rij {number}"
+            table.problems.append(Problem(where, f"{offer_id} {code}: een Nee, of een oordeel dat afwijkt van "
+                                                 f"{'het oordeel van de beoordelaar' if finding.client else 'de opgave van de leverancier'}"
+                                                 f", heeft een motivering nodig (die komt in de brief)"))
+        result.append(finding)
+    table.finish()
+    return result

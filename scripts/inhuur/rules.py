@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
@@ -32,11 +32,38 @@ def _filled(value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Judgment:
-    """One criterion for one offer: the supplier's declaration, the assessor's and the client's finding."""
+    """One criterion for one offer: the supplier's declaration, the assessor's and the client's finding.
+
+    A declaration is a claim; a finding (with who and why) is an assessment. Until a finding exists the
+    declaration is used provisionally, so the ranking can order the work.
+    """
 
     declared: str | None = None
     assessor: str | None = None
     client: str | None = None
+    assessor_motivation: str = ""
+    assessor_by: str = ""
+    client_motivation: str = ""
+    client_by: str = ""
+
+    @property
+    def assessed(self) -> bool:
+        """True when an assessor or the client recorded a finding."""
+        return _filled(self.assessor) or _filled(self.client)
+
+    @property
+    def motivation(self) -> str:
+        """The motivation of the finding that counts (the client's leads), or '' for a bare declaration."""
+        if _filled(self.client):
+            return self.client_motivation
+        return self.assessor_motivation if _filled(self.assessor) else ""
+
+    @property
+    def by(self) -> str:
+        """Who recorded the finding that counts."""
+        if _filled(self.client):
+            return self.client_by
+        return self.assessor_by if _filled(self.assessor) else ""
 
     @property
     def effective(self) -> str | None:
@@ -94,6 +121,12 @@ class Result:
     rank: int | None = None
     shared: int | None = None
     tie_group: tuple[str, ...] = field(default=())
+    open: tuple[str, ...] = field(default=())
+
+    @property
+    def assessed(self) -> bool:
+        """True when every judgment this offer's steps need has been made."""
+        return not self.open
 
 
 def formal_met(requirement: FormalRequirement, offer: Offer, tender: Tender) -> bool:
@@ -188,9 +221,10 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
     results = []
     n = tender.shortlist_size
     for offer in offers:
+        still_open = open_codes(tender, offer)
         if offer.id in partial:
             status, failed = partial[offer.id]
-            results.append(Result(offer, status, failed))
+            results.append(Result(offer, status, failed, open=still_open))
             continue
         place = placings[offer.id]
         if place.rank <= n < place.rank + place.shared - 1:
@@ -201,8 +235,137 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
             status = NOT_SELECTED
         group = ties[(scores[offer.id], offer.rate)]
         results.append(Result(offer, status, (), scores[offer.id], place.rank, place.shared,
-                              tuple(group) if len(group) > 1 else ()))
+                              tuple(group) if len(group) > 1 else (), still_open))
     return results
+
+
+def required_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:
+    """The judged codes an assessor must decide for this offer, following the tender's steps.
+
+    The knock-outs for every conforming offer; the award criteria for every offer that passes the
+    knock-outs (on the judgments as they stand). A non-conforming offer needs none.
+    """
+    formal, knock_outs = failed_requirements(tender, offer)
+    if formal:
+        return ()
+    judged = tuple(k.code for k in tender.knock_outs if k.judged)
+    return judged + (tuple(a.code for a in tender.award) if not knock_outs else ())
+
+
+def open_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:
+    """Required codes without a finding yet (none where the tender lets self-declaration count)."""
+    if tender.self_declaration:
+        return ()
+    return tuple(code for code in required_codes(tender, offer) if not _judgment(offer, code).assessed)
+
+
+def is_final(results: Sequence[Result]) -> bool:
+    """True when no required judgment is open, so the outcome is no longer provisional."""
+    return all(r.assessed for r in results)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding to record: offer id, criterion code, Ja/Nee, motivation, who, and whose (assessor or client)."""
+
+    offer_id: str
+    code: str
+    verdict: str
+    motivation: str
+    by: str
+    client: bool = False
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A finding that lacks what makes it defensible: the name of who judged, or the motivation."""
+
+    offer_id: str
+    code: str
+    role: str   # "beoordelaar" or "opdrachtgever"
+    what: str   # "naam" or "motivering"
+
+
+def missing_justification(offer: Offer) -> list[Missing]:
+    """Findings without a name, and Nee findings or findings that differ from what they replace without a motivation.
+
+    The assessor's finding replaces the declaration; the client's replaces the assessor's finding (or the
+    declaration where there is none). Example: declared Ja, assessor Nee without motivation -> missing.
+    """
+    missing = []
+    for code, j in offer.judgments.items():
+        for role, finding, replaced, why, by in (
+                ("beoordelaar", j.assessor, j.declared, j.assessor_motivation, j.assessor_by),
+                ("opdrachtgever", j.client, j.assessor if _filled(j.assessor) else j.declared, j.client_motivation,
+                 j.client_by)):
+            if not _filled(finding):
+                continue
+            if not by.strip():
+                missing.append(Missing(offer.id, code, role, "naam"))
+            if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and not why.strip():
+                missing.append(Missing(offer.id, code, role, "motivering"))
+    return missing
+
+
+def reason_text(tender: Tender, failed: Sequence[str]) -> str:
+    """The failed requirements in words, as the workbook's Reden shows them: "Cv max. 5 pagina's; KO1 hbo-bachelor"."""
+    return "; ".join(tender.label(code) for code in failed)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """An offer with judgments still open, and what they could change: 'in' (could enter the shortlist),
+    'out' (could leave it) or '' (its place in the shortlist does not depend on them)."""
+
+    result: Result
+    open: tuple[str, ...]
+    effect: str
+
+
+def work_list(tender: Tender, results: Sequence[Result]) -> list[WorkItem]:
+    """The offers with open judgments, those whose open judgments decide shortlist membership first.
+
+    For each offer only its own open judgments vary (all Ja = best case, all Nee = worst case); the
+    others stay as they are. Then provisional rank, then id. Example: I-007 at provisional place 6 with
+    G5 open that is worth 20 points comes before I-012 at place 9 whose best case stays below place 5.
+    """
+    eligible = sorted(((-r.score, r.offer.rate, r.offer.id) for r in results if r.score is not None))
+    keys = [(k[0], k[1]) for k in eligible]
+    n = tender.shortlist_size
+
+    def in_shortlist(offer_id: str, own: tuple[Decimal, Decimal] | None, case: Offer) -> bool:
+        formal, knock_outs = failed_requirements(tender, case)
+        if formal or knock_outs:
+            return False
+        key = (-score(tender, case), case.rate)
+        better = bisect_left(keys, key)
+        if own is not None and own < key:
+            better -= 1  # the offer itself, as it stands now, does not compete with itself
+        return better < n
+
+    items = []
+    for r in results:
+        if not r.open:
+            continue
+        own = (-r.score, r.offer.rate) if r.score is not None else None
+        now = r.status in (SHORTLISTED, TIE_UNRESOLVED)
+        unassessed = [c for c, j in r.offer.judgments.items() if not j.assessed]
+        best = _with_declared(r.offer, unassessed, YES)
+        worst = _with_declared(r.offer, unassessed, NO)
+        effect = ""
+        if not now and in_shortlist(r.offer.id, own, best):
+            effect = "in"
+        elif now and not in_shortlist(r.offer.id, own, worst):
+            effect = "out"
+        items.append(WorkItem(r, r.open, effect))
+    return sorted(items, key=lambda w: (0 if w.effect else 1, w.result.rank or 10**9, id_key(w.result.offer.id)))
+
+
+def _with_declared(offer: Offer, codes: Sequence[str], value: str) -> Offer:
+    judgments = dict(offer.judgments)
+    for code in codes:
+        judgments[code] = Judgment(declared=value)
+    return replace(offer, judgments=judgments)
 
 
 def unresolved_ties(results: Sequence[Result]) -> list[list[Result]]:

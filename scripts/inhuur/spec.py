@@ -34,6 +34,12 @@ class FormalRequirement:
     kind: str
     value: Any
     description: str
+    short: str = ""
+
+    @property
+    def label(self) -> str:
+        """Short wording for reasons and headers, e.g. "Cv max. 5 pagina's"."""
+        return self.short or _default_formal_label(self)
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,17 @@ class KnockOut:
     code: str
     kind: str
     description: str
+    short: str = ""
 
     @property
     def judged(self) -> bool:
         """True when staff judge it Ja/Nee; False when it is computed."""
         return self.kind == "oordeel"
+
+    @property
+    def label(self) -> str:
+        """Code and short wording, e.g. 'KO1 hbo-bachelor'."""
+        return f"{self.code} {self.short or _shorten(self.description)}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,32 @@ class AwardCriterion:
     code: str
     points: Decimal
     description: str
+    short: str = ""
+
+    @property
+    def label(self) -> str:
+        """Code and short wording, e.g. 'G5 Suite (Centric)'."""
+        return f"{self.code} {self.short or _shorten(self.description)}"
+
+
+def _shorten(text: str, limit: int = 32) -> str:
+    """The first words of a description, cut at a word boundary, for a criterion without a short wording."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:/ ")
+    return f"{cut} …"
+
+
+def _default_formal_label(r: "FormalRequirement") -> str:
+    return {
+        "ingediend": "Ingediend vóór de sluiting",
+        "cv_paginas": f"Cv max. {r.value} pagina's" if r.kind == "maximaal" else f"Cv min. {r.value} pagina's",
+        "cv_taal": f"Cv in het {r.value}",
+        "cv_pdf": "Cv als pdf",
+        "referenties": f"Min. {r.value} referenties" if r.kind == "minimaal" else f"Max. {r.value} referenties",
+        "dba_onderbouwing": "Onderbouwing Wet DBA",
+        "waadi": "Waadi-registratie",
+    }.get(r.code, r.code)
 
 
 @dataclass(frozen=True)
@@ -98,6 +136,18 @@ class Tender:
     other: dict[str, str] = field(default_factory=dict)
     interviews: Interviews = field(default_factory=Interviews)
     source_text: str = ""
+    self_declaration: bool = False
+
+    def criterion(self, code: str) -> "FormalRequirement | KnockOut | AwardCriterion":
+        """The formal requirement, knock-out or award criterion with this code."""
+        for item in (*self.formal, *self.knock_outs, *self.award):
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def label(self, code: str) -> str:
+        """The short wording of a criterion for reasons and headers."""
+        return self.criterion(code).label
 
     @property
     def judged_codes(self) -> tuple[str, ...]:
@@ -125,14 +175,16 @@ _STANDSTILL = {"dagen": (True, int), "werkdag_regel": (True, bool)}
 _SENDER = {k: (k in ("organisatie", "naam"), str)
            for k in ("organisatie", "namens", "naam", "functie", "email", "telefoon", "adres")}
 _FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, str)),
-           "omschrijving": (True, str)}
-_KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str)}
-_AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str)}
+           "omschrijving": (True, str), "kort": (False, str)}
+_KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str), "kort": (False, str)}
+_AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str),
+          "kort": (False, str)}
+_ASSESSMENT = {"zelfverklaring_telt": (False, bool)}
 _INTERVIEWS = {"minimaal_interviewers": (False, int), "schaal": (False, list), "voldoende": (False, int),
                "telt": (False, str), "rollen": (False, list), "meenemen": (False, list),
                "vog_weken": (False, int), "vog_p_weken": (False, int)}
 _TOP = {"aanvraag", "planning", "opschortende_termijn", "afzender", "formeel", "knock_out",
-        "gunning", "competenties", "gesprekken", "overig"}
+        "gunning", "competenties", "gesprekken", "overig", "beoordeling"}
 
 
 def load_spec(source: str | Path | IO[bytes]) -> Tender:
@@ -176,6 +228,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
     award = _award(data, problems)
     competencies = _competencies(data, problems)
     interviews = _interviews(data, problems)
+    assessment = _table(data, "beoordeling", _ASSESSMENT, problems) if "beoordeling" in data else {}
     _unique_codes(formal, knock_outs, award, problems)
     rate_cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
     total = _decimal(aanvraag.get("totaal_punten"), "aanvraag.totaal_punten", problems)
@@ -206,6 +259,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         competencies=tuple(competencies), standstill_days=standstill["dagen"],
         standstill_working_day=standstill["werkdag_regel"], facts=dict(aanvraag),
         planning=dict(planning), sender=dict(sender), other=dict(other), interviews=interviews, source_text=text,
+        self_declaration=assessment.get("zelfverklaring_telt", False),
     )
 
 
@@ -295,7 +349,7 @@ def _formal(data: dict, problems: list[Problem]) -> list[FormalRequirement]:
         if kind == "gelijk" and not (isinstance(value, str) and value.strip()):
             problems.append(Problem(f"{where}.waarde", "gelijk vraagt een tekst, bijv. \"Nederlands\""))
             continue
-        result.append(FormalRequirement(code, kind, value, fields["omschrijving"]))
+        result.append(FormalRequirement(code, kind, value, fields["omschrijving"], fields.get("kort", "")))
     return result
 
 
@@ -310,7 +364,7 @@ def _knock_outs(data: dict, problems: list[Problem]) -> list[KnockOut]:
             problems.append(Problem(f"{where}.soort", f"'{fields['soort']}' onbekend; kies uit "
                                                       f"{', '.join(KNOCK_OUT_KINDS)}"))
             continue
-        result.append(KnockOut(fields["code"], fields["soort"], fields.get("omschrijving", "")))
+        result.append(KnockOut(fields["code"], fields["soort"], fields.get("omschrijving", ""), fields.get("kort", "")))
     if sum(1 for k in result if k.kind == "max_uurtarief") > 1:
         problems.append(Problem("knock_out", "soort max_uurtarief mag maar één keer voorkomen"))
     return result
@@ -329,7 +383,7 @@ def _award(data: dict, problems: list[Problem]) -> list[AwardCriterion]:
         points = _decimal(fields.get("punten"), f"{where}.punten", problems)
         if points is not None and points <= 0:
             problems.append(Problem(f"{where}.punten", "punten moeten groter dan 0 zijn"))
-        result.append(AwardCriterion(fields["code"], points, fields.get("omschrijving", "")))
+        result.append(AwardCriterion(fields["code"], points, fields.get("omschrijving", ""), fields.get("kort", "")))
     return result
 
 

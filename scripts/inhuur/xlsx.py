@@ -184,11 +184,22 @@ def _normalise_part(part: str) -> str:
 
 # ---------------------------------------------------------------------------------------------- writing XML
 
-def cell_xml(ref: str, value: object = None, style: str | None = None, formula: str | None = None) -> str:
-    """One <c> element: a formula (without '='), a number, or an inline string (never read as a formula)."""
+def cell_xml(ref: str, value: object = None, style: str | None = None, formula: str | None = None,
+             result: object = None) -> str:
+    """One <c> element: a formula (without '=') with its result if known, a number, or an inline string.
+
+    Text is written inline, never as a formula; a formula's result '' is stored as an empty string.
+    """
     s = f' s="{style}"' if style not in (None, "0") else ""
     if formula is not None:
-        return f'<c r="{ref}"{s}><f>{escape(formula)}</f></c>'
+        f = f"<f>{escape(formula)}</f>"
+        if result is None:
+            return f'<c r="{ref}"{s}>{f}</c>'
+        if isinstance(result, bool):
+            return f'<c r="{ref}"{s} t="b">{f}<v>{int(result)}</v></c>'
+        if isinstance(result, (int, float)):
+            return f'<c r="{ref}"{s}>{f}<v>{result!r}</v></c>'
+        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(str(result))}</v></c>'
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, bool):
@@ -302,9 +313,18 @@ def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def recalculate_on_open(package: Package) -> dict[str, bytes]:
-    """Parts to replace so Excel recomputes on open: fullCalcOnLoad set; calcChain dropped via its rel."""
-    workbook = package.xml("xl/workbook.xml")
+def recalculate_on_open(package: Package, changed: dict[str, bytes] | None = None, on: bool = True
+                        ) -> dict[str, bytes]:
+    """Parts to replace so Excel recomputes on open (on) or trusts the stored results (off); calcChain dropped.
+
+    `changed` holds parts already replaced in this session, which are the ones to start from.
+    """
+    changed = changed or {}
+
+    def xml(part: str):
+        return etree.fromstring(changed[part], _SAFE) if changed.get(part) else package.xml(part)
+
+    workbook = xml("xl/workbook.xml")
     calc = workbook.find(f"{_M}calcPr")
     if calc is None:
         calc = etree.SubElement(workbook, f"{_M}calcPr")
@@ -316,16 +336,19 @@ def recalculate_on_open(package: Package) -> dict[str, bytes]:
             if later is not None:
                 later.addprevious(calc)
                 break
-    calc.set("fullCalcOnLoad", "1")
+    if on:
+        calc.set("fullCalcOnLoad", "1")
+    else:
+        calc.attrib.pop("fullCalcOnLoad", None)
     parts = {"xl/workbook.xml": etree.tostring(workbook, xml_declaration=True, encoding="UTF-8", standalone=True)}
-    if package.has("xl/calcChain.xml"):
-        rels = package.xml("xl/_rels/workbook.xml.rels")
+    if package.has("xl/calcChain.xml") and changed.get("xl/calcChain.xml") != b"":
+        rels = xml("xl/_rels/workbook.xml.rels")
         for rel in list(rels):
             if rel.get("Target", "").endswith("calcChain.xml"):
                 rels.remove(rel)
         parts["xl/_rels/workbook.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
                                                              standalone=True)
-        types = package.xml("[Content_Types].xml")
+        types = xml("[Content_Types].xml")
         for node in list(types):
             if node.get("PartName") == "/xl/calcChain.xml":
                 types.remove(node)

@@ -1,0 +1,149 @@
+"""What the formulas say: the live formulas of Kandidaten, Beoordeling and Gunning, built from the criteria.
+
+English function names and ',' separators (Excel shows them localised); only classic functions
+(IF, AND, COUNTIFS, INDEX/MATCH, SUMIFS, MID) that Excel 2010+ and LibreOffice 7.4 compute alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from openpyxl.utils import get_column_letter
+
+from inhuur import award as award_rules, dutch, rules
+from inhuur.spec import Tender
+from inhuur.workbook.layout import (NAME_DEADLINE, NAME_MIN_INTERVIEWERS, NAME_PASS_MARK, NAME_RATE_CAP,
+                                    NAME_SHORTLIST, SHEET_INTERVIEWS, STAND_ASSESSED, STAND_CLIENT,
+                                    STAND_NOT_NEEDED, STAND_OPEN, STAND_SELF, AssessmentLayout, Layout,
+                                    assessment_key, points_name, quoted, requirement_name)
+
+
+def _text(value: str) -> str:
+    """A string literal inside a formula."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def matrix_formulas(layout: Layout, row: int) -> dict[str, str]:
+    """Every formula the tool owns in one Kandidaten row (key -> formula with '=')."""
+    t = layout.tender
+    beo = AssessmentLayout(t)
+    c = lambda key: f"{layout.letter(key)}{row}"  # noqa: E731
+    whole = lambda key: layout.whole(key, sheet=False)  # noqa: E731
+    result: dict[str, str] = {}
+    for code in t.judged_codes:
+        key = _text(assessment_key("", code))  # "/KO1": the id comes from column A
+        result[f"{code}:geldt"] = (f'=INDEX({beo.whole("geldt")},MATCH($A{row}&{key},{beo.whole("sleutel")},0))&""')
+    formal = [(r.code, _formal_test(r, c)) for r in t.formal]
+    knock_outs = [(k.code, f'{c("uurtarief")}<={NAME_RATE_CAP}' if k.kind == "max_uurtarief"
+                   else f'UPPER({c(k.code + ":geldt")})="JA"') for k in t.knock_outs]
+    result["conform"] = _all_yes(test for _, test in formal)
+    result["ko"] = _all_yes(test for _, test in knock_outs)
+    result["geschikt"] = f'=IF(AND({c("conform")}="Ja",{c("ko")}="Ja"),1,0)'
+    points = "+".join(f'(UPPER({c(a.code + ":geldt")})="JA")*{points_name(a.code)}' for a in t.award)
+    g, s, u, lot = c("geschikt"), c("score"), c("uurtarief"), c("loting")
+    result["score"] = f'=IF({g}=1,{points},"")'
+    same = f'{whole("geschikt")},1,{whole("score")},{s},{whole("uurtarief")},{u}'
+    result["groep"] = f'=IF({g}=1,COUNTIFS({same}),"")'
+    result["loten"] = f'=IF({g}=1,COUNTIFS({same},{whole("loting")},">0"),"")'
+    use_lot = f'AND({c("groep")}>1,{c("loten")}={c("groep")})'
+    result["rang"] = (f'=IF({g}=1,1+COUNTIFS({whole("geschikt")},1,{whole("score")},">"&{s})'
+                      f'+COUNTIFS({whole("geschikt")},1,{whole("score")},{s},{whole("uurtarief")},"<"&{u})'
+                      f'+IF({use_lot},COUNTIFS({same},{whole("loting")},"<"&{lot}),0),"")')
+    result["gedeeld"] = (f'=IF({g}=1,IF({use_lot},COUNTIFS({same},{whole("loting")},{lot}),'
+                         f'{c("groep")}),"")')
+    rang, label = c("rang"), dutch.STATUS_LABELS
+    result["stap2"] = (
+        f'=IF({c("conform")}="Nee","{label[rules.NON_CONFORMING]}",'
+        f'IF({c("ko")}="Nee","{label[rules.KNOCKED_OUT]}",'
+        f'IF(AND({rang}<={NAME_SHORTLIST},{rang}+{c("gedeeld")}-1>{NAME_SHORTLIST}),'
+        f'"{label[rules.TIE_UNRESOLVED]}",'
+        f'IF({rang}<={NAME_SHORTLIST},"{label[rules.SHORTLISTED]}","{label[rules.NOT_SELECTED]}"))))')
+    # the latest status: steps 3-4 (written by the tool) only while step 2 still shortlists the offer
+    result["status"] = (f'=IF(AND({c("stap2")}="{label[rules.SHORTLISTED]}",{c("latest")}<>""),'
+                        f'{c("latest")},{c("stap2")})')
+    parts = "&".join(f'IF({test},"",{_text("; " + t.label(code))})' for code, test in formal + knock_outs)
+    result["reden"] = f"=MID({parts},3,1000)" if parts else '=""'
+    result["open"] = f'=COUNTIFS({beo.whole("id")},$A{row},{beo.whole("stand")},"{STAND_OPEN}")'
+    return result
+
+
+def _formal_test(requirement, c) -> str:
+    cell, name = c(requirement.code), requirement_name(requirement.code)
+    return {
+        "uiterlijk": f"{cell}<={NAME_DEADLINE}",
+        "maximaal": f"{cell}<={name}",
+        "minimaal": f"{cell}>={name}",
+        "gelijk": f"UPPER({cell})=UPPER({name})",
+        "ja": f'UPPER({cell})="JA"',
+        "niet_nee": f'UPPER({cell})<>"NEE"',
+    }[requirement.kind]
+
+
+def _all_yes(tests: Iterable[str]) -> str:
+    tests = list(tests)
+    return f'=IF(AND({",".join(tests)}),"Ja","Nee")' if tests else '="Ja"'
+
+
+def assessment_formulas(beo: AssessmentLayout, layout: Layout, row: int, code: str) -> dict[str, str]:
+    """The formulas of one Beoordeling row: what counts, and whether it is still open."""
+    c = lambda key: f"{beo.letter(key)}{row}"  # noqa: E731
+    og, assessor, declared = c("opdrachtgever"), c("beoordelaar"), c("opgave")
+    of_offer = lambda key: f'INDEX({layout.whole(key)},MATCH($A{row},{layout.whole("id")},0))'  # noqa: E731
+    if any(k.code == code for k in layout.tender.knock_outs):
+        required = f'{of_offer("conform")}="Ja"'
+    else:
+        required = f'AND({of_offer("conform")}="Ja",{of_offer("ko")}="Ja")'
+    unassessed = STAND_SELF if layout.tender.self_declaration else STAND_OPEN
+    return {
+        "geldt": f'=IF({og}<>"",{og},IF({assessor}<>"",{assessor},{declared}&""))',
+        "stand": (f'=IF({og}<>"","{STAND_CLIENT}",IF({assessor}<>"","{STAND_ASSESSED}",'
+                  f'IF({required},"{unassessed}","{STAND_NOT_NEEDED}")))'),
+    }
+
+
+def award_formulas(tender: Tender, row: int) -> dict[int, str]:
+    """The live formulas of one Gunning row (column index -> formula), as the engine computes them."""
+    first = 6
+    count = len(tender.competencies)
+    sheet = quoted(SHEET_INTERVIEWS)
+    ids, who = f"{sheet}!$A:$A", f"{sheet}!$C:$C"
+    formulas = {}
+    filled = []
+    for k in range(count):
+        col = get_column_letter(5 + k)
+        scores = f"{sheet}!${col}:${col}"
+        individual = f'{ids},$A{row},{who},"<>{award_rules.CONSENSUS}"'
+        filled.append(f'COUNTIFS({individual},{scores},">0")')
+        if tender.interviews.counts == "consensus":
+            agreed = f'{ids},$A{row},{who},"{award_rules.CONSENSUS}"'
+            formulas[first + k] = (f'=IF(COUNTIFS({agreed},{scores},">0")=0,"",SUMIFS({scores},{agreed}))')
+        else:
+            formulas[first + k] = (f'=IF(COUNTIFS({individual})=0,"",IF(COUNTIFS({individual},{scores},">0")'
+                                   f'<COUNTIFS({individual}),"",AVERAGEIFS({scores},{individual})))')
+    span = f"{get_column_letter(first)}{row}:{get_column_letter(first + count - 1)}{row}"
+    slots = f'COUNTIFS({ids},$A{row},{who},"<>{award_rules.CONSENSUS}")'
+    complete, passed, total = (get_column_letter(first + count + i) for i in range(3))
+    formulas[first + count] = (f'=IF(AND({slots}>={NAME_MIN_INTERVIEWERS},{"+".join(filled)}={slots}*{count},'
+                               f'COUNT({span})={count}),"Ja","Nee")')
+    formulas[first + count + 1] = (f'=IF({complete}{row}<>"Ja","",IF(COUNTIF({span},"<"&{NAME_PASS_MARK})=0,'
+                                   f'"Ja","Nee"))')
+    formulas[first + count + 2] = f'=IF({complete}{row}="Ja",SUM({span}),"")'
+    return formulas
+
+
+_WHOLE_COLUMN = re.compile(r"\$([A-Z]{1,3})\$1:\$\1\$1048576")
+
+
+def normalise_formula(formula: str) -> str:
+    """Compare formulas as a spreadsheet would: case and spaces outside strings, whole-column spellings."""
+    formula = formula[1:] if formula.startswith("=") else formula
+    out, in_string = [], False
+    for ch in formula.replace("_xlfn.", ""):
+        if ch == '"':
+            in_string = not in_string
+        if in_string or ch == '"':
+            out.append(ch)
+        elif not ch.isspace():
+            out.append(ch.upper())
+    return _WHOLE_COLUMN.sub(r"$\1:$\1", "".join(out))

@@ -1,0 +1,203 @@
+"""Where things are in the workbook: sheet names, column titles and positions, named cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from inhuur.spec import Tender
+
+SHEET_INSTRUCTIONS = "Instructies"
+SHEET_TENDER = "Aanvraag"
+SHEET_CRITERIA = "Criteria"
+SHEET_SUPPLIERS = "Leveranciers"
+SHEET_MATRIX = "Kandidaten"
+SHEET_ASSESSMENT = "Beoordeling"
+SHEET_RANKING = "Ranglijst"
+SHEET_STEP3 = "Stap 3"
+SHEET_INTERVIEWS = "Gesprekken"
+SHEET_AWARD = "Gunning"
+SHEET_LETTERS = "Brieven"
+SHEET_SENT = "Verzonden"
+SHEET_META = "_inhuur"
+MARKER = "inhuur-werkboek"
+FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
+
+STEP3_TITLES = ["ID", "Kandidaat", "Leverancier", "Score", "Rang", "Soortgelijke opdrachten",
+                "Soortgelijke organisaties", "Opmerkingen", "Besluit", "Volgorde wachtkamer", "Gesprek"]
+STEP3_OPEN = 6  # columns from here on are the client's
+LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
+                 "Kenmerk", "SHA-256"]
+SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
+               "Kenmerk"]
+SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]
+RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
+                  "Uitkomst stap 2", "Open oordelen"]
+RANKING_HEADER_ROW = 20  # fixed, so the frozen pane made by `new` stays right; counts fit above it
+
+MONEY_FORMAT = '"€" #,##0.00'
+MOMENT_FORMAT = "dd-mm-yyyy hh:mm"
+DATE_FORMAT = "dd-mm-yyyy"
+
+NAME_DEADLINE = "Sluiting"
+NAME_RATE_CAP = "MaxUurtarief"
+NAME_SHORTLIST = "Voordragen"
+NAME_PASS_MARK = "Voldoende"
+NAME_MIN_INTERVIEWERS = "MinInterviewers"
+
+# Values of the Stand column on Beoordeling (and what the engine calls them).
+STAND_OPEN = "Open"
+STAND_SELF = "Eigen opgave"
+STAND_ASSESSED = "Beoordeeld"
+STAND_CLIENT = "Opdrachtgever"
+STAND_NOT_NEEDED = "Niet nodig"
+
+
+def requirement_name(code: str) -> str:
+    """Defined name of a formal requirement's threshold, e.g. Eis_cv_paginas."""
+    return f"Eis_{code}"
+
+
+def points_name(code: str) -> str:
+    """Defined name of an award criterion's points, e.g. Punten_G4."""
+    return f"Punten_{code}"
+
+
+def quoted(sheet: str) -> str:
+    """A sheet name as formulas write it: 'Stap 3' with quotes where it has a space."""
+    return f"'{sheet}'" if " " in sheet else sheet
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: key, header title, kind (fact/input/formula/tool), width, hidden."""
+
+    key: str
+    title: str
+    kind: str
+    width: float = 12
+    hidden: bool = False
+    note: str = ""
+
+
+class Columns:
+    """Columns of one sheet by key: letters, indexes and sheet-qualified references."""
+
+    sheet = ""
+
+    def __init__(self, columns: list[Column]):
+        self.columns = columns
+        self.index = {c.key: i + 1 for i, c in enumerate(columns)}
+        self.by_key = {c.key: c for c in columns}
+
+    def letter(self, key: str) -> str:
+        """Column letter of a key, e.g. 'K' for uurtarief on Kandidaten."""
+        return get_column_letter(self.index[key])
+
+    def cell(self, key: str, row: int) -> str:
+        """Sheet-qualified cell reference for messages, e.g. Kandidaten!K7."""
+        return f"{self.sheet}!{self.letter(key)}{row}"
+
+    def whole(self, key: str, sheet: bool = True) -> str:
+        """A whole-column reference for formulas, e.g. Beoordeling!$N:$N."""
+        letter = self.letter(key)
+        return f"{quoted(self.sheet)}!${letter}:${letter}" if sheet else f"${letter}:${letter}"
+
+    @property
+    def last_letter(self) -> str:
+        return get_column_letter(len(self.columns))
+
+
+class Layout(Columns):
+    """The Kandidaten matrix for one tender: names and results first, one column per criterion, then facts."""
+
+    sheet = SHEET_MATRIX
+
+    def __init__(self, tender: Tender):
+        self.tender = tender
+        columns = [
+            Column("id", "ID", "fact", 7),
+            Column("kandidaat", "Kandidaat", "fact", 22),
+            Column("leverancier", "Leverancier", "fact", 24),
+            Column("status", "Status", "formula", 17, note="De laatste stand: na stap 3–4 de uitkomst daarvan."),
+            Column("stap2", "Uitkomst stap 2", "formula", 15),
+            Column("score", "Score", "formula", 7),
+            Column("rang", "Rang", "formula", 6),
+            Column("reden", "Reden", "formula", 28),
+            Column("open", "Open oordelen", "formula", 9,
+                   note="Hoeveel oordelen die deze inschrijving nodig heeft nog niet beoordeeld zijn (blad "
+                        "Beoordeling). Zolang dit niet 0 is, is de uitkomst voorlopig."),
+            Column("loting", "Loting", "input", 8),
+            Column("uurtarief", "Uurtarief", "fact", 11),
+        ]
+        for ko in tender.knock_outs:
+            if ko.judged:
+                columns.append(Column(f"{ko.code}:geldt", ko.label, "formula", 12, note=ko.description))
+        for a in tender.award:
+            columns.append(Column(f"{a.code}:geldt", a.label, "formula", 12,
+                                  note=f"{a.description} ({a.points.normalize():f} punten)"))
+        columns += [
+            Column("conform", "Conform", "formula", 9),
+            Column("ko", "Knock-outs voldaan", "formula", 10),
+            Column("contactpersoon", "Contactpersoon", "fact", 18),
+            Column("email", "E-mail", "fact", 24),
+            Column("ingediend", "Ingediend", "fact", 16),
+            Column("cv_paginas", "CV pagina's", "fact", 9),
+            Column("cv_taal", "CV taal", "fact", 12),
+            Column("cv_pdf", "CV pdf", "fact", 8),
+            Column("referenties", "Referenties", "fact", 10),
+            Column("dba_onderbouwing", "DBA-onderbouwing", "fact", 11),
+            Column("waadi", "Waadi", "fact", 8),
+            Column("toelichting", "Toelichting leverancier", "fact", 30),
+            Column("geschikt", "Geschikt", "formula", 8, hidden=True),
+            Column("groep", "Gelijk (score en tarief)", "formula", 8, hidden=True),
+            Column("loten", "Loten in groep", "formula", 8, hidden=True),
+            Column("gedeeld", "Rang gedeeld door", "formula", 8, hidden=True),
+            Column("latest", "Stand na stap 3-4", "tool", 16, hidden=True),
+        ]
+        super().__init__(columns)
+
+
+class AssessmentLayout(Columns):
+    """The Beoordeling sheet: one row per offer and judged criterion, with declaration, findings and what counts."""
+
+    sheet = SHEET_ASSESSMENT
+
+    def __init__(self, tender: Tender):
+        self.tender = tender
+        super().__init__([
+            Column("id", "ID", "fact", 7),
+            Column("kandidaat", "Kandidaat", "fact", 18),
+            Column("code", "Code", "fact", 6),
+            Column("criterium", "Criterium", "fact", 44),
+            Column("stap", "Stap", "fact", 10),
+            Column("opgave", "Opgave leverancier", "fact", 10),
+            Column("beoordelaar", "Oordeel beoordelaar", "input", 11),
+            Column("motivering_beoordelaar", "Motivering beoordelaar", "input", 36),
+            Column("door_beoordelaar", "Beoordelaar (naam)", "input", 14),
+            Column("opdrachtgever", "Oordeel opdrachtgever", "input", 11),
+            Column("motivering_opdrachtgever", "Motivering opdrachtgever", "input", 30),
+            Column("door_opdrachtgever", "Opdrachtgever (naam)", "input", 14),
+            Column("geldt", "Geldt", "formula", 7),
+            Column("stand", "Stand", "formula", 12),
+            Column("leverancier", "Leverancier", "fact", 20),
+            Column("sleutel", "Sleutel", "fact", 10, hidden=True),
+        ])
+
+
+def assessment_key(offer_id: str, code: str) -> str:
+    """The lookup key of a Beoordeling row, e.g. I-001/KO1 (no wildcard or regex characters)."""
+    return f"{offer_id}/{code}"
+
+
+def interview_titles(tender: Tender) -> list[str]:
+    """Gesprekken: who scored, then one column per competency."""
+    return ["ID", "Kandidaat", "Interviewer", "Rol", *tender.competencies]
+
+
+def award_titles(tender: Tender) -> list[str]:
+    """Gunning: the candidate, the counting score per competency, the verdicts, the client's decision."""
+    return ["ID", "Kandidaat", "Leverancier", "Score stap 2", "Uurtarief",
+            *[f"{c} (telt)" for c in tender.competencies], "Volledig gescoord", "Alle minimaal voldoende",
+            "Totaal gesprek", "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]

@@ -1,0 +1,187 @@
+"""An opened workbook: its package, tender, the Kandidaten and Beoordeling rows, and the parts changed so far."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from inhuur import files, xlsx
+from inhuur.errors import FileMissing, NotAWorkbook
+from inhuur.spec import Tender, parse_spec
+from inhuur.workbook.layout import (FORMAT_VERSION, MARKER, SHEET_ASSESSMENT, SHEET_CRITERIA, SHEET_MATRIX,
+                                    SHEET_META, SHEET_RANKING, SHEET_SUPPLIERS, SHEET_TENDER, AssessmentLayout,
+                                    Layout)
+
+STYLE_KEYS = ("header", "title", "bold", "money", "moment", "text", "text_quoted", "input", "input_moment",
+              "formula", "wrap", "input_wrap")
+
+
+@dataclass
+class SheetRow:
+    """One row of a tool sheet as stored: row number and raw cells by column index."""
+
+    number: int
+    cells: dict[int, xlsx.RawCell]
+
+
+MatrixRow = SheetRow  # the Kandidaten rows, by their old name
+
+
+@dataclass
+class Matrix:
+    """An opened inhuur workbook: package, tender, layouts, offer and assessment rows, the parts changed so far."""
+
+    package: xlsx.Package
+    tender: Tender
+    layout: Layout
+    assessment: AssessmentLayout
+    path: Path | None
+    header: dict[int, Any]
+    rows: list[SheetRow]
+    last_row: int
+    assessment_header: dict[int, Any]
+    assessment_rows: list[SheetRow]
+    assessment_last_row: int
+    styles: dict[str, str]
+    changed: dict[str, bytes] = field(default_factory=dict)
+
+    def get(self, row: SheetRow, key: str) -> Any:
+        """The stored value of a Kandidaten column in a row (a formula's cached result)."""
+        cell = row.cells.get(self.layout.index[key])
+        return None if cell is None else cell.value
+
+    def get_assessment(self, row: SheetRow, key: str) -> Any:
+        """The stored value of a Beoordeling column in a row."""
+        cell = row.cells.get(self.assessment.index[key])
+        return None if cell is None else cell.value
+
+    def part(self, sheet: str) -> str:
+        return self.package.sheets()[sheet]
+
+    def current(self, sheet: str) -> bytes:
+        """The sheet's XML with the changes made so far."""
+        part = self.part(sheet)
+        return self.changed.get(part) or self.package.read(part)
+
+    def require_sheet(self, sheet: str) -> None:
+        """Refuse a workbook made before this sheet existed."""
+        if sheet not in self.package.sheets():
+            raise NotAWorkbook(self.path or Path("werkboek"), f"het blad '{sheet}' ontbreekt (maak het werkboek "
+                                                              f"opnieuw met `inhuur new`)")
+
+    def patch(self, sheet: str, cells: dict[str, str], stale_results: bool = False) -> None:
+        """Replace cells of a sheet; with stale_results its formulas' saved results go and Excel recalculates."""
+        self._change(sheet, xlsx.patch_cells(self.current(sheet), cells, stale_results=stale_results), stale_results)
+
+    def add_rows(self, sheet: str, rows_xml: str, replace: bool = False, stale_results: bool = False,
+                 auto_filter: str | None = None) -> None:
+        """Add (or, with replace, rewrite all) rows of a sheet; stale_results as in patch."""
+        self._change(sheet, xlsx.sheet_with_rows(self.current(sheet), rows_xml, replace=replace,
+                                                 stale_results=stale_results, auto_filter=auto_filter),
+                     stale_results)
+
+    def forget_results(self, sheet: str) -> None:
+        """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""
+        self._change(sheet, xlsx.without_results(self.current(sheet)), True)
+
+    def results_stored(self) -> None:
+        """Every formula now carries the engine's result: Excel need not recalculate on open."""
+        self.changed.update(xlsx.recalculate_on_open(self.package, self.changed, on=False))
+
+    def _change(self, sheet: str, xml: bytes, stale_results: bool) -> None:
+        self.changed[self.part(sheet)] = xml
+        if stale_results:
+            self.changed.update(xlsx.recalculate_on_open(self.package, self.changed))
+
+
+def _stream(package: xlsx.Package, sheet: str, width: int) -> tuple[dict[int, Any], list[SheetRow], int]:
+    header: dict[int, Any] = {}
+    rows: list[SheetRow] = []
+    last = 1
+    for number, cells in package.rows(sheet, max_col=width):
+        last = max(last, number)
+        if number == 1:
+            header = {i: c.value for i, c in cells.items()}
+        elif 1 in cells and cells[1].value not in (None, ""):
+            rows.append(SheetRow(number, cells))
+    return header, rows, last
+
+
+def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
+    """Open an inhuur workbook and read its matrix in one pass; refuse anything else with a clear reason."""
+    path = None if hasattr(source, "read") else Path(source)
+    name = path or Path("werkboek")
+    if path is not None and not path.is_file():
+        raise FileMissing(path)
+    if path is not None and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise NotAWorkbook(path, "geen .xlsx-bestand")
+    try:
+        package = xlsx.Package.open(source)
+        sheets = package.sheets()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.XMLSyntaxError) as exc:
+        raise NotAWorkbook(name, f"geen leesbaar Excel-werkboek ({type(exc).__name__})")
+    if SHEET_META not in sheets:
+        raise NotAWorkbook(name, "geen inhuur-werkboek (maak er een met `inhuur new`)")
+    meta = list(package.rows(SHEET_META, max_col=len(STYLE_KEYS) + 3))
+    first = dict(meta[0][1]) if meta and meta[0][0] == 1 else {}
+    if first.get(1) is None or first[1].value != MARKER:
+        raise NotAWorkbook(name, "geen inhuur-werkboek (maak er een met `inhuur new`)")
+    version = first[2].value if first.get(2) is not None else None
+    if version != FORMAT_VERSION:
+        raise NotAWorkbook(name, outdated(version))
+    styles = {str(c.value): c.style or "0" for i, c in first.items() if i > 3 and c.value}
+    lines = {number: cells[1].value for number, cells in meta if number >= 3 and 1 in cells}
+    text = "\n".join("" if lines.get(n) is None else str(lines[n]) for n in range(3, max(lines, default=2) + 1))
+    tender = parse_spec(text + "\n", f"{name} (blad {SHEET_META})")
+    for sheet in (SHEET_TENDER, SHEET_CRITERIA, SHEET_SUPPLIERS, SHEET_MATRIX, SHEET_ASSESSMENT, SHEET_RANKING):
+        if sheet not in sheets:
+            raise NotAWorkbook(name, f"het blad '{sheet}' ontbreekt")
+    layout, assessment = Layout(tender), AssessmentLayout(tender)
+    header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns))
+    a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns))
+    return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles)
+
+
+def outdated(version: Any) -> str:
+    """Why a workbook of another format version cannot be used, and what to do instead."""
+    if isinstance(version, (int, float)) and version > FORMAT_VERSION:
+        return (f"het is gemaakt met een nieuwere versie van inhuur (werkboekformaat {version}); werk inhuur bij "
+                f"(pip install -r requirements.txt)")
+    return (f"het is gemaakt met een eerdere versie van inhuur (werkboekformaat {version}), waarin de oordelen op "
+            f"het blad Kandidaten stonden. Deze versie legt elk oordeel vast op het blad Beoordeling, met naam en "
+            f"motivering. Het oude werkboek wordt niet gewijzigd. Maak een nieuw werkboek met `inhuur new`, "
+            f"importeer dezelfde inschrijvingen en leg de oordelen vast met `inhuur record --beoordeling`")
+
+
+def save(matrix: Matrix, target: str | Path | IO[bytes] | None = None) -> None:
+    """Write the changed parts, copying every other part as it was; atomic, refused while the file is open."""
+    target = target if target is not None else matrix.path
+
+    def write(out: IO[bytes]) -> None:
+        xlsx.write_package(matrix.package, out, matrix.changed)
+
+    if hasattr(target, "write"):
+        write(target)
+    else:
+        files.atomic_write(Path(target), write)
+
+
+def new_workbook(tender: Tender, target: str | Path | IO[bytes]) -> Matrix:
+    """Build and save the workbook for a tender; return it opened."""
+    from inhuur.workbook.build import build
+
+    book = build(tender)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if hasattr(target, "write"):
+        target.write(buffer.getvalue())
+    else:
+        files.atomic_write(Path(target), lambda out: out.write(buffer.getvalue()), keep_backup=False)
+    matrix = open_workbook(io.BytesIO(buffer.getvalue()))
+    matrix.path = None if hasattr(target, "write") else Path(target)
+    return matrix

@@ -1,0 +1,318 @@
+"""How inputs are read: offers with their findings, steps 3–4 and the logs, each bad cell named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+from inhuur import award as award_rules, rules
+from inhuur.errors import Problem
+from inhuur.rules import Judgment, Offer
+from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_STEP3, award_titles
+from inhuur.workbook.matrix import Matrix, SheetRow
+
+
+@dataclass
+class Findings:
+    """The Beoordeling rows by (offer id, code), with their row numbers and problems found."""
+
+    judgments: dict[tuple[str, str], Judgment]
+    rows: dict[tuple[str, str], int]
+    problems: list[Problem]
+
+
+def read_findings(matrix: Matrix) -> Findings:
+    """Every finding on Beoordeling; a bad value, an unknown code or a row twice becomes a Problem naming the cell."""
+    beo, tender = matrix.assessment, matrix.tender
+    codes = set(tender.judged_codes)
+    judgments: dict[tuple[str, str], Judgment] = {}
+    rows: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for row in matrix.assessment_rows:
+        n = row.number
+        get = lambda key: matrix.get_assessment(row, key)  # noqa: E731
+        offer_id, code = str(get("id")), str(get("code") or "")
+        if code not in codes:
+            problems.append(Problem(beo.cell("code", n), f"'{code}' is geen te beoordelen criterium van deze "
+                                                         f"aanvraag ({', '.join(tender.judged_codes)})"))
+            continue
+        if (offer_id, code) in rows:
+            problems.append(Problem(beo.cell("id", n), f"{offer_id} {code} staat ook in rij {rows[(offer_id, code)]}"))
+            continue
+        rows[(offer_id, code)] = n
+        values = {}
+        for key in ("opgave", "beoordelaar", "opdrachtgever"):
+            value = get(key)
+            if value is None or value == "":
+                values[key] = None
+                continue
+            try:
+                values[key] = _cell_yes_no(value)
+            except ValueError as exc:
+                problems.append(Problem(beo.cell(key, n), f"'{value}' {exc}"))
+                values[key] = None
+        text = {key: _cell_note(get(key)) for key in ("motivering_beoordelaar", "door_beoordelaar",
+                                                       "motivering_opdrachtgever", "door_opdrachtgever")}
+        judgments[(offer_id, code)] = Judgment(
+            values["opgave"], values["beoordelaar"], values["opdrachtgever"], text["motivering_beoordelaar"],
+            text["door_beoordelaar"], text["motivering_opdrachtgever"], text["door_opdrachtgever"])
+    return Findings(judgments, rows, problems)
+
+
+def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[Problem]]:
+    """Read every offer row into engine Offers with their findings; each bad input cell becomes a Problem.
+
+    With strict=False, rows with problems are still returned as far as they could be read.
+    """
+    layout, tender = matrix.layout, matrix.tender
+    epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
+    findings = read_findings(matrix)
+    problems: list[Problem] = list(findings.problems)
+    offers: list[Offer] = []
+    seen_ids: dict[str, int] = {}
+    for matrix_row in matrix.rows:
+        if not matrix_row.cells:
+            continue  # appended in this session; read again after saving
+        row = matrix_row.number
+        get = lambda key: matrix.get(matrix_row, key)  # noqa: E731
+        offer_id = str(get("id"))
+        ok = True
+
+        def parse(key, parser, required=True):
+            nonlocal ok
+            value = get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if required:
+                    problems.append(Problem(layout.cell(key, row), "is leeg"))
+                    ok = False
+                return None
+            try:
+                return parser(value)
+            except ValueError as exc:
+                problems.append(Problem(layout.cell(key, row), f"'{value}' {exc}"))
+                ok = False
+                return None
+
+        if offer_id in seen_ids:
+            problems.append(Problem(layout.cell("id", row), f"ID {offer_id} staat ook in rij {seen_ids[offer_id]}"))
+            ok = False
+        seen_ids[offer_id] = row
+        supplier = parse("leverancier", _cell_text)
+        candidate = parse("kandidaat", _cell_text)
+        rate = parse("uurtarief", _cell_amount)
+        facts = {
+            "ingediend": parse("ingediend", lambda v: _cell_moment(v, epoch)),
+            "cv_paginas": parse("cv_paginas", _cell_count),
+            "cv_taal": parse("cv_taal", _cell_text),
+            "cv_pdf": parse("cv_pdf", _cell_yes_no),
+            "referenties": parse("referenties", _cell_count),
+            "dba_onderbouwing": parse("dba_onderbouwing", _cell_yes_no),
+            "waadi": parse("waadi", _cell_waadi, required=False) or rules.NOT_APPLICABLE,
+        }
+        judgments = {}
+        for code in tender.judged_codes:
+            found = findings.judgments.get((offer_id, code))
+            if found is None and (offer_id, code) not in findings.rows:
+                problems.append(Problem(f"{matrix.assessment.sheet}", f"de rij voor {offer_id} {code} ontbreekt "
+                                                                      f"(verwijderd?); zet de vorige versie terug"))
+                ok = False
+            judgments[code] = found or Judgment()
+        lot = parse("loting", _parse_lot, required=False)
+        offer = Offer(id=offer_id, supplier=supplier or "", candidate=candidate or "",
+                      rate=rate if rate is not None else Decimal(0), facts=facts, judgments=judgments,
+                      contact=str(get("contactpersoon") or ""), email=str(get("email") or ""), lot=lot,
+                      note=str(get("toelichting") or ""))
+        if ok or not strict:
+            offers.append(offer)
+    known = set(seen_ids)
+    for (offer_id, code), n in findings.rows.items():
+        if offer_id not in known:
+            problems.append(Problem(matrix.assessment.cell("id", n), f"{offer_id} staat niet op Kandidaten"))
+    return offers, problems
+
+
+# Cell readers accept exactly what the formulas compute alike: a rate typed as text, or "Ja " with a
+# space, would make the workbook and the engine disagree, so they are refused and named instead.
+
+def _cell_text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _cell_note(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _cell_amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("is geen getal; typ het bedrag als getal, bijv. 77,50")
+    amount = Decimal(repr(value))
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("is geen bedrag groter dan nul in hele centen")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _cell_moment(value: Any, epoch) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("is geen datum met tijd")
+    moment = from_excel(value, epoch)
+    # stored times carry float noise; submissions are timed to the second
+    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def _cell_count(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("is geen geheel getal (0 of meer)")
+    return value
+
+
+def _cell_yes_no(value: Any) -> str:
+    if isinstance(value, str) and value.upper() in ("JA", "NEE"):
+        return value
+    raise ValueError("is geen Ja of Nee (let op spaties); kies uit de keuzelijst of maak de cel leeg")
+
+
+def _cell_waadi(value: Any) -> str:
+    if isinstance(value, str) and value.upper() in ("JA", "NEE", "N.V.T."):
+        return value
+    raise ValueError("is geen Ja, Nee of n.v.t.")
+
+
+def _parse_lot(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("is geen lotnummer; vul 1, 2, 3 … in (volgorde van trekking)")
+    return value
+
+
+def row_of(matrix: Matrix) -> dict[str, int]:
+    """Offer id -> its row on the Kandidaten sheet."""
+    return {str(matrix.get(r, "id")): r.number for r in matrix.rows if r.cells}
+
+
+# ---------------------------------------------------------------------------------------------- steps 3-4
+
+@dataclass
+class Steps34:
+    """What staff recorded for steps 3–4, read from Stap 3, Gesprekken and Gunning, with bad cells named."""
+
+    selections: list[award_rules.Selection]
+    interviews: list[award_rules.Interview]
+    decisions: list[award_rules.Decision]
+    problems: list[Problem]
+    step3_rows: dict[str, int]
+    interview_rows: dict[str, list[tuple[int, str]]]
+    award_rows: dict[str, int]
+
+
+def sheet_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[int, Any]]]:
+    """The rows of a tool sheet below its header that have something in column A, as values by column."""
+    matrix.require_sheet(sheet)
+    return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet) if n > 1
+            and cells.get(1) is not None and cells[1].value not in (None, "")]
+
+
+def read_steps34(matrix: Matrix) -> Steps34:
+    """The client's step-3 decisions, the interview scores and the award decisions."""
+    tender, problems = matrix.tender, []
+    epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
+    selections, step3_rows = [], {}
+    for n, row in sheet_rows(matrix, SHEET_STEP3):
+        offer_id = str(row[1])
+        step3_rows[offer_id] = n
+        decision = row.get(9)
+        if decision not in (None, "") and str(decision).strip().lower() not in (award_rules.INVITE, award_rules.WAIT):
+            problems.append(Problem(f"{SHEET_STEP3}!I{n}", f"'{decision}' is geen uitnodigen of wachtkamer"))
+            decision = None
+        order = row.get(10)
+        if order not in (None, ""):
+            try:
+                order = _parse_lot(order)
+            except ValueError:
+                problems.append(Problem(f"{SHEET_STEP3}!J{n}", f"'{order}' is geen volgnummer (1, 2, 3 …)"))
+                order = None
+        slot = row.get(11)
+        if slot not in (None, ""):
+            try:
+                slot = _cell_moment(slot, epoch)
+            except ValueError:
+                problems.append(Problem(f"{SHEET_STEP3}!K{n}", f"'{slot}' is geen datum met tijd"))
+                slot = None
+        selections.append(award_rules.Selection(
+            offer_id, str(decision).strip().lower() if decision not in (None, "") else None, order or None,
+            slot or None, str(row.get(6) or ""), str(row.get(7) or ""), str(row.get(8) or "")))
+    interviews, interview_rows = [], {}
+    scale = len(tender.interviews.scale)
+    for n, row in sheet_rows(matrix, SHEET_INTERVIEWS):
+        offer_id = str(row[1])
+        scores = {}
+        for i, competency in enumerate(tender.competencies, start=5):
+            value = row.get(i)
+            if value in (None, ""):
+                scores[competency] = None
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+                    and 1 <= value <= scale:
+                scores[competency] = int(value)
+            else:
+                problems.append(Problem(f"{SHEET_INTERVIEWS}!{get_column_letter(i)}{n}",
+                                        f"'{value}' ligt niet op de schaal 1–{scale}"))
+                scores[competency] = None
+        interviewer = "" if row.get(3) is None else str(row[3])
+        if looks_like_consensus(interviewer):
+            problems.append(Problem(f"{SHEET_INTERVIEWS}!C{n}",
+                                    f"'{interviewer}' lijkt op {award_rules.CONSENSUS} maar is het niet; schrijf "
+                                    f"precies {award_rules.CONSENSUS} voor de afgesproken score, of een naam"))
+        interviews.append(award_rules.Interview(offer_id, interviewer, str(row.get(4) or ""), scores))
+        interview_rows.setdefault(offer_id, []).append((n, interviewer))
+    decisions, award_rows = [], {}
+    last = len(award_titles(tender))
+    for n, row in sheet_rows(matrix, SHEET_AWARD):
+        offer_id = str(row[1])
+        award_rows[offer_id] = n
+        verdict = row.get(last - 1)
+        if verdict not in (None, "") and str(verdict).strip().lower() != "gunnen":
+            problems.append(Problem(f"{SHEET_AWARD}!{get_column_letter(last - 1)}{n}", f"'{verdict}' is geen gunnen"))
+        elif verdict not in (None, ""):
+            decisions.append(award_rules.Decision(offer_id, True, str(row.get(last) or "")))
+    return Steps34(selections, interviews, decisions, problems, step3_rows, interview_rows, award_rows)
+
+
+def looks_like_consensus(name: str) -> bool:
+    """True for a typo of Consensus ('Concensus', 'Consensus ', 'Konsensus'): the formulas would count it as a person."""
+    word = name.strip().casefold()
+    target = award_rules.CONSENSUS.casefold()
+    if name.casefold() == target:
+        return False
+    return word == target or _distance(word, target) <= 2
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (small strings only)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
+    """The rows of a log sheet (Brieven, Verzonden) as dicts by header title."""
+    matrix.require_sheet(sheet)
+    rows = list(matrix.package.rows(sheet))
+    if not rows:
+        return []
+    titles = {i: c.value for i, c in rows[0][1].items()}
+    return [{titles.get(i): c.value for i, c in cells.items()} for _, cells in rows[1:]]
+
+
+__all__ = ["Findings", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
+           "looks_like_consensus", "sheet_rows"]

@@ -1,0 +1,73 @@
+"""What each formula cell shows, computed by the engine: the cached values the tool stores with its formulas."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any, Sequence
+
+from inhuur import award as award_rules, dutch, rules
+from inhuur.rules import Judgment, Result
+from inhuur.spec import Tender
+from inhuur.workbook.layout import STAND_ASSESSED, STAND_CLIENT, STAND_NOT_NEEDED, STAND_OPEN, STAND_SELF
+
+
+def _number(value: Decimal | int | None) -> Any:
+    if value is None:
+        return ""
+    return int(value) if value == int(value) else float(value)
+
+
+def matrix_values(tender: Tender, results: Sequence[Result], latest: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Per offer id, the value of every formula column of its Kandidaten row (as the formulas compute it)."""
+    eligible = [r for r in results if r.score is not None]
+    groups = Counter((r.score, r.offer.rate) for r in eligible)
+    lots = Counter((r.score, r.offer.rate) for r in eligible if r.offer.lot is not None)
+    values = {}
+    for r in results:
+        o = r.offer
+        formal, knock_outs = rules.failed_requirements(tender, o)
+        row: dict[str, Any] = {f"{code}:geldt": o.judgments.get(code, Judgment()).effective or ""
+                               for code in tender.judged_codes}
+        row["conform"] = "Nee" if formal else "Ja"
+        row["ko"] = "Nee" if knock_outs else "Ja"
+        key = (r.score, o.rate)
+        row["geschikt"] = 1 if r.score is not None else 0
+        row["score"] = _number(r.score)
+        row["groep"] = groups[key] if r.score is not None else ""
+        row["loten"] = lots[key] if r.score is not None else ""
+        row["rang"] = _number(r.rank)
+        row["gedeeld"] = _number(r.shared)
+        step2 = dutch.STATUS_LABELS[r.status]
+        row["stap2"] = step2
+        later = latest.get(o.id, "")
+        row["status"] = later if r.status == rules.SHORTLISTED and later else step2
+        row["reden"] = rules.reason_text(tender, formal + knock_outs)
+        row["open"] = len(r.open)
+        values[o.id] = row
+    return values
+
+
+def assessment_values(tender: Tender, result: Result, code: str) -> dict[str, Any]:
+    """The Geldt and Stand of one Beoordeling row."""
+    j = result.offer.judgments.get(code, Judgment())
+    if j.client not in (None, ""):
+        stand = STAND_CLIENT
+    elif j.assessor not in (None, ""):
+        stand = STAND_ASSESSED
+    elif code in rules.required_codes(tender, result.offer):
+        stand = STAND_SELF if tender.self_declaration else STAND_OPEN
+    else:
+        stand = STAND_NOT_NEEDED
+    return {"geldt": j.effective or "", "stand": stand}
+
+
+def award_values(tender: Tender, interview: award_rules.InterviewResult) -> dict[int, Any]:
+    """The values of one Gunning row's formulas (column index -> value)."""
+    first, count = 6, len(tender.competencies)
+    values: dict[int, Any] = {first + k: _number(interview.counting.get(c))
+                              for k, c in enumerate(tender.competencies)}
+    values[first + count] = "Ja" if interview.complete else "Nee"
+    values[first + count + 1] = "" if not interview.complete else ("Ja" if interview.passed else "Nee")
+    values[first + count + 2] = _number(interview.total)
+    return values

@@ -1,0 +1,311 @@
+"""How the tool's cells are written: new offers (Kandidaten, Beoordeling, Leveranciers), findings, lots, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from inhuur import award as award_rules, dutch, rules, xlsx
+from inhuur.errors import InvalidWorkbook, Problem
+from inhuur.intake import OfferRow, offer_key
+from inhuur.rules import Finding, Judgment, Offer, Result
+from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
+from inhuur.workbook.layout import (SHEET_ASSESSMENT, SHEET_AWARD, SHEET_MATRIX, SHEET_SUPPLIERS, SUPPLIER_TITLES,
+                                    assessment_key)
+from inhuur.workbook.matrix import Matrix, SheetRow
+from inhuur.workbook.read import read_offers, row_of, sheet_rows
+from inhuur.workbook.values import assessment_values, award_values, matrix_values
+
+
+def looks_like_formula(value: Any) -> bool:
+    """Text that a spreadsheet would take for a formula (=, +, -, @): stored with a quote prefix."""
+    return isinstance(value, str) and value[:1] in ("=", "+", "-", "@")
+
+
+def header_row_xml(matrix: Matrix, number: int, titles: Sequence[str]) -> str:
+    style = matrix.styles.get("header")
+    return xlsx.row_xml(number, [xlsx.cell_xml(f"{get_column_letter(i)}{number}", t, style)
+                                 for i, t in enumerate(titles, start=1)])
+
+
+def values_row_xml(matrix: Matrix, number: int, values: Sequence[Any], styles: Sequence[str | None] = ()) -> str:
+    cells = []
+    for i, value in enumerate(values, start=1):
+        style = styles[i - 1] if i - 1 < len(styles) and styles[i - 1] else None
+        if style is None and looks_like_formula(value):
+            style = matrix.styles.get("text_quoted")
+        cells.append(xlsx.cell_xml(f"{get_column_letter(i)}{number}", value, style))
+    return xlsx.row_xml(number, cells)
+
+
+# ---------------------------------------------------------------------------------------------- offers in
+
+@dataclass
+class ImportReport:
+    """What an import did: offers added (with their new ids), offers already present and left alone."""
+
+    added: list[Offer]
+    skipped: list[tuple[OfferRow, Offer]]
+    differences: list[str]
+    shared_candidates: list[str]
+
+
+def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
+    """Append the offers not yet in the matrix, with one Beoordeling row per judged criterion; never touch others."""
+    existing, _ = read_offers(matrix, strict=False)
+    by_key = {offer_key(o.supplier, o.candidate): o for o in existing}
+    next_number = 1 + max((rules.id_key(o.id)[0] for o in existing), default=0)
+    added: list[Offer] = []
+    skipped: list[tuple[OfferRow, Offer]] = []
+    differences: list[str] = []
+    for row in rows:
+        key = offer_key(row.offer.supplier, row.offer.candidate)
+        if key in by_key:
+            old = by_key[key]
+            skipped.append((row, old))
+            differences += _differences(row, old)
+            continue
+        offer = replace(row.offer, id=f"I-{next_number:03d}")
+        next_number += 1
+        by_key[key] = offer
+        added.append(offer)
+    all_offers = existing + added
+    candidates: dict[str, set[str]] = {}
+    for o in all_offers:
+        candidates.setdefault(offer_key(o.supplier, o.candidate)[1], set()).add(o.supplier)
+    shared = sorted(name for name, suppliers in candidates.items() if len(suppliers) > 1)
+    if added:
+        first = matrix.last_row + 1
+        last = first + len(added) - 1
+        rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
+        matrix.add_rows(SHEET_MATRIX, rows_xml, stale_results=True, auto_filter=f"A1:{matrix.layout.last_letter}{last}")
+        codes = matrix.tender.judged_codes
+        a_first = matrix.assessment_last_row + 1
+        a_rows = [_assessment_row_xml(matrix, a_first + i * len(codes) + k, offer, code)
+                  for i, offer in enumerate(added) for k, code in enumerate(codes)]
+        a_last = a_first + len(a_rows) - 1
+        matrix.add_rows(SHEET_ASSESSMENT, "".join(a_rows), stale_results=True,
+                        auto_filter=f"A1:{matrix.assessment.last_letter}{a_last}")
+        write_suppliers(matrix, all_offers)
+        matrix.rows += [SheetRow(first + i, {}) for i in range(len(added))]
+        matrix.last_row = last
+        matrix.assessment_last_row = a_last
+    return ImportReport(added, skipped, differences, shared)
+
+
+def _differences(row: OfferRow, old: Offer) -> list[str]:
+    new = row.offer
+    notes = []
+    if new.rate != old.rate:
+        notes.append(f"rij {row.row}: {old.id} ({old.candidate}) heeft in het werkboek uurtarief "
+                     f"{dutch.money(old.rate)}, in het bestand {dutch.money(new.rate)}; niet overschreven")
+    for key, value in new.facts.items():
+        if old.facts.get(key) != value:
+            notes.append(f"rij {row.row}: {old.id} ({old.candidate}) wijkt af in {key} "
+                         f"(werkboek {old.facts.get(key)}, bestand {value}); niet overschreven")
+    return notes
+
+
+def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
+    layout, styles = matrix.layout, matrix.styles
+    values: dict[str, Any] = {
+        "id": offer.id, "leverancier": offer.supplier, "contactpersoon": offer.contact,
+        "email": offer.email, "kandidaat": offer.candidate, "uurtarief": float(offer.rate),
+        "toelichting": offer.note or None, "loting": offer.lot,
+    }
+    values.update(offer.facts)
+    values["ingediend"] = to_excel(offer.facts["ingediend"]) if offer.facts.get("ingediend") else None
+    formulas = matrix_formulas(layout, row)
+    cells = []
+    for col in layout.columns:
+        ref = f"{layout.letter(col.key)}{row}"
+        if col.kind == "formula":
+            cells.append(xlsx.cell_xml(ref, style=styles.get("formula"), formula=formulas[col.key][1:]))
+            continue
+        value = values.get(col.key)
+        if col.key == "uurtarief":
+            style = styles.get("money")
+        elif col.key == "ingediend":
+            style = styles.get("moment")
+        elif col.kind == "input":
+            style = styles.get("input")
+        else:
+            style = styles.get("text_quoted" if looks_like_formula(value) else "text")
+        cells.append(xlsx.cell_xml(ref, value, style))
+    return xlsx.row_xml(row, cells)
+
+
+def _assessment_row_xml(matrix: Matrix, row: int, offer: Offer, code: str) -> str:
+    beo, styles, tender = matrix.assessment, matrix.styles, matrix.tender
+    criterion = tender.criterion(code)
+    step = "1 Knock-out" if code in {k.code for k in tender.knock_outs} else \
+        f"2 Gunning ({dutch.number(criterion.points)} p.)"
+    judgment = offer.judgments.get(code, Judgment())
+    values = {"id": offer.id, "kandidaat": offer.candidate, "leverancier": offer.supplier, "code": code,
+              "criterium": criterion.description, "stap": step, "opgave": judgment.declared,
+              "beoordelaar": judgment.assessor, "motivering_beoordelaar": judgment.assessor_motivation or None,
+              "door_beoordelaar": judgment.assessor_by or None, "opdrachtgever": judgment.client,
+              "motivering_opdrachtgever": judgment.client_motivation or None,
+              "door_opdrachtgever": judgment.client_by or None, "sleutel": assessment_key(offer.id, code)}
+    formulas = assessment_formulas(beo, matrix.layout, row, code)
+    cells = []
+    for col in beo.columns:
+        ref = f"{beo.letter(col.key)}{row}"
+        if col.kind == "formula":
+            cells.append(xlsx.cell_xml(ref, style=styles.get("formula"), formula=formulas[col.key][1:]))
+            continue
+        value = values.get(col.key)
+        if col.kind == "input":
+            style = styles.get("input_wrap" if col.key.startswith("motivering") else "input")
+        elif col.key == "criterium":
+            style = styles.get("wrap")
+        else:
+            style = styles.get("text_quoted" if looks_like_formula(value) else "text")
+        cells.append(xlsx.cell_xml(ref, value, style))
+    height = max(15.0, 15.0 * -(-len(criterion.description) // int(beo.by_key["criterium"].width * 1.1)))
+    return f'<row r="{row}" ht="{height}" customHeight="1">' + "".join(cells) + "</row>"
+
+
+def write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
+    """Rewrite Leveranciers: one row per supplier with contact, number of offers and their ids."""
+    suppliers: dict[str, list[Offer]] = {}
+    for o in offers:
+        suppliers.setdefault(offer_key(o.supplier, o.candidate)[0], []).append(o)
+    rows = [header_row_xml(matrix, 1, SUPPLIER_TITLES)]
+    for number, group in enumerate(sorted(suppliers.values(), key=lambda g: g[0].supplier.casefold()), start=2):
+        first = group[0]
+        values = [first.supplier, first.contact, first.email, len(group), ", ".join(o.id for o in group)]
+        rows.append(values_row_xml(matrix, number, values))
+    matrix.add_rows(SHEET_SUPPLIERS, "".join(rows), replace=True)
+
+
+# ---------------------------------------------------------------------------------------------- findings and lots
+
+def write_findings(matrix: Matrix, findings: Sequence[Finding], rows: dict[tuple[str, str], int]) -> None:
+    """Write findings into their Beoordeling rows (the assessor's or the client's three cells)."""
+    beo, styles = matrix.assessment, matrix.styles
+    cells = {}
+    for f in findings:
+        n = rows[(f.offer_id, f.code)]
+        keys = ("opdrachtgever", "motivering_opdrachtgever", "door_opdrachtgever") if f.client else \
+            ("beoordelaar", "motivering_beoordelaar", "door_beoordelaar")
+        for key, value in zip(keys, (f.verdict, f.motivation or None, f.by or None)):
+            ref = f"{beo.letter(key)}{n}"
+            style = "input_wrap" if key.startswith("motivering") else "input"
+            cells[ref] = xlsx.cell_xml(ref, value, styles.get(style))
+    matrix.patch(SHEET_ASSESSMENT, cells, stale_results=True)
+    matrix.forget_results(SHEET_MATRIX)
+
+
+def write_lots(matrix: Matrix, order: dict[str, int]) -> None:
+    """Record a lot drawing: the order drawn per offer id goes into the Loting column."""
+    rows = row_of(matrix)
+    unknown = [offer_id for offer_id in order if offer_id not in rows]
+    if unknown:
+        raise InvalidWorkbook(str(matrix.path or "werkboek"),
+                              [Problem(offer_id, "deze ID staat niet op Kandidaten") for offer_id in unknown])
+    letter = matrix.layout.letter("loting")
+    cells = {f"{letter}{rows[i]}": xlsx.cell_xml(f"{letter}{rows[i]}", n) for i, n in order.items()}
+    matrix.patch(SHEET_MATRIX, cells, stale_results=True)
+    matrix.forget_results(SHEET_ASSESSMENT)
+
+
+# ---------------------------------------------------------------------------------------------- results stored
+
+def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, str],
+                  interviews: dict[str, award_rules.InterviewResult]) -> None:
+    """Write every tool formula with the engine's result as its stored value (also restoring typed-over ones).
+
+    The values are what the formulas compute (the parity tests prove it), so the workbook shows its results
+    without recalculation: in a preview, a mail attachment, or Excel without asking to save on close.
+    """
+    tender, layout, beo = matrix.tender, matrix.layout, matrix.assessment
+    by_id = {r.offer.id: r for r in results}
+    values = matrix_values(tender, results, latest)
+    cells = {}
+    for row in matrix.rows:
+        offer_id = str(matrix.get(row, "id"))
+        if offer_id not in values:
+            continue
+        formulas = matrix_formulas(layout, row.number)
+        for key, value in values[offer_id].items():
+            ref = f"{layout.letter(key)}{row.number}"
+            cells[ref] = xlsx.cell_xml(ref, formula=formulas[key][1:], result=value)
+        ref = f"{layout.letter('latest')}{row.number}"
+        cells[ref] = xlsx.cell_xml(ref, latest.get(offer_id))
+    if cells:
+        matrix.patch(SHEET_MATRIX, cells)
+    cells = {}
+    for row in matrix.assessment_rows:
+        offer_id, code = str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code"))
+        if offer_id not in by_id or code not in tender.judged_codes:
+            continue
+        formulas = assessment_formulas(beo, layout, row.number, code)
+        for key, value in assessment_values(tender, by_id[offer_id], code).items():
+            ref = f"{beo.letter(key)}{row.number}"
+            cells[ref] = xlsx.cell_xml(ref, formula=formulas[key][1:], result=value)
+    if cells:
+        matrix.patch(SHEET_ASSESSMENT, cells)
+    complete = True
+    if SHEET_AWARD in matrix.package.sheets():
+        cells = {}
+        for n, row_values in sheet_rows(matrix, SHEET_AWARD):
+            interview = interviews.get(str(row_values[1]))
+            formulas = award_formulas(tender, n)
+            for column, formula in formulas.items():
+                ref = f"{get_column_letter(column)}{n}"
+                result = award_values(tender, interview)[column] if interview else None
+                complete = complete and result is not None
+                cells[ref] = xlsx.cell_xml(ref, formula=formula[1:], result=result)
+        if cells:
+            matrix.patch(SHEET_AWARD, cells)
+    if complete:
+        matrix.results_stored()
+
+
+def formula_problems(matrix: Matrix) -> list[tuple[str, str, Any]]:
+    """Every tool-owned formula cell on Kandidaten and Beoordeling that no longer holds its formula.
+
+    Returns (sheet, cell reference, what it holds).
+    """
+    wrong = []
+    layout, beo = matrix.layout, matrix.assessment
+    for row in matrix.rows:
+        if row.cells:
+            for key, expected in matrix_formulas(layout, row.number).items():
+                _compare(wrong, SHEET_MATRIX, f"{layout.letter(key)}{row.number}",
+                         row.cells.get(layout.index[key]), expected)
+    for row in matrix.assessment_rows:
+        code = str(matrix.get_assessment(row, "code"))
+        if code in matrix.tender.judged_codes:
+            for key, expected in assessment_formulas(beo, layout, row.number, code).items():
+                _compare(wrong, SHEET_ASSESSMENT, f"{beo.letter(key)}{row.number}",
+                         row.cells.get(beo.index[key]), expected)
+    if SHEET_AWARD in matrix.package.sheets():
+        for n, cells in matrix.package.rows(SHEET_AWARD):
+            if n == 1 or cells.get(1) is None or cells[1].value in (None, ""):
+                continue
+            for column, expected in award_formulas(matrix.tender, n).items():
+                _compare(wrong, SHEET_AWARD, f"{get_column_letter(column)}{n}", cells.get(column), expected)
+    return wrong
+
+
+def _compare(wrong: list, sheet: str, ref: str, cell: xlsx.RawCell | None, expected: str) -> None:
+    actual = None if cell is None else cell.formula
+    if actual == expected[1:]:
+        return  # the usual case, no need to normalise
+    if actual is None or normalise_formula(actual) != normalise_formula(expected):
+        wrong.append((sheet, ref, None if cell is None else cell.value))
+
+
+def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Sequence[Sequence[Any]]) -> None:
+    """Append rows to a log sheet, below what is there; earlier rows are never changed."""
+    if not entries:
+        return
+    matrix.require_sheet(sheet)
+    last = xlsx.last_row(matrix.current(sheet))
+    matrix.add_rows(sheet, "".join(values_row_xml(matrix, last + i, list(values))
+                                   for i, values in enumerate(entries, start=1)))
