@@ -18,6 +18,7 @@ from inhuur.spec import load_spec
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_SPEC = REPO / "workbook" / "aanvraag-30662.toml"
 EXAMPLE_OFFERS = REPO / "workbook" / "voorbeeld-inschrijvingen-30662.csv"
+EXAMPLE_FINDINGS = REPO / "workbook" / "voorbeeld-beoordeling-30662.csv"
 HEADER = ["leverancier", "contactpersoon", "email", "kandidaat", "uurtarief", "ingediend", "cv_paginas",
           "cv_taal", "cv_pdf", "referenties", "dba_onderbouwing", "KO1", "KO2", "G4", "G5", "G6", "G7", "G8"]
 
@@ -97,6 +98,24 @@ def type_into(path, sheet: str, title: str, row: int, value) -> str:
     return letter
 
 
+def type_finding(path, offer_id: str, code: str, values: dict) -> dict[str, str]:
+    """Type into the Beoordeling row of one offer and criterion, as a user would (values by header title);
+    return the cell reference of each title typed."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Beoordeling"]
+    col = columns(ws)
+    row = next(r[0].row for r in ws.iter_rows(min_row=2)
+               if r[0].value == offer_id and ws[f"{col['Code']}{r[0].row}"].value == code)
+    refs = {}
+    for title, value in values.items():
+        refs[title] = f"{col[title]}{row}"
+        ws[refs[title]] = value
+    wb.save(path)
+    return refs
+
+
 @pytest.fixture
 def workbook_path(tmp_path, tender):
     """A fresh example workbook on disk, without offers."""
@@ -106,10 +125,34 @@ def workbook_path(tmp_path, tender):
 
 
 @pytest.fixture
-def example_workbook(workbook_path):
-    """The example workbook with the 15 sample offers imported (not yet ranked)."""
+def imported_workbook(workbook_path):
+    """The example workbook with the 15 sample offers imported, nothing assessed yet (not ranked)."""
     actions.import_offers(workbook_path, EXAMPLE_OFFERS)
     return workbook_path
+
+
+ASSESSOR = "T. Toets"
+
+
+def assess_as_declared(path) -> int:
+    """Record, through `record --beoordeling`, a finding equal to the declaration for every open judgment."""
+    from inhuur import rules, workbook
+
+    matrix = workbook.open_workbook(path)
+    results = rules.evaluate(matrix.tender, workbook.require_valid_inputs(matrix))
+    rows = [{"id": r.offer.id, "criterium": code, "oordeel": r.offer.judgments[code].declared,
+             "motivering": "Zo staat het in cv en toelichting." if r.offer.judgments[code].declared == "Nee" else "",
+             "door": ASSESSOR} for r in results for code in r.open]
+    if rows:
+        actions.record_findings(path, io.BytesIO(csv_bytes(rows)))
+    return len(rows)
+
+
+@pytest.fixture
+def example_workbook(imported_workbook):
+    """The example workbook with the 15 sample offers imported and every judgment assessed as declared."""
+    assess_as_declared(imported_workbook)
+    return imported_workbook
 
 
 class CliResult:

@@ -9,7 +9,7 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_into
+from conftest import EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_into
 from inhuur import cli, soffice
 
 
@@ -25,9 +25,15 @@ def test_new_import_rank_check(run_cli, tmp_path):
     result = run_cli("rank", book)
     assert result.code == 0
     assert "   1  I-001  Brouwer & Zonen Detachering  Anaïs de Vries" in result.out
+    assert "VOORLOPIG: nog 69 oordelen niet beoordeeld bij 12 kandidaten" in result.out
+    assert "Loting nodig:" not in result.out                 # no lot is drawn on declarations
+    assert run_cli("check", book).out == "Werkboek in orde: 15 inschrijvingen, alle formules en invoercellen kloppen.\n"
+    result = run_cli("record", book, "--beoordeling", EXAMPLE_FINDINGS)
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"70 oordelen (blad Beoordeling) vastgelegd in {book}.")
+    assert "VOORLOPIG" not in result.out
     assert "Loting nodig: I-005 Şeyma Yılmaz (@Home Detachering); I-006 Mehmet Öztürk (Çelik Consultancy)" \
         in result.out
-    assert run_cli("check", book).out == "Werkboek in orde: 15 inschrijvingen, alle formules en invoercellen kloppen.\n"
 
 
 def test_rank_json_contract(run_cli, example_workbook):

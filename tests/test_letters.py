@@ -86,7 +86,7 @@ def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(ma
 @pytest.mark.parametrize("offer_id, kind, words", [
     ("I-010", "knock_out", ["KO3: Uurtarief maximaal € 77,50 exclusief btw", "aangeboden uurtarief € 77,51"]),
     ("I-011", "knock_out", ["KO1: Aantoonbare afgeronde opleiding op minimaal hbo bachelor niveau",
-                            "volgens uw eigen opgave niet"]),
+                            "oordeel van de beoordelaar: Zo staat het in cv en toelichting."]),
     ("I-013", "niet_conform", ["Inschrijving ontvangen vóór het einde van de reactietermijn",
                                "ontvangen op 29 juni 2026 09:14"]),
     ("I-015", "niet_conform", ["Cv opgesteld in het Nederlands", "Minimaal 2 referenties",

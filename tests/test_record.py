@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_SPEC, type_into
+from conftest import EXAMPLE_SPEC, type_finding, type_into
 from inhuur import actions, award, soffice, workbook
 from inhuur.errors import InvalidOfferFile
 from inhuur.spec import load_spec, parse_spec
@@ -140,7 +140,8 @@ def test_the_disagreement_flag_is_live_in_the_workbook(step3_done):
 
 
 def test_check_names_a_step3_row_that_is_no_longer_shortlisted(step3_done, run_cli):
-    type_into(step3_done, "Kandidaten", "KO2 opdrachtgever", 3, "Nee")  # the client knocks out I-002 after step 3
+    type_finding(step3_done, "I-002", "KO2", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                             "Motivering opdrachtgever": "De 3 jaar zijn niet aangetoond."})
     result = run_cli("check", step3_done)
     assert result.code == 1
     assert "  - Stap 3!A3: I-002 staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen" in result.err

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from conftest import columns, csv_bytes, offer_row, type_into
+from conftest import columns, csv_bytes, offer_row, type_finding, type_into
 from inhuur import actions, soffice, workbook
 
 pytestmark = pytest.mark.soffice
@@ -25,13 +25,13 @@ def saved_by_libreoffice(path, folder):
 @pytest.fixture
 def user_edited(example_workbook, tmp_path):
     """The example workbook with a user's own sheet, note, formatting and findings, saved by LibreOffice."""
+    refs = type_finding(example_workbook, "I-003", "G4", {"Oordeel beoordelaar": "Nee", "Beoordelaar (naam)": "A. Jansen",
+                                                         "Motivering beoordelaar": "Ervaring als klantmanager 4 jaar, "
+                                                                                   "niet 5"})
     wb = load_workbook(example_workbook)
+    wb["Beoordeling"][refs["Oordeel beoordelaar"]].comment = Comment("Nagevraagd bij leverancier op 30-06", "A. Jansen")
     ws = wb["Kandidaten"]
     c = columns(ws)
-    ws[f"{c['G4 beoordelaar']}4"] = "Nee"
-    ws[f"{c['Beoordelaar']}4"] = "A. Jansen"
-    ws[f"{c['Motivering beoordelaar']}4"] = "Ervaring als klantmanager 4 jaar, niet 5"
-    ws[f"{c['G4 beoordelaar']}4"].comment = Comment("Nagevraagd bij leverancier op 30-06", "A. Jansen")
     ws[f"{c['Leverancier']}2"].font = Font(bold=True, color="C00000")
     ws[f"{c['Leverancier']}2"].fill = PatternFill("solid", fgColor="FFFF00")
     ws.column_dimensions[c["Toelichting leverancier"]].width = 55
@@ -41,10 +41,12 @@ def user_edited(example_workbook, tmp_path):
     mine["A2"] = "Bel Brouwer & Zonen over referenties"
     mine["B2"] = "=COUNTA(Kandidaten!A:A)-1"
     wb.save(example_workbook)
-    return saved_by_libreoffice(example_workbook, tmp_path)
+    saved_by_libreoffice(example_workbook, tmp_path)
+    return example_workbook, refs
 
 
 def test_edits_survive_import_and_rank(user_edited, tmp_path):
+    user_edited, refs = user_edited
     new_offers = tmp_path / "nieuw.csv"
     new_offers.write_bytes(csv_bytes([offer_row(leverancier="Nieuw & Co", kandidaat="Nieuwe Kandidaat")]))
     assert [o.id for o in actions.import_offers(user_edited, new_offers).added] == ["I-016"]
@@ -52,12 +54,12 @@ def test_edits_survive_import_and_rank(user_edited, tmp_path):
     assert report.restored == [] and report.disagreements == []
 
     wb = load_workbook(user_edited)
-    ws = wb["Kandidaten"]
+    ws, beo = wb["Kandidaten"], wb["Beoordeling"]
     c = columns(ws)
-    assert ws[f"{c['G4 beoordelaar']}4"].value == "Nee"
-    assert ws[f"{c['Beoordelaar']}4"].value == "A. Jansen"
-    assert ws[f"{c['Motivering beoordelaar']}4"].value == "Ervaring als klantmanager 4 jaar, niet 5"
-    assert "Nagevraagd bij leverancier op 30-06" in ws[f"{c['G4 beoordelaar']}4"].comment.text
+    assert beo[refs["Oordeel beoordelaar"]].value == "Nee"
+    assert beo[refs["Beoordelaar (naam)"]].value == "A. Jansen"
+    assert beo[refs["Motivering beoordelaar"]].value == "Ervaring als klantmanager 4 jaar, niet 5"
+    assert "Nagevraagd bij leverancier op 30-06" in beo[refs["Oordeel beoordelaar"]].comment.text
     assert ws[f"{c['Leverancier']}2"].font.bold
     assert ws[f"{c['Leverancier']}2"].fill.fgColor.rgb.endswith("FFFF00")
     assert ws.column_dimensions[c["Toelichting leverancier"]].width == pytest.approx(55, abs=1)
@@ -71,6 +73,7 @@ def test_edits_survive_import_and_rank(user_edited, tmp_path):
 
 
 def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
+    user_edited, _ = user_edited
     score = f"{type_into(user_edited, 'Kandidaten', 'Score', 2, 55)}2"     # a formula typed over with a number
     saved = saved_by_libreoffice(user_edited, user_edited.parent)
     report = actions.rank(saved)
@@ -79,6 +82,7 @@ def test_values_libreoffice_saved_are_compared_with_the_engine(user_edited):
     assert "55" in report.disagreements[0].text and "100" in report.disagreements[0].text
     # 55 instead of 100 also moved the ranks LibreOffice computed for others: those cells are named too
     letters = columns(load_workbook(saved)["Kandidaten"])
-    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{letters[t]}" for t in ("Score", "Rang", "Status")}
+    assert {w.rstrip("0123456789") for w in wheres} == {f"Kandidaten!{letters[t]}" for t in ("Score", "Rang",
+                                                                                             "Uitkomst stap 2")}
     assert [p.where for p in report.restored] == [f"Kandidaten!{score}"]
     assert workbook.formula_problems(workbook.open_workbook(saved)) == []

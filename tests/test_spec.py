@@ -72,7 +72,7 @@ def test_points_that_do_not_add_up_are_their_own_error():
 
 
 def test_another_tender_is_another_file_not_code():
-    text = TEXT.replace('code = "G8"\npunten = 5', 'code = "G8"\npunten = 15').replace(
+    text = TEXT.replace('punten = 5\n', 'punten = 15\n').replace(
         "totaal_punten = 100", "totaal_punten = 110").replace("voordragen = 5", "voordragen = 3")
     tender = parse_spec(text)
     assert tender.shortlist_size == 3 and tender.total_points == 110

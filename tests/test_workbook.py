@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding
 from inhuur import actions, files, workbook
 from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
 
@@ -20,13 +20,16 @@ def digest(path):
 
 def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
-    assert wb.sheetnames == ["Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Ranglijst", "Stap 3",
-                             "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur"]
+    assert wb.sheetnames == ["Instructies", "Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Beoordeling",
+                             "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur"]
     assert wb["_inhuur"].sheet_state == "veryHidden"
-    titles = set(columns(wb["Kandidaten"]))
-    assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= titles
-    assert {"KO1 leverancier", "KO1 beoordelaar", "KO1 opdrachtgever", "KO1 oordeel"} <= titles
-    assert "KO3 leverancier" not in titles                       # computed from the rate, never typed
+    titles = list(columns(wb["Kandidaten"]))
+    assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= set(titles)
+    assert {"Score", "Rang", "Status", "Reden", "Open oordelen"} <= set(titles[:10])   # results on the first screen
+    criteria = [t for t in titles if t[:2] in ("KO", "G4", "G5", "G6", "G7", "G8")]
+    assert criteria == ["KO1 hbo-bachelor", "KO2 3 jaar statushouders", "G4 5 jaar klantmanager", "G5 Suite (Centric)",
+                        "G6 Sociaal Plein", "G7 vreemde taal", "G8 regio Gooi en Vechtstreek"]  # KO3: from the rate
+    assert "Motivering beoordelaar" in columns(wb["Beoordeling"])
     sheet, ref = next(iter(wb.defined_names["MaxUurtarief"].destinations))
     assert wb[sheet][ref.replace("$", "")].value == 77.5
     sheet, ref = next(iter(wb.defined_names["Punten_G7"].destinations))
@@ -49,10 +52,20 @@ def test_imported_rows_lock_facts_and_formulas_and_open_findings(example_workboo
     assert ws[f"{col['Uurtarief']}2"].protection.locked
     assert ws[f"{col['Score']}2"].value.startswith("=IF(")
     assert ws[f"{col['Score']}2"].protection.locked
-    assert not ws[f"{col['G4 beoordelaar']}2"].protection.locked
-    assert not ws[f"{col['G4 opdrachtgever']}2"].protection.locked
+    assert ws[f"{col['G4 5 jaar klantmanager']}2"].protection.locked       # what counts is a formula
     assert not ws[f"{col['Loting']}2"].protection.locked
     assert ws[f"{col['Uurtarief']}2"].number_format == workbook.MONEY_FORMAT
+    beo = load_workbook(example_workbook)["Beoordeling"]
+    bcol = columns(beo)
+    assert beo.max_row == 1 + 15 * 7                                      # one row per offer and judged criterion
+    assert [beo[f"{bcol[t]}2"].value for t in ("ID", "Code", "Opgave leverancier")] == ["I-001", "KO1", "Ja"]
+    assert beo[f"{bcol['Criterium']}2"].value == "Aantoonbare afgeronde opleiding op minimaal hbo bachelor niveau"
+    for title in ("Oordeel beoordelaar", "Motivering beoordelaar", "Beoordelaar (naam)", "Oordeel opdrachtgever",
+                  "Motivering opdrachtgever", "Opdrachtgever (naam)"):
+        cell = beo[f"{bcol[title]}2"]
+        assert not cell.protection.locked and cell.fill.fgColor.rgb.endswith("FFF2CC") and cell.border.left.style
+    for title in ("ID", "Criterium", "Opgave leverancier", "Geldt", "Stand"):
+        assert beo[f"{bcol[title]}2"].protection.locked
 
 
 def test_formula_like_supplier_names_are_stored_as_text(workbook_path, tmp_path):
@@ -69,12 +82,8 @@ def test_formula_like_supplier_names_are_stored_as_text(workbook_path, tmp_path)
 
 
 def test_reimport_adds_only_new_offers_and_keeps_typed_findings(example_workbook, tmp_path):
-    wb = load_workbook(example_workbook)
-    ws = wb["Kandidaten"]
-    col = columns(ws)
-    ws[f"{col['G4 beoordelaar']}2"] = "Nee"
-    ws[f"{col['Motivering beoordelaar']}2"] = "Cv toont 4 jaar, niet 5"
-    wb.save(example_workbook)
+    refs = type_finding(example_workbook, "I-001", "G4", {"Oordeel beoordelaar": "Nee",
+                                                         "Motivering beoordelaar": "Cv toont 4 jaar, niet 5"})
     corrected = EXAMPLE_OFFERS.read_bytes().rstrip(b"\r\n").replace(b";\xe2\x82\xac 72,00;", b";71,00;") + (
         b"\r\nNieuw B.V.;Jan;jan@nieuw.example;Nieuwe Kandidaat;70,00;28-06-2026 10:00;4;Nederlands;Ja;2;Ja;"
         b"Ja;Ja;Ja;Ja;Ja;Ja;Ja;n.v.t.;\r\n")
@@ -84,11 +93,15 @@ def test_reimport_adds_only_new_offers_and_keeps_typed_findings(example_workbook
     assert [o.id for o in report.added] == ["I-016"]
     assert len(report.skipped) == 15
     assert any("I-001" in d and "uurtarief" in d for d in report.differences)
-    ws = load_workbook(example_workbook)["Kandidaten"]
-    assert ws[f"{col['G4 beoordelaar']}2"].value == "Nee"
-    assert ws[f"{col['Motivering beoordelaar']}2"].value == "Cv toont 4 jaar, niet 5"
+    wb = load_workbook(example_workbook)
+    ws, beo = wb["Kandidaten"], wb["Beoordeling"]
+    col = columns(ws)
+    assert beo[refs["Oordeel beoordelaar"]].value == "Nee"
+    assert beo[refs["Motivering beoordelaar"]].value == "Cv toont 4 jaar, niet 5"
     assert ws[f"{col['Uurtarief']}2"].value == 72.0              # never overwritten
     assert ws[f"{col['Kandidaat']}17"].value == "Nieuwe Kandidaat"
+    new_rows = [r for r in beo.iter_rows(min_row=2, values_only=True) if r[0] == "I-016"]
+    assert [r[2] for r in new_rows] == ["KO1", "KO2", "G4", "G5", "G6", "G7", "G8"]
 
 
 def test_suppliers_sheet_lists_each_supplier_once(example_workbook):
@@ -111,11 +124,12 @@ def edit(path, **cells):
 
 
 def test_check_names_each_bad_cell(example_workbook):
-    col = edit(example_workbook, Score_7=55, G5__beoordelaar_4="Misschien", Uurtarief_5="77,50", Loting_3=0)
+    col = edit(example_workbook, Score_7=55, Uurtarief_5="77,50", Loting_3=0)
+    refs = type_finding(example_workbook, "I-003", "G5", {"Oordeel beoordelaar": "Misschien"})
     with pytest.raises(InvalidWorkbook) as info:
         actions.check(example_workbook)
     where = {p.where for p in info.value.problems}
-    assert where == {f"Kandidaten!{col['Score']}7", f"Kandidaten!{col['G5 beoordelaar']}4",
+    assert where == {f"Kandidaten!{col['Score']}7", f"Beoordeling!{refs['Oordeel beoordelaar']}",
                      f"Kandidaten!{col['Uurtarief']}5", f"Kandidaten!{col['Loting']}3"}
 
 
@@ -131,11 +145,11 @@ def test_check_passes_a_clean_workbook_and_names_a_changed_constant(example_work
 
 
 def test_judgment_with_a_trailing_space_is_refused_by_rank(example_workbook):
-    col = edit(example_workbook, G4__opdrachtgever_2="Ja ")
+    refs = type_finding(example_workbook, "I-001", "G4", {"Oordeel opdrachtgever": "Ja "})
     before = digest(example_workbook)
     with pytest.raises(InvalidWorkbook) as info:
         actions.rank(example_workbook)
-    assert info.value.problems[0].where == f"Kandidaten!{col['G4 opdrachtgever']}2"
+    assert info.value.problems[0].where == f"Beoordeling!{refs['Oordeel opdrachtgever']}"
     assert digest(example_workbook) == before
 
 
@@ -145,6 +159,7 @@ def test_rank_restores_a_typed_over_formula_and_reports_it(example_workbook):
     assert [p.where for p in report.restored] == [f"Kandidaten!{col['Status']}3"]
     ws = load_workbook(example_workbook)["Kandidaten"]
     assert ws[f"{col['Status']}3"].value.startswith("=IF(")
+    assert load_workbook(example_workbook, data_only=True)["Kandidaten"][f"{col['Status']}3"].value == "Voorgedragen"
     assert workbook.formula_problems(workbook.open_workbook(example_workbook)) == []
 
 
@@ -183,8 +198,10 @@ def test_failed_write_leaves_the_original(example_workbook, monkeypatch):
 
 
 def test_ranking_sheet_counts_sorts_and_lists_deviations(example_workbook):
-    edit(example_workbook, G7__beoordelaar_3="Nee", G7__opdrachtgever_3="Ja", Beoordelaar_3="M. de Vries",
-         Motivering__opdrachtgever_3="Arabisch aangetoond in gesprek")
+    type_finding(example_workbook, "I-002", "G7", {
+        "Oordeel beoordelaar": "Nee", "Motivering beoordelaar": "Geen taal in het cv", "Beoordelaar (naam)": "A. Jansen",
+        "Oordeel opdrachtgever": "Ja", "Opdrachtgever (naam)": "M. de Vries",
+        "Motivering opdrachtgever": "Arabisch aangetoond in gesprek"})
     actions.rank(example_workbook, now=datetime(2026, 6, 30, 10, 15))
     ws = load_workbook(example_workbook)["Ranglijst"]
     values = [[c for c in row] for row in ws.iter_rows(values_only=True)]
@@ -196,7 +213,9 @@ def test_ranking_sheet_counts_sorts_and_lists_deviations(example_workbook):
     ranked = values[table_start + 1: table_start + 16]
     assert [r[1] for r in ranked[:4]] == ["I-001", "I-002", "I-003", "I-004"]
     deviation = next(row for row in values if row[0] == "I-002" and row[2] == "G7")
-    assert deviation[3:9] == ["Ja", "Nee", "Ja", "Ja", "M. de Vries", "Arabisch aangetoond in gesprek"]
+    assert deviation[3:9] == ["Ja", "Nee", "Ja", "Ja", "A. Jansen / M. de Vries",
+                              "Geen taal in het cv / Arabisch aangetoond in gesprek"]
+    assert values[3][0] == "Alle oordelen zijn gemaakt."
 
 
 def test_workbooks_round_trip_through_file_objects(tender):
@@ -213,7 +232,7 @@ def parts(path):
         return {name: z.read(name) for name in z.namelist()}
 
 
-def test_rank_rewrites_only_the_ranking_and_keeps_a_users_chart_and_image(example_workbook):
+def test_rank_rewrites_only_its_own_parts_and_keeps_a_users_chart_and_image(example_workbook):
     from openpyxl.chart import BarChart, Reference
     from openpyxl.drawing.image import Image as XLImage
     from PIL import Image
@@ -236,7 +255,9 @@ def test_rank_rewrites_only_the_ranking_and_keeps_a_users_chart_and_image(exampl
     after = parts(example_workbook)
     matrix = workbook.open_workbook(example_workbook)
     assert set(after) == set(before)
-    assert {n for n in before if before[n] != after[n]} == {matrix.part("Ranglijst")}
+    owned = {matrix.part(s) for s in ("Ranglijst", "Kandidaten", "Beoordeling")} | {"xl/workbook.xml"}
+    assert {n for n in before if before[n] != after[n]} <= owned
+    assert all(before[n] == after[n] for n in before if n.startswith(("xl/charts/", "xl/media/", "xl/drawings/")))
 
 
 def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
@@ -246,5 +267,5 @@ def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
     actions.import_offers(example_workbook, source)
     after = parts(example_workbook)
     matrix = workbook.open_workbook(example_workbook)
-    owned = {matrix.part("Kandidaten"), matrix.part("Leveranciers"), "xl/workbook.xml"}
+    owned = {matrix.part("Kandidaten"), matrix.part("Beoordeling"), matrix.part("Leveranciers"), "xl/workbook.xml"}
     assert {n for n in before if before.get(n) != after.get(n)} <= owned

@@ -313,6 +313,17 @@ def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def row_heights(sheet: bytes, heights: dict[int, float]) -> bytes:
+    """The sheet with the given rows at a fixed height in points (customHeight), other rows untouched."""
+    root = etree.fromstring(sheet, _SAFE)
+    for row in root.find(f"{_M}sheetData").iterchildren(f"{_M}row"):
+        height = heights.get(int(row.get("r")))
+        if height is not None:
+            row.set("ht", f"{height:g}")
+            row.set("customHeight", "1")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def recalculate_on_open(package: Package, changed: dict[str, bytes] | None = None, on: bool = True
                         ) -> dict[str, bytes]:
     """Parts to replace so Excel recomputes on open (on) or trusts the stored results (off); calcChain dropped.

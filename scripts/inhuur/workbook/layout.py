@@ -171,7 +171,7 @@ class AssessmentLayout(Columns):
             Column("kandidaat", "Kandidaat", "fact", 18),
             Column("code", "Code", "fact", 6),
             Column("criterium", "Criterium", "fact", 44),
-            Column("stap", "Stap", "fact", 10),
+            Column("stap", "Stap", "fact", 12),
             Column("opgave", "Opgave leverancier", "fact", 10),
             Column("beoordelaar", "Oordeel beoordelaar", "input", 11),
             Column("motivering_beoordelaar", "Motivering beoordelaar", "input", 36),
@@ -181,7 +181,7 @@ class AssessmentLayout(Columns):
             Column("door_opdrachtgever", "Opdrachtgever (naam)", "input", 14),
             Column("geldt", "Geldt", "formula", 7),
             Column("stand", "Stand", "formula", 12),
-            Column("leverancier", "Leverancier", "fact", 20),
+            Column("leverancier", "Leverancier", "fact", 26),
             Column("sleutel", "Sleutel", "fact", 10, hidden=True),
         ])
 

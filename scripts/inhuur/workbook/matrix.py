@@ -85,6 +85,10 @@ class Matrix:
                                                  stale_results=stale_results, auto_filter=auto_filter),
                      stale_results)
 
+    def set_row_heights(self, sheet: str, heights: dict[int, float]) -> None:
+        """Give rows a fixed height (points), for wrapped text that Excel does not fit on open."""
+        self._change(sheet, xlsx.row_heights(self.current(sheet), heights), False)
+
     def forget_results(self, sheet: str) -> None:
         """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""
         self._change(sheet, xlsx.without_results(self.current(sheet)), True)

@@ -142,7 +142,7 @@ def _assessment_row_xml(matrix: Matrix, row: int, offer: Offer, code: str) -> st
     beo, styles, tender = matrix.assessment, matrix.styles, matrix.tender
     criterion = tender.criterion(code)
     step = "1 Knock-out" if code in {k.code for k in tender.knock_outs} else \
-        f"2 Gunning ({dutch.number(criterion.points)} p.)"
+        f"2 Gunning, {dutch.number(criterion.points)} p."
     judgment = offer.judgments.get(code, Judgment())
     values = {"id": offer.id, "kandidaat": offer.candidate, "leverancier": offer.supplier, "code": code,
               "criterium": criterion.description, "stap": step, "opgave": judgment.declared,
@@ -160,13 +160,21 @@ def _assessment_row_xml(matrix: Matrix, row: int, offer: Offer, code: str) -> st
         value = values.get(col.key)
         if col.kind == "input":
             style = styles.get("input_wrap" if col.key.startswith("motivering") else "input")
-        elif col.key == "criterium":
+        elif col.key in ("criterium", "stap"):
             style = styles.get("wrap")
         else:
             style = styles.get("text_quoted" if looks_like_formula(value) else "text")
         cells.append(xlsx.cell_xml(ref, value, style))
-    height = max(15.0, 15.0 * -(-len(criterion.description) // int(beo.by_key["criterium"].width * 1.1)))
-    return f'<row r="{row}" ht="{height}" customHeight="1">' + "".join(cells) + "</row>"
+    return f'<row r="{row}" ht="{assessment_row_height(beo, criterion.description, judgment)}" customHeight="1">' \
+        + "".join(cells) + "</row>"
+
+
+def assessment_row_height(beo, description: str, judgment: Judgment) -> float:
+    """Room for the longest wrapped text of a Beoordeling row: the criterion or a motivation."""
+    texts = [(description, "criterium"), (judgment.assessor_motivation, "motivering_beoordelaar"),
+             (judgment.client_motivation, "motivering_opdrachtgever")]
+    lines = max(-(-len(text) // int(beo.by_key[key].width * 1.1)) for text, key in texts)
+    return 15.0 * max(lines, 1)
 
 
 def write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
@@ -249,6 +257,12 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
             cells[ref] = xlsx.cell_xml(ref, formula=formulas[key][1:], result=value)
     if cells:
         matrix.patch(SHEET_ASSESSMENT, cells)
+        heights = {row.number: assessment_row_height(beo, tender.criterion(str(matrix.get_assessment(row, "code")))
+                                                     .description, by_id[str(matrix.get_assessment(row, "id"))]
+                                                     .offer.judgments[str(matrix.get_assessment(row, "code"))])
+                   for row in matrix.assessment_rows if str(matrix.get_assessment(row, "id")) in by_id
+                   and str(matrix.get_assessment(row, "code")) in tender.judged_codes}
+        matrix.set_row_heights(SHEET_ASSESSMENT, heights)
     complete = True
     if SHEET_AWARD in matrix.package.sheets():
         cells = {}
