@@ -383,7 +383,7 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
     print(f"3. Voorlopige ranglijst op de opgaven van de leveranciers: nog "
           f"{sum(len(r.open) for r in report.provisional.results)} oordelen open, dus nog geen brieven.", file=out)
     print(f"   De beoordelaar legt {report.assessed.recorded} oordelen vast, met naam en motivering "
-          f"(inhuur record --beoordeling {actions.EXAMPLE_FINDINGS.name}); de opdrachtgever wijkt bij één af. "
+          f"(inhuur record --beoordeling {actions.EXAMPLE_FINDINGS.name}); de opdrachtgever wijkt bij één oordeel af. "
           f"Ranglijst daarna:\n", file=out)
     _print_ranking(report.before_lot, out)
     _print_warnings(report.before_lot, out)
