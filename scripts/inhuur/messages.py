@@ -32,7 +32,7 @@ def describe(exc: errors.InhuurError) -> str:
         return _listing(exc, "de specificatie van de aanvraag klopt niet", "Verbeter het TOML-bestand.")
     if isinstance(exc, errors.InvalidWorkbook):
         return _listing(exc, "het werkboek heeft cellen die niet kloppen",
-                        "Verbeter deze cellen (blad Kandidaten) en probeer het opnieuw.")
+                        "Verbeter deze cellen en probeer het opnieuw (`inhuur check` toont ze opnieuw).")
     if isinstance(exc, errors.UnresolvedTie):
         ties = "; ".join(", ".join(f"{i} {c} ({s})" for i, c, s in group) for group in exc.groups)
         return (f"er zijn nog geen brieven gemaakt: een gelijke stand op de grens van de voordracht is nog niet "

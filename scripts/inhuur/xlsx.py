@@ -296,13 +296,16 @@ def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False
         _drop_cached_values(root)
     data = root.find(f"{_M}sheetData")
     rows = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
+    indexed: dict[int, dict[str, object]] = {}  # row -> its cells by reference, built once per row touched
     for ref, xml in cells.items():
         column, number = split_ref(ref)
         new = etree.fromstring(xml.replace("<c ", f'<c xmlns="{MAIN}" ', 1), _SAFE)
         row = rows.get(number)
         if row is None:
             raise KeyError(ref)
-        old = next((c for c in row.iterchildren(f"{_M}c") if c.get("r") == ref), None)
+        if number not in indexed:
+            indexed[number] = {c.get("r"): c for c in row.iterchildren(f"{_M}c")}
+        old = indexed[number].get(ref)
         if old is not None:
             if old.get("s") and new.get("s") is None:
                 new.set("s", old.get("s"))
@@ -310,7 +313,61 @@ def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False
         else:
             later = [c for c in row.iterchildren(f"{_M}c") if split_ref(c.get("r"))[0] > column]
             later[0].addprevious(new) if later else row.append(new)
+        indexed[number][ref] = new
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def set_results(sheet: bytes, cells: dict[str, tuple[str, object]], heights: dict[int, float] | None = None) -> bytes:
+    """Write formulas with their results (ref -> (formula without '=', result)) in place, keeping each cell's style.
+
+    The bulk path of `patch_cells` for formula cells: no XML is parsed per cell. A result of None leaves
+    the formula without a stored value; '' stores an empty string. `heights` sets row heights as in row_heights.
+    """
+    root = etree.fromstring(sheet, _SAFE)
+    wanted: dict[int, dict[str, tuple[str, object]]] = {}
+    for ref, value in cells.items():
+        wanted.setdefault(split_ref(ref)[1], {})[ref] = value
+    heights = heights or {}
+    for row in root.find(f"{_M}sheetData").iterchildren(f"{_M}row"):
+        number = int(row.get("r"))
+        if number in heights:
+            row.set("ht", f"{heights[number]:g}")
+            row.set("customHeight", "1")
+        todo = wanted.pop(number, None)
+        if not todo:
+            continue
+        for c in row.iterchildren(f"{_M}c"):
+            value = todo.pop(c.get("r"), None)
+            if value is not None:
+                _set_formula(c, *value)
+        for ref, value in todo.items():  # cells not stored yet: the slow path
+            column = split_ref(ref)[0]
+            new = etree.SubElement(row, f"{_M}c", r=ref)
+            _set_formula(new, *value)
+            later = [c for c in row.iterchildren(f"{_M}c") if split_ref(c.get("r"))[0] > column]
+            if later:
+                later[0].addprevious(new)
+    if wanted:
+        raise KeyError(next(iter(next(iter(wanted.values())))))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _set_formula(c, formula: str, result: object) -> None:
+    for child in list(c):
+        c.remove(child)
+    c.attrib.pop("t", None)
+    etree.SubElement(c, f"{_M}f").text = formula
+    if result is None:
+        return
+    v = etree.SubElement(c, f"{_M}v")
+    if isinstance(result, bool):
+        c.set("t", "b")
+        v.text = str(int(result))
+    elif isinstance(result, (int, float)):
+        v.text = repr(result)
+    else:
+        c.set("t", "str")
+        v.text = str(result)
 
 
 def row_heights(sheet: bytes, heights: dict[int, float]) -> bytes:

@@ -66,7 +66,7 @@ def build(tender: Tender) -> Workbook:
     _build_instructions(wb, tender)
     _build_tender_sheet(wb, tender)
     _build_criteria_sheet(wb, tender)
-    _build_suppliers_sheet(wb, tender)
+    _build_log_sheet(wb, tender, SHEET_SUPPLIERS, SUPPLIER_TITLES, (30, 22, 30, 14, 40))
     _build_matrix_sheet(wb, tender)
     _build_assessment_sheet(wb, tender)
     _build_ranking_sheet(wb, tender)
@@ -147,8 +147,9 @@ def _print_setup(ws, tender: Tender, fit_width: int = 1, landscape: bool = True,
 
 
 def row_height(texts: Sequence[tuple[str, float]], line: float = 15) -> float:
-    """Room for wrapped text: the tallest of (text, column width) pairs, at about 1.1 characters per width unit."""
-    lines = max((math.ceil(len(str(text)) / max(width * 1.1, 1)) for text, width in texts if text), default=1)
+    """Room for wrapped text: the tallest of (text, column width) pairs, at about one character per width unit
+    (a word that does not fit moves to the next line)."""
+    lines = max((math.ceil(len(str(text)) * 1.1 / max(width, 1)) for text, width in texts if text), default=1)
     return line * max(lines, 1)
 
 
@@ -302,23 +303,13 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
     _protect(ws)
 
 
-def _build_suppliers_sheet(wb: Workbook, tender: Tender) -> None:
-    ws = wb.create_sheet(SHEET_SUPPLIERS)
-    _header(ws, SUPPLIER_TITLES)
-    for letter, width in zip("ABCDE", (30, 22, 30, 14, 40)):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    _print_setup(ws, tender)
-    _protect(ws)
-
-
 def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
     layout = Layout(tender)
     ws = wb.create_sheet(SHEET_MATRIX)
     _columns_header(ws, layout, height=48)
     ws.freeze_panes = f"{layout.letter('status')}2"
     ws.auto_filter.ref = f"A1:{layout.last_letter}1"
-    _print_setup(ws, tender, fit_width=1, title_cols=f"A:{layout.letter('leverancier')}")
+    _print_setup(ws, tender, fit_width=2, title_cols=f"A:{layout.letter('leverancier')}")
     lot = layout.letter("loting")
     _validation(ws, f"{lot}2:{lot}{LAST_ROW}", "Loting",
                 "Alleen bij een gelijke stand op de grens van de voordracht (status Loting nodig): de volgorde "
@@ -451,6 +442,7 @@ def _build_steps34_sheets(wb: Workbook, tender: Tender) -> None:
 
 
 def _build_log_sheet(wb: Workbook, tender: Tender, name: str, titles: Sequence[str], widths: Sequence[int]) -> None:
+    """A sheet of rows under a header that only the tool writes: Leveranciers, Brieven, Verzonden."""
     ws = wb.create_sheet(name)
     _header(ws, titles)
     for i, width in enumerate(widths, start=1):

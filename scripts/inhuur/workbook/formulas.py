@@ -24,9 +24,21 @@ def _text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+ROW = "\x00"  # placeholder for the row number in formula templates (never in a formula itself)
+
+
 def matrix_formulas(layout: Layout, row: int) -> dict[str, str]:
     """Every formula the tool owns in one Kandidaten row (key -> formula with '=')."""
+    templates = layout.__dict__.get("_templates")
+    if templates is None:
+        templates = layout.__dict__["_templates"] = _matrix_templates(layout)
+    number = str(row)
+    return {key: text.replace(ROW, number) for key, text in templates.items()}
+
+
+def _matrix_templates(layout: Layout) -> dict[str, str]:
     t = layout.tender
+    row = ROW
     beo = AssessmentLayout(t)
     c = lambda key: f"{layout.letter(key)}{row}"  # noqa: E731
     whole = lambda key: layout.whole(key, sheet=False)  # noqa: E731
@@ -87,6 +99,15 @@ def _all_yes(tests: Iterable[str]) -> str:
 
 def assessment_formulas(beo: AssessmentLayout, layout: Layout, row: int, code: str) -> dict[str, str]:
     """The formulas of one Beoordeling row: what counts, and whether it is still open."""
+    templates = beo.__dict__.setdefault("_templates", {})
+    if code not in templates:
+        templates[code] = _assessment_templates(beo, layout, code)
+    number = str(row)
+    return {key: text.replace(ROW, number) for key, text in templates[code].items()}
+
+
+def _assessment_templates(beo: AssessmentLayout, layout: Layout, code: str) -> dict[str, str]:
+    row = ROW
     c = lambda key: f"{beo.letter(key)}{row}"  # noqa: E731
     og, assessor, declared = c("opdrachtgever"), c("beoordelaar"), c("opgave")
     of_offer = lambda key: f'INDEX({layout.whole(key)},MATCH($A{row},{layout.whole("id")},0))'  # noqa: E731

@@ -85,6 +85,11 @@ class Matrix:
                                                  stale_results=stale_results, auto_filter=auto_filter),
                      stale_results)
 
+    def set_results(self, sheet: str, cells: dict[str, tuple[str, Any]], heights: dict[int, float] | None = None
+                    ) -> None:
+        """Write formulas with their results (ref -> (formula without '=', result)) and, optionally, row heights."""
+        self._change(sheet, xlsx.set_results(self.current(sheet), cells, heights), False)
+
     def set_row_heights(self, sheet: str, heights: dict[int, float]) -> None:
         """Give rows a fixed height (points), for wrapped text that Excel does not fit on open."""
         self._change(sheet, xlsx.row_heights(self.current(sheet), heights), False)

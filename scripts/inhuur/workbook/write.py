@@ -118,24 +118,27 @@ def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
     }
     values.update(offer.facts)
     values["ingediend"] = to_excel(offer.facts["ingediend"]) if offer.facts.get("ingediend") else None
-    formulas = matrix_formulas(layout, row)
+    special = {"uurtarief": "money", "ingediend": "moment"}
+
+    def style_of(col, value) -> str | None:
+        if col.kind in ("formula", "input"):
+            return styles.get(col.kind)
+        return styles.get(special.get(col.key) or ("text_quoted" if looks_like_formula(value) else "text"))
+
+    return xlsx.row_xml(row, _cells(layout, row, values, matrix_formulas(layout, row), style_of))
+
+
+def _cells(columns, row: int, values: dict[str, Any], formulas: dict[str, str], style_of) -> list[str]:
+    """The <c> elements of one row: the formula where the column has one, else the value, each in its style."""
     cells = []
-    for col in layout.columns:
-        ref = f"{layout.letter(col.key)}{row}"
+    for col in columns.columns:
+        ref = f"{columns.letter(col.key)}{row}"
         if col.kind == "formula":
-            cells.append(xlsx.cell_xml(ref, style=styles.get("formula"), formula=formulas[col.key][1:]))
-            continue
-        value = values.get(col.key)
-        if col.key == "uurtarief":
-            style = styles.get("money")
-        elif col.key == "ingediend":
-            style = styles.get("moment")
-        elif col.kind == "input":
-            style = styles.get("input")
+            cells.append(xlsx.cell_xml(ref, style=style_of(col, None), formula=formulas[col.key][1:]))
         else:
-            style = styles.get("text_quoted" if looks_like_formula(value) else "text")
-        cells.append(xlsx.cell_xml(ref, value, style))
-    return xlsx.row_xml(row, cells)
+            value = values.get(col.key)
+            cells.append(xlsx.cell_xml(ref, value, style_of(col, value)))
+    return cells
 
 
 def _assessment_row_xml(matrix: Matrix, row: int, offer: Offer, code: str) -> str:
@@ -150,21 +153,12 @@ def _assessment_row_xml(matrix: Matrix, row: int, offer: Offer, code: str) -> st
               "door_beoordelaar": judgment.assessor_by or None, "opdrachtgever": judgment.client,
               "motivering_opdrachtgever": judgment.client_motivation or None,
               "door_opdrachtgever": judgment.client_by or None, "sleutel": assessment_key(offer.id, code)}
-    formulas = assessment_formulas(beo, matrix.layout, row, code)
-    cells = []
-    for col in beo.columns:
-        ref = f"{beo.letter(col.key)}{row}"
-        if col.kind == "formula":
-            cells.append(xlsx.cell_xml(ref, style=styles.get("formula"), formula=formulas[col.key][1:]))
-            continue
-        value = values.get(col.key)
+    def style_of(col, value) -> str | None:  # everything top-aligned, like the wrapped criterion text
         if col.kind == "input":
-            style = styles.get("input_wrap" if col.key.startswith("motivering") else "input")
-        elif col.key in ("criterium", "stap"):
-            style = styles.get("wrap")
-        else:
-            style = styles.get("text_quoted" if looks_like_formula(value) else "text")
-        cells.append(xlsx.cell_xml(ref, value, style))
+            return styles.get("input_wrap")
+        return styles.get("text_quoted" if looks_like_formula(value) else "wrap")
+
+    cells = _cells(beo, row, values, assessment_formulas(beo, matrix.layout, row, code), style_of)
     return f'<row r="{row}" ht="{assessment_row_height(beo, criterion.description, judgment)}" customHeight="1">' \
         + "".join(cells) + "</row>"
 
@@ -173,7 +167,8 @@ def assessment_row_height(beo, description: str, judgment: Judgment) -> float:
     """Room for the longest wrapped text of a Beoordeling row: the criterion or a motivation."""
     texts = [(description, "criterium"), (judgment.assessor_motivation, "motivering_beoordelaar"),
              (judgment.client_motivation, "motivering_opdrachtgever")]
-    lines = max(-(-len(text) // int(beo.by_key[key].width * 1.1)) for text, key in texts)
+    # about one character per width unit, and a word that does not fit moves to the next line
+    lines = max(-(-len(text) * 11 // (int(beo.by_key[key].width) * 10)) for text, key in texts)
     return 15.0 * max(lines, 1)
 
 
@@ -202,8 +197,7 @@ def write_findings(matrix: Matrix, findings: Sequence[Finding], rows: dict[tuple
             ("beoordelaar", "motivering_beoordelaar", "door_beoordelaar")
         for key, value in zip(keys, (f.verdict, f.motivation or None, f.by or None)):
             ref = f"{beo.letter(key)}{n}"
-            style = "input_wrap" if key.startswith("motivering") else "input"
-            cells[ref] = xlsx.cell_xml(ref, value, styles.get(style))
+            cells[ref] = xlsx.cell_xml(ref, value, styles.get("input_wrap"))
     matrix.patch(SHEET_ASSESSMENT, cells, stale_results=True)
     matrix.forget_results(SHEET_MATRIX)
 
@@ -233,49 +227,44 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
     tender, layout, beo = matrix.tender, matrix.layout, matrix.assessment
     by_id = {r.offer.id: r for r in results}
     values = matrix_values(tender, results, latest)
-    cells = {}
+    cells: dict[str, tuple[str, Any]] = {}
+    tool_cells = {}
     for row in matrix.rows:
         offer_id = str(matrix.get(row, "id"))
         if offer_id not in values:
             continue
         formulas = matrix_formulas(layout, row.number)
         for key, value in values[offer_id].items():
-            ref = f"{layout.letter(key)}{row.number}"
-            cells[ref] = xlsx.cell_xml(ref, formula=formulas[key][1:], result=value)
+            cells[f"{layout.letter(key)}{row.number}"] = (formulas[key][1:], value)
         ref = f"{layout.letter('latest')}{row.number}"
-        cells[ref] = xlsx.cell_xml(ref, latest.get(offer_id))
+        tool_cells[ref] = xlsx.cell_xml(ref, latest.get(offer_id))
     if cells:
-        matrix.patch(SHEET_MATRIX, cells)
-    cells = {}
+        matrix.set_results(SHEET_MATRIX, cells)
+        matrix.patch(SHEET_MATRIX, tool_cells)
+    cells, heights = {}, {}
     for row in matrix.assessment_rows:
         offer_id, code = str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code"))
         if offer_id not in by_id or code not in tender.judged_codes:
             continue
         formulas = assessment_formulas(beo, layout, row.number, code)
         for key, value in assessment_values(tender, by_id[offer_id], code).items():
-            ref = f"{beo.letter(key)}{row.number}"
-            cells[ref] = xlsx.cell_xml(ref, formula=formulas[key][1:], result=value)
+            cells[f"{beo.letter(key)}{row.number}"] = (formulas[key][1:], value)
+        heights[row.number] = assessment_row_height(beo, tender.criterion(code).description,
+                                                    by_id[offer_id].offer.judgments[code])
     if cells:
-        matrix.patch(SHEET_ASSESSMENT, cells)
-        heights = {row.number: assessment_row_height(beo, tender.criterion(str(matrix.get_assessment(row, "code")))
-                                                     .description, by_id[str(matrix.get_assessment(row, "id"))]
-                                                     .offer.judgments[str(matrix.get_assessment(row, "code"))])
-                   for row in matrix.assessment_rows if str(matrix.get_assessment(row, "id")) in by_id
-                   and str(matrix.get_assessment(row, "code")) in tender.judged_codes}
-        matrix.set_row_heights(SHEET_ASSESSMENT, heights)
+        matrix.set_results(SHEET_ASSESSMENT, cells, heights)
     complete = True
     if SHEET_AWARD in matrix.package.sheets():
         cells = {}
         for n, row_values in sheet_rows(matrix, SHEET_AWARD):
             interview = interviews.get(str(row_values[1]))
-            formulas = award_formulas(tender, n)
-            for column, formula in formulas.items():
-                ref = f"{get_column_letter(column)}{n}"
-                result = award_values(tender, interview)[column] if interview else None
+            results_ = award_values(tender, interview) if interview else {}
+            for column, formula in award_formulas(tender, n).items():
+                result = results_.get(column)
                 complete = complete and result is not None
-                cells[ref] = xlsx.cell_xml(ref, formula=formula[1:], result=result)
+                cells[f"{get_column_letter(column)}{n}"] = (formula[1:], result)
         if cells:
-            matrix.patch(SHEET_AWARD, cells)
+            matrix.set_results(SHEET_AWARD, cells)
     if complete:
         matrix.results_stored()
 
