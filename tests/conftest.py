@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import email
 import io
 import os
+import socket
+from email import policy
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from inhuur import actions, cli, soffice
 from inhuur.rules import Judgment, Offer
@@ -37,6 +42,48 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "soffice" in item.keywords:
             item.add_marker(skip)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP handler that keeps what it receives; it can be told to fail with 451 after n messages."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.fail_after: int | None = None
+        self.logins: list[tuple[str, str]] = []
+
+    drop_after_data: int | None = None   # take message n (0-based) in, then cut the line before answering
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.drop_after_data is not None and len(self.messages) == self.drop_after_data + 1:
+            server.transport.abort()  # delivered here, but the sender never hears so
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"geheim")
+
+
+@pytest.fixture
+def smtp():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=box.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    box.address = f"127.0.0.1:{controller.port}"
+    yield box
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

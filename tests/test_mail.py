@@ -8,51 +8,12 @@ from datetime import date
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from openpyxl import load_workbook
 
+from conftest import free_port
 from inhuur import actions, mail
 
 SENT = date(2026, 6, 30)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """An SMTP handler that keeps what it receives; it can be told to fail with 451 after n messages."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.fail_after: int | None = None
-        self.logins: list[tuple[str, str]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.fail_after is not None and len(self.messages) >= self.fail_after:
-            return "451 4.3.0 Tijdelijk niet beschikbaar"
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"geheim")
-
-
-@pytest.fixture
-def smtp():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=box.authenticate,
-                            auth_require_tls=False)
-    controller.start()
-    box.address = f"127.0.0.1:{controller.port}"
-    yield box
-    controller.stop()
 
 
 @pytest.fixture
@@ -87,7 +48,7 @@ def test_every_letter_is_delivered_to_its_supplier_once(run_cli, smtp, example_w
     result = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
     assert (result.code, result.err) == (0, "")
     assert "15 verstuurd, 0 al eerder verstuurd" in result.out
-    manifest = {e["file"]: e for e in mail.load_manifest(letters_dir)}
+    manifest = {e["file"]: e for e in mail.load_manifest(letters_dir)["letters"]}
     assert len(smtp.messages) == 15
     for message, (_, recipients) in zip(smtp.messages, smtp.envelopes):
         [attachment] = list(message.iter_attachments())
@@ -150,4 +111,4 @@ def test_mail_usage(run_cli, example_workbook, letters_dir, args, words):
 
 def test_missing_manifest(run_cli, example_workbook, tmp_path):
     result = run_cli("mail", example_workbook, "--letters", tmp_path, "-o", tmp_path / "eml")
-    assert result.code == 1 and "staat geen leesbaar manifest.json" in result.err
+    assert result.code == 1 and "staat geen bruikbaar manifest.json" in result.err

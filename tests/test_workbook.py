@@ -21,8 +21,9 @@ def digest(path):
 def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
     assert wb.sheetnames == ["Instructies", "Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Beoordeling",
-                             "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur"]
-    assert wb["_inhuur"].sheet_state == "veryHidden"
+                             "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur",
+                             "_register"]
+    assert wb["_inhuur"].sheet_state == wb["_register"].sheet_state == "veryHidden"
     titles = list(columns(wb["Kandidaten"]))
     assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= set(titles)
     assert {"Score", "Rang", "Status", "Reden", "Open oordelen"} <= set(titles[:10])   # results on the first screen
@@ -267,5 +268,5 @@ def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
     actions.import_offers(example_workbook, source)
     after = parts(example_workbook)
     matrix = workbook.open_workbook(example_workbook)
-    owned = {matrix.part("Kandidaten"), matrix.part("Beoordeling"), matrix.part("Leveranciers"), "xl/workbook.xml"}
+    owned = {matrix.part(s) for s in ("Kandidaten", "Beoordeling", "Leveranciers", "_register")} | {"xl/workbook.xml"}
     assert {n for n in before if before.get(n) != after.get(n)} <= owned

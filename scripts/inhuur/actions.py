@@ -1,21 +1,21 @@
-"""The steps behind each command (new, import, rank, check, demo), returning what happened for the CLI to print."""
+"""The steps behind the workbook commands (new, import, rank, record, check, demo), for the CLI to print.
+
+Every command that writes holds the workbook's writer lock from reading to saving, and saves once at the
+end: a command that fails has written nothing.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-import json
-from datetime import date
-
-from openpyxl.utils import get_column_letter
-
-from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, record as record_files, rules, soffice, \
-    workbook
-from inhuur.errors import FileMissing, InvalidWorkbook, NoTie, NotAssessed, OutputExists, Problem, UnresolvedTie
+from inhuur import award, dutch, files, letters as letter_writer, record as record_files, rules, soffice, workbook
+from inhuur.dispatch import LettersReport, make_letters, mail_dry_run, mail_send
+from inhuur.guard import all_problems, editing, reopened, step3_conflicts
+from inhuur.errors import FileMissing, InvalidWorkbook, OutputExists, Problem
 from inhuur.intake import read_offers
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
@@ -48,25 +48,27 @@ EXAMPLE_AWARD_DATE = date(2026, 7, 17)
 
 
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
-    """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced."""
+    """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
+
+    With force the existing workbook is kept as NAME.vorige.xlsx.
+    """
     tender = load_spec(spec)
     target = Path(target)
-    if target.exists() and not force:
-        raise OutputExists(target)
-    files.ensure_not_open(target)
-    workbook.new_workbook(tender, target)
+    with files.writing(target, "new"):
+        if target.exists() and not force:
+            raise OutputExists(target)
+        files.ensure_not_open(target)
+        workbook.new_workbook(tender, target, keep_backup=True)
     return tender
 
 
 def import_offers(path: str | Path, source: str | Path | IO[bytes]) -> workbook.ImportReport:
     """Validate the whole offers file, then add the new offers; a refused file leaves the workbook as it was."""
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    rows = read_offers(source, matrix.tender)
-    report = workbook.add_offers(matrix, rows)
-    if report.added:
-        workbook.save(matrix)
+    with editing(path, "import") as matrix:
+        rows = read_offers(source, matrix.tender)
+        report = workbook.add_offers(matrix, rows)
+        if report.added:
+            workbook.save(matrix)
     return report
 
 
@@ -83,6 +85,7 @@ class RankReport:
     stage: award.Stage = field(default_factory=award.Stage)
     step3: dict[str, dict] = field(default_factory=dict)
     work: list[rules.WorkItem] = field(default_factory=list)
+    conflicts: list[Problem] = field(default_factory=list)
 
     @property
     def final(self) -> bool:
@@ -104,14 +107,19 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     """Evaluate every offer with the engine, compare with the workbook's saved values, store the engine's results.
 
     Every tool formula is written back with its result as the stored value (which also restores a
-    typed-over formula), and Ranglijst is rewritten.
+    typed-over formula), the steps 3–4 sheets follow the shortlist, and Ranglijst is rewritten.
     """
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
+    with editing(path, "rank") as matrix:
+        report = rank_matrix(matrix, now)
+        workbook.save(matrix)
+    return report
+
+
+def rank_matrix(matrix: workbook.Matrix, now: datetime | None = None) -> RankReport:
+    """`rank` on an opened matrix, without saving it."""
     offers = workbook.require_valid_inputs(matrix)
     results = rules.evaluate(matrix.tender, offers)
-    stage, step3 = _steps34(matrix, results, path)
+    stage, step3, conflicts = _steps34(matrix, results)
     disagreements = workbook.cached_disagreements(matrix, results)
     restored = [Problem(f"{sheet}!{ref}", f"was overschreven met {actual!r}; formule teruggezet")
                 for sheet, ref, actual in workbook.formula_problems(matrix)]
@@ -119,22 +127,23 @@ def rank(path: str | Path, now: datetime | None = None) -> RankReport:
     interviews = {offer_id: o.interview for offer_id, o in stage.outcomes.items() if o.interview is not None}
     workbook.write_results(matrix, results, {i: dutch.STATUS_LABELS[s] for i, s in latest.items()}, interviews)
     workbook.write_ranking(matrix, results, now or datetime.now().replace(microsecond=0), latest)
-    workbook.save(matrix)
     rows = workbook.row_of(matrix)
     ties = rules.unresolved_ties(results)
     lot_cells = {r.offer.id: matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group}
     return RankReport(matrix.tender, results, disagreements, restored, ties, lot_cells, stage, step3,
-                      rules.work_list(matrix.tender, results))
+                      rules.work_list(matrix.tender, results), conflicts)
 
 
-def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> tuple[award.Stage, dict[str, dict]]:
-    """Read and evaluate steps 3–4 and add the rows of candidates who reached them; none while a tie is open."""
+def _steps34(matrix: workbook.Matrix, results: list[Result]
+             ) -> tuple[award.Stage, dict[str, dict], list[Problem]]:
+    """Read and evaluate steps 3–4 and keep their sheets in step with the shortlist; none while a tie is open."""
     if rules.unresolved_ties(results):
-        return award.Stage(), {}
+        return award.Stage(), {}, []
     steps = workbook.read_steps34(matrix)
     if steps.problems:
-        raise InvalidWorkbook(str(path), steps.problems)
+        raise InvalidWorkbook(str(matrix.path or "werkboek"), steps.problems)
     stage = award.evaluate(matrix.tender, results, steps.selections, steps.interviews, steps.decisions)
+    conflicts = step3_conflicts(steps, results)
     workbook.fill_steps34(matrix, results, steps, stage)
     decisions = {d.offer_id: d for d in steps.decisions}
     facts = {s.offer_id: {"decision": s.decision, "waiting_order": s.waiting_order,
@@ -143,7 +152,7 @@ def _steps34(matrix: workbook.Matrix, results: list[Result], path: Path) -> tupl
                           "award": s.offer_id in decisions,
                           "award_motivation": decisions[s.offer_id].motivation if s.offer_id in decisions else None}
              for s in steps.selections}
-    return stage, facts
+    return stage, facts, conflicts
 
 
 @dataclass
@@ -156,183 +165,65 @@ class RecordReport:
 
 
 def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> RecordReport:
-    """Record the client's step-3 decisions (step 3) or interview scores (step 4), then rank again."""
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    offers = workbook.require_valid_inputs(matrix)
-    results = rules.evaluate(matrix.tender, offers)
-    steps = workbook.read_steps34(matrix)
-    names = {r.offer.id: r.offer.candidate for r in results}
-    if step == 3:
-        allowed = [record_files.Candidate(i, names[i]) for i in steps.step3_rows if i in names]
-        selections = record_files.read_step3(source, allowed)
-        workbook.record_step3(matrix, steps, selections)
-        count = len(selections)
-    else:
-        invited = [s.offer_id for s in steps.selections if s.decision == award.INVITE]
-        allowed = [record_files.Candidate(i, names[i]) for i in invited if i in names]
-        interviews = record_files.read_step4(source, allowed, matrix.tender)
-        workbook.record_step4(matrix, steps, interviews)
-        count = len(interviews)
-    workbook.save(matrix)
-    return RecordReport(step, count, rank(path))
+    """Record the client's step-3 decisions (step 3) or interview scores (step 4), then rank again; one save."""
+    with editing(path, f"record --step {step}") as matrix:
+        offers = workbook.require_valid_inputs(matrix)
+        results = rules.evaluate(matrix.tender, offers)
+        steps = workbook.read_steps34(matrix)
+        shortlisted = {r.offer.id: r.offer.candidate for r in results if r.status == rules.SHORTLISTED}
+        if step == 3:
+            allowed = [record_files.Candidate(i, shortlisted[i]) for i in steps.step3_rows if i in shortlisted]
+            selections = record_files.read_step3(source, allowed)
+            workbook.record_step3(matrix, steps, selections)
+            count = len(selections)
+        else:
+            invited = [s.offer_id for s in steps.selections if s.decision == award.INVITE]
+            allowed = [record_files.Candidate(i, shortlisted[i]) for i in invited if i in shortlisted]
+            interviews = record_files.read_step4(source, allowed, matrix.tender)
+            workbook.record_step4(matrix, steps, interviews)
+            count = len(interviews)
+        fresh = reopened(matrix)
+        report = rank_matrix(fresh)
+        workbook.save(fresh)
+    return RecordReport(step, count, report)
 
 
 def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordReport:
     """Record assessors' (or the client's) findings from a file on Beoordeling, all or nothing; then rank again."""
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    offers = workbook.require_valid_inputs(matrix)
-    rows = workbook.read_findings(matrix).rows
-    allowed = [record_files.Candidate(o.id, o.candidate) for o in offers]
-    current = {(o.id, code): j for o in offers for code, j in o.judgments.items()}
-    findings = record_files.read_findings(source, allowed, matrix.tender, current)
-    workbook.write_findings(matrix, findings, rows)
-    workbook.save(matrix)
-    return RecordReport(0, len(findings), rank(path))
+    with editing(path, "record --beoordeling") as matrix:
+        offers = workbook.require_valid_inputs(matrix)
+        rows = workbook.read_findings(matrix).rows
+        allowed = [record_files.Candidate(o.id, o.candidate) for o in offers]
+        current = {(o.id, code): j for o in offers for code, j in o.judgments.items()}
+        findings = record_files.read_findings(source, allowed, matrix.tender, current)
+        workbook.write_findings(matrix, findings, rows)
+        fresh = reopened(matrix)
+        report = rank_matrix(fresh)
+        workbook.save(fresh)
+    return RecordReport(0, len(findings), report)
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:
     """Write the client's award decisions (offer id -> motivation) on the Gunning sheet."""
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    workbook.record_awards(matrix, workbook.read_steps34(matrix), motivations)
-    workbook.save(matrix)
+    with editing(path, "gunning") as matrix:
+        workbook.record_awards(matrix, workbook.read_steps34(matrix), motivations)
+        workbook.save(matrix)
+
+
+def record_lot(path: str | Path, order: dict[str, int]) -> None:
+    """Write a recorded lot order (offer id -> order drawn) into the Loting column."""
+    with editing(path, "loting") as matrix:
+        workbook.write_lots(matrix, order)
+        workbook.save(matrix)
 
 
 def check(path: str | Path) -> int:
     """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
     matrix = workbook.open_workbook(Path(path))
-    offers, problems = workbook.check(matrix)
-    steps = workbook.read_steps34(matrix)
-    problems += steps.problems
-    if not problems:
-        results = rules.evaluate(matrix.tender, offers)
-        shortlisted = {r.offer.id for r in results if r.status == rules.SHORTLISTED}
-        if not rules.unresolved_ties(results):
-            problems += [Problem(f"{workbook.SHEET_STEP3}!A{row}",
-                                 f"{offer_id} staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen; "
-                                 f"is een oordeel gewijzigd nadat stap 3 begon? Herstel het oordeel of verwijder de "
-                                 f"rij (blad ontgrendelen)")
-                         for offer_id, row in steps.step3_rows.items() if offer_id not in shortlisted]
+    offers, problems = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(str(path), problems)
     return len(offers)
-
-
-def record_lot(path: str | Path, order: dict[str, int]) -> None:
-    """Write a recorded lot order (offer id -> order drawn) into the Loting column."""
-    path = Path(path)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    workbook.write_lots(matrix, order)
-    workbook.save(matrix)
-
-
-@dataclass
-class LettersReport:
-    """What `letters` made: the letters, their folder, the manifest, and the PDFs where asked for."""
-
-    folder: Path
-    letters: list[letter_writer.Letter]
-    manifest: Path
-    pdfs: list[Path]
-    warnings: list[str] = field(default_factory=list)
-
-
-def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
-                 lot: letter_writer.LotDrawing | None = None, now: datetime | None = None) -> LettersReport:
-    """One letter per offer for the current stage (or only the lot invitations), a manifest, a log in Brieven."""
-    path, folder = Path(path), Path(folder)
-    files.ensure_not_open(path)
-    matrix = workbook.open_workbook(path)
-    matrix.require_sheet(workbook.SHEET_LETTERS)
-    offers, problems = workbook.check(matrix)
-    if problems:
-        raise InvalidWorkbook(str(path), problems)
-    results = rules.evaluate(matrix.tender, offers)
-    if not rules.is_final(results):
-        rows = workbook.read_findings(matrix).rows
-        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
-                           for r in rules.ranking_order(results) for code in r.open])
-    ties = rules.unresolved_ties(results)
-    if ties and lot is None:
-        rows = workbook.row_of(matrix)
-        raise UnresolvedTie([[(r.offer.id, r.offer.candidate, r.offer.supplier) for r in group] for group in ties],
-                            [matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group])
-    if lot is not None and not ties:
-        raise NoTie()
-    steps = None
-    if lot is None:
-        recorded = workbook.read_steps34(matrix)
-        if recorded.problems:
-            raise InvalidWorkbook(str(path), recorded.problems)
-        stage = award.evaluate(matrix.tender, results, recorded.selections, recorded.interviews, recorded.decisions)
-        without_reason = [d.offer_id for d in recorded.decisions if not d.motivation.strip()]
-        if stage.awarded and (stage.problems or without_reason):
-            last = len(workbook.award_titles(matrix.tender))
-            raise InvalidWorkbook(str(path), [Problem("Gunning", p) for p in stage.problems] + [
-                Problem(f"{workbook.SHEET_AWARD}!{get_column_letter(last)}{recorded.award_rows[i]}",
-                        f"de motivering voor de gunning aan {i} is leeg") for i in without_reason])
-        steps = letter_writer.Steps(stage, {s.offer_id: s for s in recorded.selections},
-                                    {d.offer_id: d for d in recorded.decisions})
-    sent = sent or date.today()
-    made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps)
-    pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
-    manifest = folder / "manifest.json"
-    entries = [{"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,
-                "email": m.email,
-                "kind": m.kind, "file": m.file, "pdf": f"{Path(m.file).stem}.pdf" if pdf else None,
-                "reference": m.reference, "sha256": m.sha256, "date": sent.isoformat()} for m in made]
-    manifest.write_text(json.dumps({"tender": matrix.tender.number, "letters": entries}, indent=2,
-                                   ensure_ascii=False), encoding="utf-8")
-    stamp = (now or datetime.now()).replace(microsecond=0)
-    workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
-                        [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
-                          m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256] for m in made])
-    workbook.save(matrix)
-    warnings = []
-    start = matrix.tender.facts.get("start")
-    end = rules.standstill_end(sent, matrix.tender.standstill_days, matrix.tender.standstill_working_day)
-    if start and any(m.kind in letter_writer.AWARD_KINDS for m in made) and end >= start:
-        warnings.append(f"de opschortende termijn eindigt op {dutch.weekday_date(end)}, niet vóór de geplande start "
-                        f"van de opdracht ({dutch.weekday_date(start)}); stem de startdatum af met de opdrachtgever")
-    return LettersReport(folder, made, manifest, pdfs, warnings)
-
-
-def mail_dry_run(path: str | Path, letters_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write one .eml per letter in the manifest; nothing is sent."""
-    matrix = workbook.open_workbook(Path(path))
-    folder = Path(letters_dir)
-    return mailer.write_eml(mailer.compose(matrix.tender, mailer.load_manifest(folder), folder), Path(out_dir))
-
-
-def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server,
-              now: datetime | None = None) -> mailer.SendReport:
-    """Send the letters not sent before (per kenmerk and recipient) and log each sent one in Verzonden."""
-    path, folder = Path(path), Path(letters_dir)
-    files.ensure_not_open(path)  # the log must be writable before anything goes out
-    matrix = workbook.open_workbook(path)
-    logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
-    already = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged}
-    journal = mailer.journal_entries(folder)
-    already |= {(e["reference"], e["to"].lower()) for e in journal}
-    outgoing = mailer.compose(matrix.tender, mailer.load_manifest(folder), folder)
-    try:
-        report = mailer.send(outgoing, server, already, folder)
-    finally:
-        # everything the journal knows and the workbook not yet: into Verzonden, also after a failure
-        in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged}
-        new = [e for e in mailer.journal_entries(folder) if (e["reference"], e["to"].lower()) not in in_book]
-        if new:
-            workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
-                [e["sent_at"], e["id"], e["candidate"], e["supplier"], e["to"], e["kind"], e["file"], e["sha256"],
-                 e["message_id"], e["reference"]] for e in new])
-            workbook.save(matrix)
-    return report
 
 
 @dataclass

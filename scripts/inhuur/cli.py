@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", metavar="NAAM", help=f"gebruikersnaam; het wachtwoord komt uit {PASSWORD_VARIABLE} "
                                                   f"of wordt gevraagd")
     p.add_argument("--send", action="store_true", help="echt versturen (zonder deze optie wordt niets verstuurd)")
+    p.add_argument("--ook-onzeker", action="store_true",
+                   help="verstuur ook de berichten waarvan onzeker is of ze aankwamen (zelfde Message-ID); "
+                        "alleen nadat u bij de ontvanger hebt nagevraagd dat ze niet aankwamen")
     p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
     p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
     return parser
@@ -136,12 +140,26 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except KeyboardInterrupt:
         print("Afgebroken; er is niets half geschreven.", file=err)
         return 1
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (| head) stopped reading: not an error of ours, nothing to add
+        return 1
+    except OSError as exc:  # the file system refused: no write access, disk full, a name too long
+        if args.verbose:
+            traceback.print_exc(file=err)
+        print(f"Fout: {messages.describe_os_error(exc)}", file=err)
+        return 1
     except Exception as exc:  # a bug, not the user's mistake: say so, details with --verbose
         if args.verbose:
             traceback.print_exc(file=err)
         print(f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Er is niets half geschreven. "
               f"Meld dit met de uitvoer van --verbose.", file=err)
         return 3
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -231,15 +249,29 @@ def _mail(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"te vragen", file=err)
                 return 2
             password = getpass.getpass(f"Wachtwoord voor {args.user}: ")
-    report = actions.mail_send(args.workbook, args.letters, Server(host, int(port), args.starttls, args.user, password))
+    report = actions.mail_send(args.workbook, args.letters, Server(host, int(port), args.starttls, args.user, password),
+                               resend_uncertain=args.ook_onzeker)
     print(f"{len(report.sent)} verstuurd, {len(report.skipped)} al eerder verstuurd (overgeslagen), "
-          f"{len(report.failed)} mislukt. Vastgelegd op het blad Verzonden.", file=out)
+          f"{len(report.failed)} mislukt, {len(report.uncertain)} onzeker. Vastgelegd op het blad Verzonden.", file=out)
+    for entry in report.sent:
+        if entry.get("replaces"):
+            print(f"Let op: {entry['file']} ({entry['reference']}) vervangt de eerdere brief {entry['replaces']}.",
+                  file=out)
+    if report.login_failed:
+        print(f"Fout: inloggen op de mailserver mislukte ({report.login_failed}). Er is daarna niets meer geprobeerd "
+              f"({len(report.not_tried)} brieven niet verstuurd), zodat uw account niet geblokkeerd raakt. "
+              f"Controleer --user en {PASSWORD_VARIABLE}.", file=err)
+        return 1
     for entry, reason in report.failed:
         print(f"Mislukt: {entry['file']} aan {entry['email']}: {reason}", file=err)
+    for entry in report.uncertain:
+        print(f"Onzeker: {entry['file']} aan {entry['email']} ({entry['reference']}): de verbinding viel weg nadat de "
+              f"brief was verstuurd; misschien is hij aangekomen. Vraag het na bij de ontvanger of in de verzonden "
+              f"items van de mailserver. Hij wordt niet vanzelf opnieuw verstuurd; doe dat alleen met --ook-onzeker.",
+              file=err)
     if report.failed:
         print("Voer dezelfde opdracht later opnieuw uit: alleen wat nog niet verstuurd is gaat dan weg.", file=err)
-        return 1
-    return 0
+    return 1 if report.failed or report.uncertain else 0
 
 
 def _print_import(report, workbook_name: str, out: TextIO, err: TextIO) -> None:

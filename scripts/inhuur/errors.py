@@ -63,6 +63,16 @@ class NotAssessed(InhuurError):
         self.open = open_judgments  # (offer id, code, cell of its Stand on Beoordeling)
 
 
+class LettersNotLogged(InhuurError):
+    """The letters were written, but the workbook was opened meanwhile, so they are not logged (and no manifest)."""
+
+    def __init__(self, folder: Path, path: Path, lockfile: Path):
+        super().__init__(f"{folder}: letters made, {path} locked by {lockfile}")
+        self.folder = folder
+        self.path = path
+        self.lockfile = lockfile
+
+
 class NoTie(InhuurError):
     """Lot invitations were asked for, but no tie at the shortlist boundary needs a lot."""
 
@@ -74,6 +84,23 @@ class WorkbookLocked(InhuurError):
         super().__init__(f"{path} is locked by {lockfile}")
         self.path = path
         self.lockfile = lockfile
+
+
+class WorkbookBusy(InhuurError):
+    """Another inhuur command is writing the workbook, and did not finish within the wait."""
+
+    def __init__(self, path: Path, holder: str):
+        super().__init__(f"{path} is being written by {holder}")
+        self.path = path
+        self.holder = holder
+
+
+class WorkbookReadOnly(InhuurError):
+    """The workbook is marked read-only: it is never silently replaced."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} is read-only")
+        self.path = path
 
 
 class FileMissing(InhuurError):

@@ -1,14 +1,27 @@
-"""Safe file writes: refuse workbooks open in Excel or LibreOffice, write atomically, keep the previous version."""
+"""Safe file writes: one writer at a time, never a workbook open in Excel or LibreOffice, atomic, previous kept."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import getpass
+import hashlib
+import json
 import os
 import shutil
+import socket
+import stat
+import sys
 import tempfile
+import time
+from datetime import datetime
 from pathlib import Path
-from typing import Callable, IO
+from typing import Callable, IO, Iterator
 
-from inhuur.errors import WorkbookLocked
+from inhuur.errors import WorkbookBusy, WorkbookLocked, WorkbookReadOnly
+
+LOCK_WAIT_VARIABLE = "INHUUR_WACHTTIJD"   # seconds a second writer waits for the first (default 20)
+DEFAULT_LOCK_WAIT = 20.0
 
 
 def lock_file(path: Path) -> Path | None:
@@ -18,8 +31,11 @@ def lock_file(path: Path) -> Path | None:
     if len(name) > 2:
         candidates.append(folder / f"~${name[2:]}")  # Excel shortens the lock name for long file names
     for candidate in candidates:
-        if candidate.exists():
-            return candidate
+        try:
+            if candidate.exists():
+                return candidate
+        except OSError:  # a name too long for a lock file: no application could have made one
+            continue
     return None
 
 
@@ -30,29 +46,164 @@ def ensure_not_open(path: Path) -> None:
         raise WorkbookLocked(path, lock)
 
 
+def ensure_writable(path: Path) -> None:
+    """Raise WorkbookReadOnly when the file is marked read-only (its owner or Windows set it so on purpose)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & stat.S_IWUSR:
+        raise WorkbookReadOnly(path)
+
+
 def backup_path(path: Path) -> Path:
     """Where the previous version of a workbook is kept: name.vorige.xlsx beside it."""
     return path.with_name(f"{path.stem}.vorige{path.suffix}")
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], keep_backup: bool = True) -> None:
-    """Write a file through a temp file in the same folder and os.replace, keeping the old one as backup."""
+    """Write a file through a temp file in the same folder and os.replace, keeping the old one as backup.
+
+    The file keeps its permission bits (colleagues on a shared folder keep their access); a read-only or
+    open file is refused before anything is written, and no temporary file is left behind on failure.
+    """
     path = Path(path)
     ensure_not_open(path)
+    ensure_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
+    fd, tmp_name = tempfile.mkstemp(prefix=".inhuur-", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
+    backup_tmp = tmp.with_suffix(".bak.tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         if keep_backup and path.exists():
-            backup_tmp = tmp.with_suffix(".bak.tmp")
             shutil.copy2(path, backup_tmp)
             os.replace(backup_tmp, backup_path(path))
         ensure_not_open(path)  # it may have been opened while we were writing
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in (tmp, backup_tmp):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """A small text file (a manifest) written whole or not at all."""
+    atomic_write(path, lambda out: out.write(text.encode("utf-8")), keep_backup=False)
+
+
+# ---------------------------------------------------------------------------------------------- one writer
+
+def writer_lock_path(path: Path) -> Path:
+    """The lock every writing command takes, beside the workbook (a short name, also for long workbook names)."""
+    digest = hashlib.sha1(Path(path).name.encode("utf-8")).hexdigest()[:12]
+    return Path(path).parent / f".~inhuur-{digest}.lock"
+
+
+@contextlib.contextmanager
+def writing(path: Path, command: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the workbook's writer lock while a command reads, changes and saves it.
+
+    A second command waits up to `wait` seconds (INHUUR_WACHTTIJD, default 20), then is refused with who
+    holds the lock. The operating system releases the lock when its holder ends, also after kill -9.
+    """
+    path = Path(path)
+    if wait is None:
+        wait = float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT))
+    lock = writer_lock_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        handle = open(lock, "a+b")
+        if _try_lock(handle):
+            if _same_file(handle, lock):
+                break
+            _unlock(handle)  # the holder before us removed this file as it finished: take the new one
+        elif time.monotonic() >= deadline:
+            holder = _holder(handle)
+            handle.close()
+            raise WorkbookBusy(path, holder)
+        else:
+            time.sleep(0.1)
+        handle.close()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"wie": _user(), "computer": socket.gethostname(), "proces": os.getpid(),
+                                 "opdracht": command, "sinds": datetime.now().replace(microsecond=0)
+                                 .isoformat(sep=" ")}, ensure_ascii=False).encode("utf-8"))
+        handle.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # no lock file left beside the workbook; a waiter notices and retries (_same_file)
+        _unlock(handle)
+        handle.close()
+
+
+def _same_file(handle, lock: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(lock))
+    except OSError:
+        return False
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (a service account): say so, never fail
+        return "onbekend"
+
+
+def _holder(handle) -> str:
+    try:
+        handle.seek(0)
+        info = json.loads(handle.read().decode("utf-8") or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "een ander proces"
+    return (f"{info.get('wie', '?')} op {info.get('computer', '?')} (inhuur {info.get('opdracht', '?')}, "
+            f"sinds {info.get('sinds', '?')})")
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(handle) -> bool:
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(handle) -> None:
+        handle.seek(0)
+        with contextlib.suppress(OSError):
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(handle) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+
+    def _unlock(handle) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

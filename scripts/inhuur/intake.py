@@ -24,9 +24,15 @@ OPTIONAL_COLUMNS = ("waadi", "toelichting")
 ALIASES = {"e_mail": "email", "emailadres": "email", "e_mailadres": "email", "cv_pagina's": "cv_paginas",
            "cv_pagina’s": "cv_paginas", "tarief": "uurtarief"}
 MAX_PROBLEMS = 50
+csv.field_size_limit(16 * 1024 * 1024)  # read long fields whole, so the cell limit below names them
 MAX_TEXT = 32767  # Excel's limit for one cell
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
+# Characters an .xlsx (XML) cannot hold, or that no one types: control characters, noncharacters, lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_EMAIL = re.compile(r"^[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+@[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+"
+                    r"\.[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
+MAX_RATE = Decimal("9999.99")  # an hourly rate above this is a typo (a 34-digit number, 77500 for 77,50)
+EARLIEST = datetime(2000, 1, 1)  # a submission before this is a typo (01-01-0001, Excel's 1899/1900 zero date)
+LATEST = datetime(2100, 1, 1)
 _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
@@ -79,7 +85,15 @@ def _csv_rows(raw: bytes, name: str) -> list[list[Any]]:
     if _count_outside_quotes(header, delimiter) == 0:
         raise InvalidOfferFile(name, [Problem("rij 1", "geen scheidingsteken (; of ,) gevonden in de kop; "
                                                        "sla het bestand op als CSV")])
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append(list(row))
+    except csv.Error as exc:
+        raise InvalidOfferFile(name, [Problem(f"rij {reader.line_num}", f"onleesbare CSV ({exc}); staat er een "
+                                                                        f"aanhalingsteken (\") te veel in?")])
+    return rows
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -253,7 +267,7 @@ def parse_text(value: Any) -> str:
 
 
 def parse_email(value: Any) -> str:
-    """One e-mail address."""
+    """One e-mail address (no control characters: they would break the message and the workbook)."""
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
@@ -279,6 +293,10 @@ def parse_amount(value: Any) -> Decimal:
             text = text.replace(thousands, "").replace(decimal_sep, ".")
         elif "," in text:
             text = text.replace(",", ".")
+        elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+            # 1.000 or 77.500: Dutch thousands, or a decimal point with three decimals? Never guess.
+            raise ValueError("is dubbelzinnig: een punt met drie cijfers erachter kan een duizendtal zijn "
+                             "(1.000 = duizend) of decimalen; schrijf het bedrag met een komma, bijv. 1000,00 of 77,50")
         if not re.fullmatch(r"\d+(\.\d+)?", text):
             raise ValueError("is geen bedrag; schrijf bijv. 77,50")
         try:
@@ -287,13 +305,25 @@ def parse_amount(value: Any) -> Decimal:
             raise ValueError("is geen bedrag; schrijf bijv. 77,50")
     if not amount.is_finite() or amount <= 0:
         raise ValueError("is geen bedrag groter dan nul")
+    if amount > MAX_RATE:
+        raise ValueError(f"is geen plausibel uurtarief (meer dan € {MAX_RATE:,.2f}); klopt het bedrag?".translate(str.maketrans(",.", ".,")))
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("heeft meer dan 2 decimalen; een uurtarief is in hele centen")
     return amount.quantize(Decimal("0.01"))
 
 
 def parse_datetime(value: Any) -> datetime:
-    """A moment: 29-06-2026 09:00, 29-6-2026 9:00, 29-06-2026, ISO 2026-06-29T09:00, or an Excel date."""
+    """A moment: 29-06-2026 09:00, 29-6-2026 9:00, 29-06-2026, ISO 2026-06-29T09:00, or an Excel date.
+
+    Years before 2000 or from 2100 on are refused: they are typos, and an early one would count as on time.
+    """
+    moment = _parse_moment(value)
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"ligt vóór {EARLIEST.year} of na {LATEST.year - 1}; klopt het jaar?")
+    return moment
+
+
+def _parse_moment(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.replace(microsecond=0)
     if isinstance(value, date):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -79,7 +80,7 @@ class LotDrawing:
 
 @dataclass(frozen=True)
 class Letter:
-    """One generated letter: for which offer, which kind, the file and its SHA-256."""
+    """One generated letter: for which offer, which kind, the file, its SHA-256 and the digest of its content."""
 
     offer_id: str
     candidate: str
@@ -90,6 +91,31 @@ class Letter:
     file: str
     reference: str
     sha256: str
+    content: str = ""
+    replaces: str = ""
+
+
+def content_digest(context: dict[str, Any]) -> str:
+    """What a letter says (everything but its kenmerk), as a SHA-256: equal for a re-run of the same letter."""
+    said = {k: v for k, v in context.items() if k != "kenmerk"}
+    return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+                          ).hexdigest()
+
+
+def assign_reference(base: str, content: str, earlier: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """The kenmerk for a letter and the kenmerk it replaces ('' if none), from earlier (kenmerk, content) pairs.
+
+    The same content keeps its kenmerk (a re-run is not a new letter); other content is a new letter with
+    a new kenmerk. Example: base 30662-I-006-wachtkamer, earlier [(base, a)]: content a gives (base, '');
+    content b gives (base-2, base); then content c gives (base-3, base-2).
+    """
+    for reference, digest in earlier:
+        if digest == content:
+            return reference, ""
+    known = list(dict.fromkeys(reference for reference, _ in earlier))
+    if not known:
+        return base, ""
+    return f"{base}-{len(known) + 1}", known[-1]
 
 
 @dataclass(frozen=True)
@@ -282,21 +308,37 @@ def _next_steps(tender: Tender) -> list[str]:
     return steps
 
 
+def planned_contents(tender: Tender, results: Sequence[Result], sent: date, lot: LotDrawing | None = None,
+                     steps: Steps | None = None) -> list[tuple[Result, str, dict[str, Any], str]]:
+    """Every letter the workbook calls for now: (result, kind, context without kenmerk, content digest)."""
+    planned = []
+    for result, kind in plan(results, lot is not None, steps):
+        context = letter_context(tender, result, results, kind, sent, lot, steps)
+        planned.append((result, kind, context, content_digest(context)))
+    return planned
+
+
 def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent: date,
-                  lot: LotDrawing | None = None, templates: Path = TEMPLATES, steps: Steps | None = None
-                  ) -> list[Letter]:
-    """Render one letter per planned offer into folder; each template is compiled once."""
+                  lot: LotDrawing | None = None, templates: Path = TEMPLATES, steps: Steps | None = None,
+                  earlier: dict[tuple[str, str], list[tuple[str, str]]] | None = None) -> list[Letter]:
+    """Render one letter per planned offer into folder; each template is compiled once.
+
+    `earlier` gives per (offer id, kind) the (kenmerk, content) of letters made before, so that a changed
+    letter gets a kenmerk of its own and names the one it replaces.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     compiled: dict[str, CompiledTemplate] = {}
     letters = []
-    for result, kind in plan(results, lot is not None, steps):
+    earlier = earlier or {}
+    for result, kind, context, content in planned_contents(tender, results, sent, lot, steps):
         if kind not in compiled:
             compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
-        data = compiled[kind].render(letter_context(tender, result, results, kind, sent, lot, steps))
+        kenmerk, replaces = assign_reference(reference(tender, result, kind), content,
+                                             earlier.get((result.offer.id, kind), []))
+        data = compiled[kind].render({**context, "kenmerk": kenmerk})
         name = f"{result.offer.id}-{kind}.docx"
         (folder / name).write_bytes(data)
         o = result.offer
-        letters.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name,
-                              reference(tender, result, kind),
-                              hashlib.sha256(data).hexdigest()))
+        letters.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name, kenmerk,
+                              hashlib.sha256(data).hexdigest(), content, replaces))
     return letters

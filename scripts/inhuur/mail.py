@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid
+from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -28,12 +30,26 @@ MIME = {".pdf": ("application", "pdf"),
 JOURNAL = "verzonden.jsonl"
 
 
-class ManifestMissing(InhuurError):
-    """The letters folder has no (readable) manifest.json: run `inhuur letters` first."""
+SENT, UNCERTAIN, BUSY = "verzonden", "onzeker", "bezig"
+ENTRY_FIELDS = ("id", "candidate", "supplier", "email", "kind", "file", "reference", "sha256", "content", "date")
 
-    def __init__(self, folder: Path):
+
+class ManifestMissing(InhuurError):
+    """The letters folder has no (readable) manifest.json: run `inhuur letters` first (or it did not finish)."""
+
+    def __init__(self, folder: Path, reason: str = ""):
         super().__init__(f"{folder}: no manifest.json")
         self.folder = folder
+        self.reason = reason
+
+
+class LettersDoNotMatch(InhuurError):
+    """The letters folder does not hold exactly the letters the workbook calls for now, byte for byte."""
+
+    def __init__(self, folder: Path, problems: list[str]):
+        super().__init__(f"{folder}: {len(problems)} letters do not match")
+        self.folder = folder
+        self.problems = problems
 
 
 @dataclass
@@ -42,6 +58,7 @@ class Outgoing:
 
     entry: dict[str, Any]
     message: EmailMessage
+    sha256: str = ""  # of the attachment as sent
 
     @property
     def key(self) -> tuple[str, str]:
@@ -49,12 +66,52 @@ class Outgoing:
         return (self.entry["reference"], self.entry["email"].lower())
 
 
-def load_manifest(folder: Path) -> list[dict[str, Any]]:
-    """The letters listed in folder/manifest.json."""
-    try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["letters"]
-    except (OSError, ValueError, KeyError):
+def load_manifest(folder: Path) -> dict[str, Any]:
+    """folder/manifest.json, checked: a list of letters, each with the fields mail relies on as text."""
+    path = folder / "manifest.json"
+    if not path.is_file():
         raise ManifestMissing(folder)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ManifestMissing(folder, f"het is geen leesbare JSON ({type(exc).__name__})")
+    letters = manifest.get("letters") if isinstance(manifest, dict) else None
+    if not isinstance(letters, list):
+        raise ManifestMissing(folder, "de lijst 'letters' ontbreekt")
+    for n, entry in enumerate(letters, start=1):
+        bad = [f for f in ENTRY_FIELDS if not isinstance(entry, dict) or not isinstance(entry.get(f), str)]
+        if bad:
+            raise ManifestMissing(folder, f"brief {n} mist {', '.join(bad)}")
+        if Path(entry["file"]).name != entry["file"] or (entry.get("pdf") and Path(entry["pdf"]).name != entry["pdf"]):
+            raise ManifestMissing(folder, f"brief {n} verwijst naar een bestand buiten de map")
+    return manifest
+
+
+def attachment(entry: dict[str, Any], folder: Path) -> Path:
+    """The file sent with a letter's e-mail: the PDF where one was made, else the .docx."""
+    return folder / entry["pdf"] if entry.get("pdf") else folder / entry["file"]
+
+
+def file_problems(entries: Sequence[dict[str, Any]], folder: Path) -> list[str]:
+    """Letters whose file is missing or differs from what `letters` wrote (its SHA-256 in the manifest)."""
+    problems = []
+    for entry in entries:
+        for name, digest in ((entry["file"], entry["sha256"]), (entry.get("pdf"), entry.get("pdf_sha256"))):
+            if not name:
+                continue
+            path = folder / name
+            if not path.is_file():
+                problems.append(f"{name} ontbreekt")
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                problems.append(f"{name} is gewijzigd nadat inhuur de brief maakte")
+    return problems
+
+
+def message_id(reference: str, recipient: str, domain: str) -> str:
+    """The same Message-ID for the same letter to the same recipient, on every try (so a retry is recognisable)."""
+    tag = hashlib.sha1(recipient.lower().encode("utf-8")).hexdigest()[:10]
+    safe = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in reference)
+    return f"<{safe}.{tag}@{domain}>"
 
 
 def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> list[Outgoing]:
@@ -71,21 +128,21 @@ def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> 
                                                                "telefoon")},
                    "leverancier": {"naam": entry["supplier"], "contactpersoon": entry.get("contact") or "heer/mevrouw"},
                    "kandidaat": entry["candidate"], "kenmerk": entry["reference"],
+                   "vervangt": entry.get("replaces") or "",
                    "onderwerp": SUBJECTS.get(entry["kind"], entry["kind"])}
         message = EmailMessage()
         message["From"] = formataddr((f"{sender.get('naam', '')} ({sender.get('organisatie', '')})",
                                       sender.get("email", "")))
         message["To"] = entry["email"]
         message["Subject"] = subject.render(context).strip()
-        message["Message-ID"] = make_msgid(idstring=entry["reference"], domain=domain)
+        message["Message-ID"] = message_id(entry["reference"], entry["email"], domain)
         message["X-Inhuur-Kenmerk"] = entry["reference"]
         message.set_content(body.render(context))
-        attachment = folder / entry["pdf"] if entry.get("pdf") and (folder / entry["pdf"]).is_file() \
-            else folder / entry["file"]
-        maintype, subtype = MIME[attachment.suffix.lower()]
-        message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype,
-                               filename=attachment.name)
-        outgoing.append(Outgoing(entry, message))
+        path = attachment(entry, folder)
+        data = path.read_bytes()
+        maintype, subtype = MIME[path.suffix.lower()]
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+        outgoing.append(Outgoing(entry, message, hashlib.sha256(data).hexdigest()))
     return outgoing
 
 
@@ -101,7 +158,7 @@ def write_eml(outgoing: Sequence[Outgoing], folder: Path) -> list[Path]:
 
 
 def journal_entries(folder: Path) -> list[dict[str, Any]]:
-    """Messages recorded as sent in the letters folder's journal (written as each message goes out)."""
+    """What the letters folder's journal says of each message, in order (written as each message goes out)."""
     path = folder / JOURNAL
     if not path.is_file():
         return []
@@ -114,6 +171,14 @@ def journal_entries(folder: Path) -> list[dict[str, Any]]:
     return entries
 
 
+def journal_state(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (kenmerk, recipient) the last word of the journal: sent, uncertain, or busy (a run that ended mid-send)."""
+    state = {}
+    for entry in journal_entries(folder):
+        state[(entry.get("reference", ""), str(entry.get("to", "")).lower())] = entry
+    return state
+
+
 @dataclass
 class SendReport:
     """What one sending run did, per letter."""
@@ -121,6 +186,9 @@ class SendReport:
     sent: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    uncertain: list[dict[str, Any]] = field(default_factory=list)
+    not_tried: list[dict[str, Any]] = field(default_factory=list)
+    login_failed: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,40 +202,99 @@ class Server:
     password: str | None = None
 
 
-def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, str]], folder: Path) -> SendReport:
-    """Send every message not sent before; each success is journalled at once, each failure reported."""
+class _LoginFailed(Exception):
+    """The server did not accept the user name and password (or hung up while they were checked)."""
+
+
+class _Uncertain(Exception):
+    """The message went over the wire but the server's answer never came: it may or may not be delivered."""
+
+
+def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, str]], folder: Path,
+         uncertain: set[tuple[str, str]] = frozenset()) -> SendReport:
+    """Send every message not sent before; each outcome is journalled at once.
+
+    A message whose fate is unknown (the connection dropped after its content was sent) is journalled as
+    onzeker and never resent silently; `uncertain` lists those known from earlier runs (skipped unless the
+    caller leaves them out). A failed login stops the run: no retry per letter, no locked account.
+    """
     report = SendReport()
     connection = None
-    journal = folder / JOURNAL
     try:
-        for item in outgoing:
+        for n, item in enumerate(outgoing):
             if item.key in already:
                 report.skipped.append(item.entry)
+                continue
+            if item.key in uncertain:
+                report.uncertain.append(item.entry)
                 continue
             try:
                 if connection is None:
                     connection = _connect(server)
-                item.message["Date"] = format_datetime(datetime.now().astimezone())
-                refused = connection.send_message(item.message)
-                if refused:
-                    raise smtplib.SMTPRecipientsRefused(refused)
+                _journal(folder, item, BUSY)
+                _deliver(connection, item.message)
+            except _LoginFailed as exc:
+                report.login_failed = str(exc)
+                report.not_tried = [i.entry for i in outgoing[n:] if i.key not in already]
+                _journal(folder, item, "mislukt")
+                break
+            except _Uncertain as exc:
+                report.uncertain.append(item.entry)
+                _journal(folder, item, UNCERTAIN, reason=str(exc))
+                _close(connection)
+                connection = None
+                continue
             except (smtplib.SMTPException, OSError) as exc:
                 report.failed.append((item.entry, _reason(exc)))
+                _journal(folder, item, "mislukt", reason=_reason(exc))
                 _close(connection)
                 connection = None  # reconnect for the next letter: the server may be back
-                del item.message["Date"]
                 continue
-            record = {**item.entry, "to": item.entry["email"], "message_id": item.message["Message-ID"],
-                      "sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
-            with journal.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            report.sent.append(_journal(folder, item, SENT))
             already.add(item.key)
-            report.sent.append(record)
     finally:
         _close(connection)
     return report
+
+
+def _journal(folder: Path, item: Outgoing, status: str, reason: str = "") -> dict[str, Any]:
+    record = {**item.entry, "to": item.entry["email"], "message_id": item.message["Message-ID"],
+              "attachment_sha256": item.sha256, "status": status, "reason": reason,
+              "sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
+    with (folder / JOURNAL).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return record
+
+
+def _deliver(connection: smtplib.SMTP, message: EmailMessage) -> None:
+    """MAIL, RCPT, DATA by hand, so that a failure after the content went out is told apart (_Uncertain)."""
+    if "Date" in message:
+        del message["Date"]
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    sender, recipient = parseaddr(message["From"])[1], message["To"]
+    connection.ehlo_or_helo_if_needed()
+    code, reply = connection.mail(sender, ["BODY=8BITMIME"] if connection.has_extn("8bitmime") else [])
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = connection.rcpt(recipient)
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = connection.docmd("data")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    try:
+        connection.send(data + b".\r\n")
+        code, reply = connection.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise _Uncertain(f"de verbinding viel weg nadat de inhoud was verstuurd ({type(exc).__name__})")
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
 
 
 def _connect(server: Server) -> smtplib.SMTP:
@@ -175,7 +302,11 @@ def _connect(server: Server) -> smtplib.SMTP:
     if server.starttls:
         connection.starttls(context=ssl.create_default_context())
     if server.user:
-        connection.login(server.user, server.password or "")
+        try:
+            connection.login(server.user, server.password or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            _close(connection)
+            raise _LoginFailed(_reason(exc))
     return connection
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+
 from inhuur import errors
-from inhuur.mail import ManifestMissing
+from inhuur.mail import LettersDoNotMatch, ManifestMissing
 from inhuur.soffice import ConversionFailed
 
 MAX_LISTED = 50
@@ -15,6 +17,12 @@ def describe(exc: errors.InhuurError) -> str:
         return (f"{exc.path.name} is geopend in Excel of LibreOffice ({exc.lockfile.name} bestaat). "
                 f"Sluit het werkboek en probeer het opnieuw; er is niets geschreven. Is het echt niet "
                 f"geopend, verwijder dan {exc.lockfile}.")
+    if isinstance(exc, errors.WorkbookBusy):
+        return (f"{exc.path.name} wordt op dit moment bijgewerkt door {exc.holder}. Er is niets geschreven. "
+                f"Probeer het zo opnieuw, als die opdracht klaar is.")
+    if isinstance(exc, errors.WorkbookReadOnly):
+        return (f"{exc.path} is alleen-lezen; er is niets geschreven. Haal het vinkje 'Alleen-lezen' weg "
+                f"(Eigenschappen van het bestand) als het werkboek bijgewerkt mag worden, of werk in een kopie.")
     if isinstance(exc, errors.FileMissing):
         return f"{exc.path} bestaat niet. Controleer de naam en de map."
     if isinstance(exc, errors.NotAWorkbook):
@@ -56,8 +64,21 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, ConversionFailed):
         return f"de pdf's konden niet worden gemaakt: {exc.reason}. De .docx-brieven staan er wel."
     if isinstance(exc, ManifestMissing):
-        return (f"in {exc.folder} staat geen leesbaar manifest.json. Maak de brieven eerst met "
-                f"inhuur letters WERKBOEK -o {exc.folder}.")
+        why = f" ({exc.reason})" if exc.reason else ""
+        return (f"in {exc.folder} staat geen bruikbaar manifest.json{why}: de brieven zijn niet (volledig) gemaakt. "
+                f"Er is niets verstuurd. Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder}.")
+    if isinstance(exc, LettersDoNotMatch):
+        lines = [f"er is niets verstuurd: de brieven in {exc.folder} passen niet (meer) bij het werkboek:"]
+        lines += [f"  - {p}" for p in exc.problems[:MAX_LISTED]]
+        if len(exc.problems) > MAX_LISTED:
+            lines.append(f"  … en nog {len(exc.problems) - MAX_LISTED}")
+        lines.append(f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder} (ongewijzigde brieven "
+                     f"houden hun kenmerk en gaan niet nog eens weg).")
+        return "\n".join(lines)
+    if isinstance(exc, errors.LettersNotLogged):
+        return (f"de brieven staan in {exc.folder}, maar {exc.path.name} werd intussen geopend ({exc.lockfile.name}), "
+                f"dus ze zijn niet vastgelegd op het blad Brieven en er is geen manifest.json: inhuur mail verstuurt "
+                f"ze niet. Sluit het werkboek en maak de brieven opnieuw.")
     return str(exc)
 
 
@@ -69,3 +90,23 @@ def _listing(exc: errors.ProblemsError, headline: str, advice: str) -> str:
         lines.append(f"  … en nog {count - MAX_LISTED}")
     lines.append(advice)
     return "\n".join(lines)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The Dutch message for a file-system refusal: which file, why, and that nothing was half written."""
+    name = exc.filename or "een bestand"
+    if exc.errno == errno.ENOSPC:
+        why = "de schijf is vol"
+        advice = "Maak ruimte vrij en probeer het opnieuw"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "u hebt daar geen schrijfrechten (of de map is alleen-lezen)"
+        advice = "Kies een andere map of vraag schrijfrechten"
+    elif exc.errno == errno.ENAMETOOLONG:
+        why = "de naam of het pad is te lang"
+        advice = "Kies een kortere naam of een kortere map"
+    else:
+        why = exc.strerror or type(exc).__name__
+        advice = "Controleer de map en het bestand"
+    return (f"{name} kon niet worden geschreven of gelezen: {why}. Het werkboek is niet half geschreven: het is "
+            f"ongewijzigd of helemaal bijgewerkt; een brievenmap zonder manifest.json is onvolledig en wordt niet "
+            f"gemaild. {advice}.")

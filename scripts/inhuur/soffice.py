@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -71,7 +75,8 @@ def convert(sources: Sequence[Path], out_dir: Path, target: str, timeout: float 
                    "--outdir", str(out_dir), *map(str, sources)]
         limit = timeout if timeout is not None else 60 + 3 * len(sources)
         try:
-            completed = subprocess.run(command, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL)
+            completed = subprocess.run(command, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL,
+                                       preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         except subprocess.TimeoutExpired:
             raise ConversionFailed(f"LibreOffice reageerde niet binnen {limit:.0f} seconden")
     missing = [p for p in expected if not p.is_file() or p.stat().st_size == 0]
@@ -80,6 +85,12 @@ def convert(sources: Sequence[Path], out_dir: Path, target: str, timeout: float 
         raise ConversionFailed(f"LibreOffice maakte {len(missing)} van de {len(expected)} bestanden niet"
                                + (f" ({detail})" if detail else ""), missing)
     return expected
+
+
+def _die_with_parent() -> None:
+    """In the child, before LibreOffice starts: be killed when inhuur is (also by kill -9), never write on after."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def recalculate(workbooks: Sequence[Path], out_dir: Path) -> list[Path]:

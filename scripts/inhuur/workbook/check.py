@@ -95,11 +95,25 @@ def justification_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Prob
     return problems
 
 
+def register_problems(matrix: Matrix) -> list[Problem]:
+    """Offers ever imported that are no longer on Kandidaten (a deleted row), and rows the tool never imported."""
+    on_sheet = {str(matrix.get(r, "id")): r.number for r in matrix.rows if r.cells}
+    problems = [Problem(SHEET_MATRIX, f"{offer_id} is geïmporteerd maar staat niet meer op Kandidaten (rij "
+                                      f"verwijderd?). Zet de vorige versie terug (…vorige.xlsx) of haal de rij terug "
+                                      f"met Ongedaan maken; zonder die rij krijgt de leverancier geen brief")
+                for offer_id in matrix.register if offer_id not in on_sheet]
+    problems += [Problem(matrix.layout.cell("id", n), f"{offer_id} is niet door inhuur geïmporteerd (rij gekopieerd "
+                                                      f"of getypt?); voeg inschrijvingen toe met inhuur import")
+                 for offer_id, n in on_sheet.items() if offer_id not in matrix.register]
+    return problems
+
+
 def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
-    """All problems of a workbook: structure, constants, input cells, typed-over formulas, missing motivations."""
+    """All problems of a workbook: structure, constants, the register, input cells, typed-over formulas,
+    missing motivations."""
     problems = structure_problems(matrix)
     offers, input_problems = read_offers(matrix)
-    problems += input_problems
+    problems += register_problems(matrix) + input_problems
     for sheet, ref, actual in formula_problems(matrix):
         problems.append(Problem(f"{sheet}!{ref}",
                                 f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))

@@ -21,6 +21,8 @@ SHEET_AWARD = "Gunning"
 SHEET_LETTERS = "Brieven"
 SHEET_SENT = "Verzonden"
 SHEET_META = "_inhuur"
+SHEET_REGISTER = "_register"  # every offer ever imported: the proof that no row went missing
+REGISTER_TITLES = ["ID", "Leverancier", "Kandidaat", "Geïmporteerd op"]
 MARKER = "inhuur-werkboek"
 FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
 
@@ -28,9 +30,9 @@ STEP3_TITLES = ["ID", "Kandidaat", "Leverancier", "Score", "Rang", "Soortgelijke
                 "Soortgelijke organisaties", "Opmerkingen", "Besluit", "Volgorde wachtkamer", "Gesprek"]
 STEP3_OPEN = 6  # columns from here on are the client's
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
-                 "Kenmerk", "SHA-256"]
+                 "Kenmerk", "SHA-256", "Inhoud", "Vervangt"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
-               "Kenmerk"]
+               "Kenmerk", "Status"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]
 RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
                   "Uitkomst stap 2", "Open oordelen"]

@@ -14,7 +14,7 @@ from inhuur import files, xlsx
 from inhuur.errors import FileMissing, NotAWorkbook
 from inhuur.spec import Tender, parse_spec
 from inhuur.workbook.layout import (FORMAT_VERSION, MARKER, SHEET_ASSESSMENT, SHEET_CRITERIA, SHEET_MATRIX,
-                                    SHEET_META, SHEET_RANKING, SHEET_SUPPLIERS, SHEET_TENDER, AssessmentLayout,
+                                    SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SUPPLIERS, SHEET_TENDER, AssessmentLayout,
                                     Layout)
 
 STYLE_KEYS = ("header", "title", "bold", "money", "moment", "text", "text_quoted", "input", "input_moment",
@@ -48,6 +48,7 @@ class Matrix:
     assessment_rows: list[SheetRow]
     assessment_last_row: int
     styles: dict[str, str]
+    register: dict[str, int] = field(default_factory=dict)
     changed: dict[str, bytes] = field(default_factory=dict)
 
     def get(self, row: SheetRow, key: str) -> Any:
@@ -147,13 +148,16 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
     lines = {number: cells[1].value for number, cells in meta if number >= 3 and 1 in cells}
     text = "\n".join("" if lines.get(n) is None else str(lines[n]) for n in range(3, max(lines, default=2) + 1))
     tender = parse_spec(text + "\n", f"{name} (blad {SHEET_META})")
-    for sheet in (SHEET_TENDER, SHEET_CRITERIA, SHEET_SUPPLIERS, SHEET_MATRIX, SHEET_ASSESSMENT, SHEET_RANKING):
+    for sheet in (SHEET_TENDER, SHEET_CRITERIA, SHEET_SUPPLIERS, SHEET_MATRIX, SHEET_ASSESSMENT, SHEET_RANKING,
+                  SHEET_REGISTER):
         if sheet not in sheets:
             raise NotAWorkbook(name, f"het blad '{sheet}' ontbreekt")
     layout, assessment = Layout(tender), AssessmentLayout(tender)
     header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns))
     a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns))
-    return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles)
+    register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
+    return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles,
+                  register)
 
 
 def outdated(version: Any) -> str:
@@ -180,8 +184,8 @@ def save(matrix: Matrix, target: str | Path | IO[bytes] | None = None) -> None:
         files.atomic_write(Path(target), write)
 
 
-def new_workbook(tender: Tender, target: str | Path | IO[bytes]) -> Matrix:
-    """Build and save the workbook for a tender; return it opened."""
+def new_workbook(tender: Tender, target: str | Path | IO[bytes], keep_backup: bool = False) -> Matrix:
+    """Build and save the workbook for a tender; return it opened (a file replaced is kept as NAME.vorige.xlsx)."""
     from inhuur.workbook.build import build
 
     book = build(tender)
@@ -190,7 +194,7 @@ def new_workbook(tender: Tender, target: str | Path | IO[bytes]) -> Matrix:
     if hasattr(target, "write"):
         target.write(buffer.getvalue())
     else:
-        files.atomic_write(Path(target), lambda out: out.write(buffer.getvalue()), keep_backup=False)
+        files.atomic_write(Path(target), lambda out: out.write(buffer.getvalue()), keep_backup=keep_backup)
     matrix = open_workbook(io.BytesIO(buffer.getvalue()))
     matrix.path = None if hasattr(target, "write") else Path(target)
     return matrix

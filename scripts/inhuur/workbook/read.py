@@ -10,8 +10,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
-from inhuur import award as award_rules, rules
+from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
+from inhuur.intake import EARLIEST, LATEST, MAX_RATE
 from inhuur.rules import Judgment, Offer
 from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
@@ -151,7 +152,9 @@ def _cell_amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("is geen getal; typ het bedrag als getal, bijv. 77,50")
     amount = Decimal(repr(value))
-    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount <= 0 or amount > MAX_RATE:
+        raise ValueError(f"is geen plausibel uurtarief (tussen € 0,01 en € {dutch.number(MAX_RATE)})")
+    if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("is geen bedrag groter dan nul in hele centen")
     return amount.quantize(Decimal("0.01"))
 
@@ -159,9 +162,15 @@ def _cell_amount(value: Any) -> Decimal:
 def _cell_moment(value: Any, epoch) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("is geen datum met tijd")
-    moment = from_excel(value, epoch)
+    try:
+        moment = from_excel(value, epoch)
+    except (ValueError, OverflowError):
+        raise ValueError("is geen datum met tijd")
     # stored times carry float noise; submissions are timed to the second
-    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"ligt vóór {EARLIEST.year} of na {LATEST.year - 1}; klopt het jaar?")
+    return moment
 
 
 def _cell_count(value: Any) -> int:

@@ -17,12 +17,26 @@ from inhuur.workbook.read import Steps34
 from inhuur.workbook.write import looks_like_formula
 
 
+def stale_step3_rows(steps: Steps34, step2: Sequence[Result]) -> tuple[dict[str, int], dict[str, int]]:
+    """Stap 3 rows of offers that step 2 no longer shortlists: (without a decision yet, with one)."""
+    shortlisted = {r.offer.id for r in step2 if r.status == rules.SHORTLISTED}
+    decided = {s.offer_id for s in steps.selections if s.decision or s.waiting_order or s.slot
+               or s.similar_assignments or s.similar_organisations or s.remarks}
+    stale = {i: n for i, n in steps.step3_rows.items() if i not in shortlisted}
+    return ({i: n for i, n in stale.items() if i not in decided}, {i: n for i, n in stale.items() if i in decided})
+
+
 def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage: award_rules.Stage) -> None:
-    """Add rows for candidates who reached step 3 or 4, and write the engine's proposal and flags."""
+    """Keep the steps 3–4 sheets in step with the shortlist: add rows for those who reached step 3 or 4, empty
+    the undecided Stap 3 rows of offers no longer shortlisted, and write the engine's proposal and flags."""
     tender, styles = matrix.tender, matrix.styles
-    by_id = {r.offer.id: r for r in step2}
     shortlisted = [r for r in rules.ranking_order(step2) if r.status == rules.SHORTLISTED]
-    new = [r for r in shortlisted if r.offer.id not in steps.step3_rows]
+    by_id = {r.offer.id: r for r in shortlisted}
+    undecided, _ = stale_step3_rows(steps, step2)
+    if undecided:
+        matrix.patch(SHEET_STEP3, {f"{get_column_letter(c)}{n}": xlsx.cell_xml(f"{get_column_letter(c)}{n}")
+                                   for n in undecided.values() for c in range(1, STEP3_OPEN)})
+    new = [r for r in shortlisted if r.offer.id not in steps.step3_rows or r.offer.id in undecided]
     if new:
         first = xlsx.last_row(matrix.current(SHEET_STEP3)) + 1
         rows = []

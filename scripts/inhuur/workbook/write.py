@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Sequence
 
 from openpyxl.utils import get_column_letter
@@ -13,7 +14,8 @@ from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Finding, Judgment, Offer, Result
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
-from inhuur.workbook.layout import (SHEET_ASSESSMENT, SHEET_AWARD, SHEET_MATRIX, SHEET_SUPPLIERS, SUPPLIER_TITLES,
+from inhuur.workbook.layout import (SHEET_ASSESSMENT, SHEET_AWARD, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
+                                    SUPPLIER_TITLES,
                                     assessment_key)
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.workbook.read import read_offers, row_of, sheet_rows
@@ -90,6 +92,11 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
         matrix.add_rows(SHEET_ASSESSMENT, "".join(a_rows), stale_results=True,
                         auto_filter=f"A1:{matrix.assessment.last_letter}{a_last}")
         write_suppliers(matrix, all_offers)
+        r_first = max(matrix.register.values(), default=1) + 1
+        stamp = datetime.now().replace(microsecond=0).strftime("%d-%m-%Y %H:%M")
+        matrix.add_rows(SHEET_REGISTER, "".join(values_row_xml(matrix, r_first + i, [o.id, o.supplier, o.candidate, stamp])
+                                                for i, o in enumerate(added)))
+        matrix.register.update({o.id: r_first + i for i, o in enumerate(added)})
         matrix.rows += [SheetRow(first + i, {}) for i in range(len(added))]
         matrix.last_row = last
         matrix.assessment_last_row = a_last

@@ -1,0 +1,201 @@
+"""The letters and mail commands: make the letters of the current step, check them against the workbook, send.
+
+A letters folder is complete only when its manifest.json exists: `letters` removes the old one first and
+writes the new one last, atomically. `mail` sends only letters whose files are byte for byte what
+`letters` made and that are still what the workbook calls for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
+from inhuur.errors import InvalidWorkbook, LettersNotLogged, NoTie, NotAssessed, Problem, UnresolvedTie, \
+    WorkbookLocked
+from inhuur.guard import all_problems, editing
+from inhuur.rules import Result
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class LettersReport:
+    """What `letters` made: the letters, their folder, the manifest, and the PDFs where asked for."""
+
+    folder: Path
+    letters: list[letter_writer.Letter]
+    manifest: Path
+    pdfs: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _letter_inputs(matrix: workbook.Matrix, lot: bool) -> tuple[list[Result], letter_writer.Steps | None]:
+    """The results and steps 3–4 the letters are made from; refused while the workbook is not ready for letters."""
+    path = str(matrix.path or "werkboek")
+    offers, problems = all_problems(matrix)
+    if problems:
+        raise InvalidWorkbook(path, problems)
+    results = rules.evaluate(matrix.tender, offers)
+    if not rules.is_final(results):
+        rows = workbook.read_findings(matrix).rows
+        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
+                           for r in rules.ranking_order(results) for code in r.open])
+    ties = rules.unresolved_ties(results)
+    if ties and not lot:
+        rows = workbook.row_of(matrix)
+        raise UnresolvedTie([[(r.offer.id, r.offer.candidate, r.offer.supplier) for r in group] for group in ties],
+                            [matrix.layout.cell("loting", rows[r.offer.id]) for group in ties for r in group])
+    if lot and not ties:
+        raise NoTie()
+    if lot:
+        return results, None
+    recorded = workbook.read_steps34(matrix)
+    stage = award.evaluate(matrix.tender, results, recorded.selections, recorded.interviews, recorded.decisions)
+    without_reason = [d.offer_id for d in recorded.decisions if not d.motivation.strip()]
+    if stage.awarded and (stage.problems or without_reason):
+        last = len(workbook.award_titles(matrix.tender))
+        raise InvalidWorkbook(path, [Problem("Gunning", p) for p in stage.problems] + [
+            Problem(f"{workbook.SHEET_AWARD}!{get_column_letter(last)}{recorded.award_rows[i]}",
+                    f"de motivering voor de gunning aan {i} is leeg") for i in without_reason])
+    return results, letter_writer.Steps(stage, {s.offer_id: s for s in recorded.selections},
+                                        {d.offer_id: d for d in recorded.decisions})
+
+
+def _earlier_letters(matrix: workbook.Matrix) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Per (offer id, kind) the (kenmerk, content) of every letter made before, from the Brieven log."""
+    earlier: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
+        key = (str(row.get("ID") or ""), str(row.get("Soort") or ""))
+        earlier.setdefault(key, []).append((str(row.get("Kenmerk") or ""), str(row.get("Inhoud") or "")))
+    return earlier
+
+
+def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
+                 lot: letter_writer.LotDrawing | None = None, now: datetime | None = None) -> LettersReport:
+    """One letter per offer for the current stage (or only the lot invitations), a manifest, a log in Brieven."""
+    path, folder = Path(path), Path(folder)
+    sent = sent or date.today()
+    with editing(path, "letters") as matrix:
+        matrix.require_sheet(workbook.SHEET_LETTERS)
+        results, steps = _letter_inputs(matrix, lot is not None)
+        manifest = folder / MANIFEST
+        with contextlib.suppress(FileNotFoundError):
+            manifest.unlink()  # from here until the new manifest is written, the folder is visibly incomplete
+        made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps,
+                                           earlier=_earlier_letters(matrix))
+        pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
+        stamp = (now or datetime.now()).replace(microsecond=0)
+        workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
+                            [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
+                              m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256, m.content,
+                              m.replaces or None] for m in made])
+        try:
+            workbook.save(matrix)
+        except WorkbookLocked as exc:
+            raise LettersNotLogged(folder, exc.path, exc.lockfile)
+    entries = []
+    for m in made:
+        pdf_name = f"{Path(m.file).stem}.pdf" if pdf else None
+        entries.append({"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,
+                        "email": m.email, "kind": m.kind, "file": m.file, "pdf": pdf_name,
+                        "pdf_sha256": hashlib.sha256((folder / pdf_name).read_bytes()).hexdigest() if pdf_name else None,
+                        "reference": m.reference, "replaces": m.replaces or None, "sha256": m.sha256,
+                        "content": m.content, "date": sent.isoformat()})
+    drawing = None if lot is None else {"moment": lot.moment.isoformat(), "place": lot.place, "drawn_by": lot.drawn_by}
+    files.write_text_atomic(manifest, json.dumps({"tender": matrix.tender.number, "workbook": path.name,
+                                                  "date": sent.isoformat(), "lot": drawing, "letters": entries},
+                                                 indent=2, ensure_ascii=False))
+    warnings = []
+    start = matrix.tender.facts.get("start")
+    end = rules.standstill_end(sent, matrix.tender.standstill_days, matrix.tender.standstill_working_day)
+    if start and any(m.kind in letter_writer.AWARD_KINDS for m in made) and end >= start:
+        warnings.append(f"de opschortende termijn eindigt op {dutch.weekday_date(end)}, niet vóór de geplande start "
+                        f"van de opdracht ({dutch.weekday_date(start)}); stem de startdatum af met de opdrachtgever")
+    return LettersReport(folder, made, manifest, pdfs, warnings)
+
+
+def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
+    """The manifest's letters, refused unless every file is what `letters` made and still what the workbook says.
+
+    The workbook is evaluated again for the manifest's date (and lot drawing): every letter it calls for
+    must be in the manifest with the same content, and no other.
+    """
+    manifest = mailer.load_manifest(folder)
+    entries = manifest["letters"]
+    problems = mailer.file_problems(entries, folder)
+    lot = manifest.get("lot")
+    drawing = None if not lot else letter_writer.LotDrawing(datetime.fromisoformat(lot["moment"]), lot["place"],
+                                                            lot["drawn_by"])
+    try:
+        sent = date.fromisoformat(manifest.get("date") or entries[0]["date"]) if entries else date.today()
+    except ValueError:
+        raise mailer.ManifestMissing(folder, "de datum van de brieven is onleesbaar")
+    results, steps = _letter_inputs(matrix, drawing is not None)
+    now = {(r.offer.id, kind): content for r, kind, _, content in
+           letter_writer.planned_contents(matrix.tender, results, sent, drawing, steps)}
+    listed = {(e["id"], e["kind"]): e for e in entries}
+    status = {r.offer.id: dutch.STATUS_LABELS[r.status] for r in results}
+    for (offer_id, kind), entry in listed.items():
+        if (offer_id, kind) not in now:
+            current = [k for (i, k) in now if i == offer_id]
+            problems.append(f"{entry['file']}: het werkboek vraagt nu geen brief '{kind.replace('_', ' ')}' voor "
+                            f"{offer_id} meer (nu: {', '.join(k.replace('_', ' ') for k in current) or status.get(offer_id, 'geen brief')})")
+        elif now[(offer_id, kind)] != entry["content"]:
+            problems.append(f"{entry['file']}: de inhoud past niet meer bij het werkboek (een oordeel, score of besluit "
+                            f"is gewijzigd nadat de brief werd gemaakt)")
+    for (offer_id, kind) in now:
+        if (offer_id, kind) not in listed:
+            problems.append(f"{offer_id}: het werkboek vraagt een brief '{kind.replace('_', ' ')}' die niet in de map "
+                            f"staat")
+    if problems:
+        raise mailer.LettersDoNotMatch(folder, problems)
+    return entries
+
+
+def mail_dry_run(path: str | Path, letters_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write one .eml per letter in the manifest, after the same checks as sending; nothing is sent."""
+    matrix = workbook.open_workbook(Path(path))
+    folder = Path(letters_dir)
+    entries = verified_letters(matrix, folder)
+    return mailer.write_eml(mailer.compose(matrix.tender, entries, folder), Path(out_dir))
+
+
+def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, now: datetime | None = None,
+              resend_uncertain: bool = False) -> mailer.SendReport:
+    """Send the verified letters not sent before (per kenmerk and recipient) and log each outcome in Verzonden.
+
+    Holds the workbook's writer lock throughout, so a second `mail` waits and then finds them sent.
+    """
+    folder = Path(letters_dir)
+    with editing(path, "mail --send") as matrix:
+        entries = verified_letters(matrix, folder)
+        logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
+        already = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged
+                   if (row.get("Status") or mailer.SENT) == mailer.SENT}
+        state = mailer.journal_state(folder)
+        already |= {key for key, e in state.items() if e.get("status", mailer.SENT) == mailer.SENT}
+        uncertain = {key for key, e in state.items() if e.get("status") in (mailer.UNCERTAIN, mailer.BUSY)}
+        outgoing = mailer.compose(matrix.tender, entries, folder)
+        try:
+            report = mailer.send(outgoing, server, already, folder, set() if resend_uncertain else uncertain)
+        finally:
+            # everything the journal knows and the workbook not yet: into Verzonden, also after a failure
+            in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower(), row.get("Status") or mailer.SENT)
+                       for row in logged}
+            new = [e for e in mailer.journal_state(folder).values() if e.get("status") in (mailer.SENT,
+                                                                                         mailer.UNCERTAIN)
+                   and (e["reference"], e["to"].lower(), e["status"]) not in in_book]
+            if new:
+                workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
+                    [e["sent_at"], e["id"], e["candidate"], e["supplier"], e["to"], e["kind"], e["file"],
+                     e.get("attachment_sha256") or e["sha256"], e["message_id"], e["reference"], e["status"]]
+                    for e in new])
+                workbook.save(matrix)
+    return report

@@ -1,0 +1,385 @@
+"""A hostile office: two commands at once, killed runs, a deleted row, stale steps, hostile files, flaky mail."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding
+from inhuur import actions, files, mail, soffice, workbook
+from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
+
+SENT = actions.EXAMPLE_LETTERS_DATE
+HOSTILE = REPO / "tests" / "data" / "hostile"
+
+
+def digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def inhuur(*args, env=None, **kw) -> subprocess.Popen:
+    """The CLI as a real second process, as a colleague's command would be."""
+    return subprocess.Popen([sys.executable, "-m", "inhuur", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, **kw)
+
+
+@pytest.fixture
+def ready(example_workbook):
+    """The example, assessed, with its lot recorded and ranked: ready for the step-2 letters."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.rank(example_workbook)
+    return example_workbook
+
+
+# ---------------------------------------------------------------------------------------------- one writer
+
+def test_an_import_and_a_rank_at_once_lose_no_offer(imported_workbook, tmp_path):
+    for n in range(6):
+        extra = tmp_path / f"extra{n}.csv"
+        extra.write_bytes(csv_bytes([offer_row(leverancier=f"Nieuw {n}", kandidaat=f"Nieuwe {n}")]))
+        importing = inhuur("import", imported_workbook, extra)
+        ranking = inhuur("rank", imported_workbook)
+        out, err = importing.communicate(timeout=120)
+        assert importing.returncode == 0, err
+        _, rank_err = ranking.communicate(timeout=120)
+        assert ranking.returncode == 0, rank_err
+        added = re.search(r"\((I-\d+)\)", out).group(1)
+        ids = {r[0] for r in load_workbook(imported_workbook)["Kandidaten"].iter_rows(min_row=2, values_only=True)}
+        assert added in ids, (n, added)
+    assert actions.check(imported_workbook) == 21
+
+
+def test_a_second_writer_waits_then_is_told_who_holds_the_workbook(example_workbook):
+    before = digest(example_workbook)
+    with files.writing(example_workbook, "letters"):
+        other = inhuur("rank", example_workbook, env={"INHUUR_WACHTTIJD": "1"})
+        _, err = other.communicate(timeout=60)
+    assert other.returncode == 1
+    assert "wordt op dit moment bijgewerkt door" in err and "(inhuur letters, sinds " in err
+    assert "Er is niets geschreven" in err and "Traceback" not in err
+    assert digest(example_workbook) == before
+    with files.writing(example_workbook, "letters"):
+        with pytest.raises(WorkbookBusy) as info:
+            with files.writing(example_workbook, "rank", wait=0.2):
+                pass
+    assert "(inhuur letters, sinds" in info.value.holder
+
+
+def test_a_killed_writer_leaves_no_lock_behind(example_workbook):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from inhuur import files\n"
+                               f"with files.writing(__import__('pathlib').Path({str(example_workbook)!r}), 'x'):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    holder.stdout.close()
+    with files.writing(example_workbook, "rank", wait=2):
+        pass
+
+
+# ---------------------------------------------------------------------------------------------- a deleted row
+
+def system_python_with_uno() -> str | None:
+    python = shutil.which("python3", path="/usr/bin")
+    if python and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
+        return python
+    return None
+
+
+@pytest.mark.soffice
+def test_a_row_deleted_in_libreoffice_is_named_and_no_letter_goes_missing(ready, tmp_path, run_cli):
+    python = system_python_with_uno()
+    if python is None:
+        if os.environ.get("INHUUR_REQUIRE_SOFFICE") == "1":
+            pytest.fail("python3-uno is required to edit a workbook through LibreOffice")
+        pytest.skip("python3-uno not installed")
+    subprocess.run([python, str(REPO / "tests" / "lo_edit.py"), str(ready), str(tmp_path / "lo-profile"),
+                    "delete-row", "Kandidaten", "I-012"], check=True, timeout=180)
+    ids = [r[0] for r in load_workbook(ready)["Kandidaten"].iter_rows(min_row=2, values_only=True)]
+    assert "I-012" not in ids and len(ids) == 14
+    result = run_cli("check", ready)
+    assert result.code == 1
+    assert "Kandidaten: I-012 is geïmporteerd maar staat niet meer op Kandidaten" in result.err
+    letters = run_cli("letters", ready, "-o", tmp_path / "brieven", "--datum", "30-06-2026")
+    assert letters.code == 1 and not (tmp_path / "brieven" / "manifest.json").exists()
+
+
+# ---------------------------------------------------------------------------------------------- stale steps
+
+@pytest.fixture
+def in_step3(ready, tmp_path):
+    actions.make_letters(ready, tmp_path / "stap2", sent=SENT)
+    actions.record(ready, 3, REPO / "workbook" / "voorbeeld-stap3-30662.csv")
+    return ready
+
+
+def test_a_judgment_changed_after_step3_is_named_not_a_crash(in_step3, tmp_path, run_cli):
+    # the client knocks out I-001, whom step 3 already invited
+    type_finding(in_step3, "I-001", "KO2", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                           "Motivering opdrachtgever": "3 jaar niet aangetoond in het gesprek"})
+    result = run_cli("rank", in_step3)
+    assert result.code == 0 and "Interne fout" not in result.err
+    check = run_cli("check", in_step3)
+    assert check.code == 1 and "Stap 3!A2: I-001 staat op Stap 3 maar is volgens de ranglijst niet (meer)" in check.err
+    before = digest(in_step3)
+    invite = tmp_path / "stap3.csv"
+    invite.write_bytes(csv_bytes([{"id": "I-001", "besluit": "uitnodigen"}]))
+    refused = run_cli("record", in_step3, "--step", "3", invite)
+    assert refused.code == 1 and "'I-001' is geen voorgedragen kandidaat" in refused.err
+    assert digest(in_step3) == before                              # nothing written when refused
+    letters = run_cli("letters", in_step3, "-o", tmp_path / "brieven", "--datum", "01-07-2026")
+    assert letters.code == 1 and "Stap 3!A2" in letters.err
+
+
+def test_an_undecided_step3_row_follows_the_shortlist(ready, tmp_path):
+    actions.make_letters(ready, tmp_path / "stap2", sent=SENT)
+    actions.rank(ready)                                            # fills Stap 3 with the five, undecided
+    type_finding(ready, "I-004", "G4", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                       "Motivering opdrachtgever": "Geen 5 jaar"})
+    actions.rank(ready)
+    rows = [r[0] for r in load_workbook(ready)["Stap 3"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert "I-004" not in rows and "I-005" in rows and len(rows) == 5
+    assert actions.check(ready) == 15
+
+
+# ---------------------------------------------------------------------------------------------- cells as counted
+
+def test_a_lone_space_in_a_finding_is_named_by_check_and_blocks_the_letters(ready, tmp_path):
+    refs = type_finding(ready, "I-001", "KO1", {"Oordeel beoordelaar": " "})
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.check(ready)
+    assert [p.where for p in info.value.problems] == [f"Beoordeling!{refs['Oordeel beoordelaar']}"]
+    with pytest.raises(InvalidWorkbook):
+        actions.make_letters(ready, tmp_path / "brieven", sent=SENT)
+
+
+@pytest.mark.parametrize("name, where, text", [
+    ("bedrag-duizendtal-1.000.csv", "rij 3, kolom E (uurtarief)", "'1.000' is dubbelzinnig"),
+    ("bedrag-77.500.csv", "rij 3, kolom E (uurtarief)", "'77.500' is dubbelzinnig"),
+    ("bedrag-34-cijfers.csv", "rij 3, kolom E (uurtarief)", "'1234567890123456789012345678901234' is geen "
+                                                           "plausibel uurtarief"),
+    ("datum-jaar-0001.csv", "rij 3, kolom F (ingediend)", "'01-01-0001 09:00' ligt vóór 2000"),
+    ("datum-1899.csv", "rij 3, kolom F (ingediend)", "'01-01-1899' ligt vóór 2000"),
+    ("email-stuurteken.csv", "rij 3, kolom C (email)", "is geen geldig e-mailadres"),
+    ("email-fffe.csv", "rij 3, kolom C (email)", "is geen geldig e-mailadres"),
+    ("veld-200000-tekens.csv", "rij 3, kolom S (toelichting)", "is langer dan 32767 tekens"),
+])
+def test_hostile_offers_files_are_refused_with_the_cell_named(workbook_path, run_cli, name, where, text):
+    before = digest(workbook_path)
+    result = run_cli("import", workbook_path, HOSTILE / name)
+    assert result.code == 1 and "Interne fout" not in result.err
+    assert f"  - {where}: " in result.err and text in result.err
+    assert digest(workbook_path) == before
+
+
+def test_characters_a_workbook_cannot_hold_are_left_out(workbook_path):
+    actions.import_offers(workbook_path, HOSTILE / "naam-fffe-ffff.csv")
+    names = [r[1] for r in load_workbook(workbook_path)["Kandidaten"].iter_rows(min_row=2, values_only=True)]
+    assert names == ["Kan didaat  2"]
+
+
+# ---------------------------------------------------------------------------------------------- letters and mail
+
+@pytest.mark.soffice
+def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli):
+    folder = tmp_path / "brieven"
+    actions.make_letters(ready, folder, sent=SENT)                 # a complete earlier run in the same folder
+    assert (folder / "manifest.json").exists()
+    run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026")
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("*.pdf")) and time.monotonic() < deadline:  # LibreOffice is writing
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=10)
+    time.sleep(3)
+    written = sorted(p.name for p in folder.glob("*.pdf"))
+    time.sleep(3)
+    assert sorted(p.name for p in folder.glob("*.pdf")) == written   # LibreOffice died with it
+    assert not (folder / "manifest.json").exists()                   # the folder says it is incomplete
+    result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1 and "geen bruikbaar manifest.json" in result.err and not (tmp_path / "eml").exists()
+
+
+def test_mail_refuses_letters_that_no_longer_match_the_workbook(ready, tmp_path, run_cli):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    type_finding(ready, "I-001", "KO1", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                        "Motivering opdrachtgever": "Geen hbo-diploma overgelegd"})
+    result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1 and "er is niets verstuurd" in result.err
+    assert ("I-001-voorgedragen.docx: het werkboek vraagt nu geen brief 'voorgedragen' voor I-001 meer "
+            "(nu: knock out)") in result.err
+    assert "I-006: het werkboek vraagt een brief 'voorgedragen' die niet in de map staat" not in result.err
+
+
+def test_mail_refuses_a_letter_file_changed_or_missing(ready, tmp_path, run_cli):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    (folder / "I-003-voorgedragen.docx").write_bytes(b"changed")
+    (folder / "I-004-voorgedragen.docx").unlink()
+    result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1
+    assert "I-003-voorgedragen.docx is gewijzigd nadat inhuur de brief maakte" in result.err
+    assert "I-004-voorgedragen.docx ontbreekt" in result.err
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{not json", "het is geen leesbare JSON"),
+    ('{"letters": [{"id": "I-001"}]}', "brief 1 mist"),
+    ('{"letters": "x"}', "de lijst 'letters' ontbreekt"),
+])
+def test_a_malformed_manifest_is_refused_in_dutch(ready, tmp_path, run_cli, content, reason):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    (folder / "manifest.json").write_text(content, encoding="utf-8")
+    result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1 and reason in result.err and "Interne fout" not in result.err
+
+
+def test_a_changed_letter_gets_a_kenmerk_of_its_own_and_is_sent(ready, tmp_path, run_cli, smtp):
+    first = actions.make_letters(ready, tmp_path / "a", sent=SENT)
+    assert run_cli("mail", ready, "--letters", first.folder, "--smtp", smtp.address, "--send").code == 0
+    again = actions.make_letters(ready, tmp_path / "b", sent=SENT)   # the same decision made again
+    assert [m.reference for m in again.letters] == [m.reference for m in first.letters]
+    result = run_cli("mail", ready, "--letters", again.folder, "--smtp", smtp.address, "--send")
+    assert "0 verstuurd, 15 al eerder verstuurd" in result.out and len(smtp.messages) == 15
+    # I-008's G7 is corrected: a new letter, with a kenmerk of its own, naming the one it replaces; I-009
+    # moves up a place, so its letter changes too
+    type_finding(ready, "I-008", "G7", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                       "Motivering opdrachtgever": "Geen taal aangetoond"})
+    actions.rank(ready)
+    corrected = actions.make_letters(ready, tmp_path / "c", sent=SENT)
+    changed = [m for m in corrected.letters if m.reference != next(o.reference for o in first.letters
+                                                                   if o.offer_id == m.offer_id)]
+    assert [(m.offer_id, m.reference, m.replaces) for m in changed] == [
+        ("I-008", "30662-I-008-niet_geselecteerd-2", "30662-I-008-niet_geselecteerd"),
+        ("I-009", "30662-I-009-niet_geselecteerd-2", "30662-I-009-niet_geselecteerd")]
+    result = run_cli("mail", ready, "--letters", corrected.folder, "--smtp", smtp.address, "--send")
+    assert "2 verstuurd, 13 al eerder verstuurd" in result.out
+    assert "vervangt de eerdere brief 30662-I-008-niet_geselecteerd" in result.out
+    body = smtp.messages[-2].get_body(("plain",)).get_content()
+    assert "Deze brief vervangt onze eerdere brief met kenmerk 30662-I-008-niet_geselecteerd." in body
+
+
+def test_two_mail_runs_at_once_deliver_each_letter_once(ready, tmp_path, smtp):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    runs = [inhuur("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send") for _ in range(2)]
+    outputs = [r.communicate(timeout=180) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    references = [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+    assert len(references) == len(set(references)) == 15
+    assert sorted(o[0].split(" verstuurd")[0] for o in outputs) == ["0", "15"]
+
+
+def test_a_wrong_password_is_tried_once(ready, tmp_path, smtp, run_cli, monkeypatch):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    monkeypatch.setenv("INHUUR_SMTP_WACHTWOORD", "fout")
+    result = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--user", "inkoop", "--send")
+    assert result.code == 1 and len(smtp.logins) == 1 and smtp.messages == []
+    assert "inloggen op de mailserver mislukte" in result.err and "15 brieven niet verstuurd" in result.err
+
+
+def test_a_drop_after_data_is_uncertain_not_resent(ready, tmp_path, smtp, run_cli):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    smtp.drop_after_data = 2                                       # the third message arrives, the answer does not
+    first = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert first.code == 1 and "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in first.out
+    uncertain = smtp.messages[2]
+    assert f"Onzeker: " in first.err and uncertain["X-Inhuur-Kenmerk"] in first.err
+    second = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert "0 verstuurd, 14 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in second.out
+    assert len(smtp.messages) == 15                               # not silently sent twice
+    smtp.drop_after_data = None
+    third = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send", "--ook-onzeker")
+    assert third.code == 0 and len(smtp.messages) == 16
+    assert smtp.messages[-1]["Message-ID"] == uncertain["Message-ID"]   # the same message, recognisably
+    statuses = [r[10] for r in load_workbook(ready)["Verzonden"].iter_rows(min_row=2, values_only=True)]
+    assert statuses.count("onzeker") == 1 and statuses.count("verzonden") == 15
+
+
+def test_verzonden_logs_the_hash_of_the_attachment_sent(ready, tmp_path, smtp):
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    actions.mail_send(ready, folder, mail.Server("127.0.0.1", int(smtp.address.split(":")[1])))
+    for row in load_workbook(ready)["Verzonden"].iter_rows(min_row=2, values_only=True):
+        assert row[7] == digest(folder / row[6])
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+def test_the_workbooks_permissions_are_kept_and_a_read_only_one_is_refused(example_workbook):
+    os.chmod(example_workbook, 0o664)
+    actions.rank(example_workbook)
+    assert stat.S_IMODE(example_workbook.stat().st_mode) == 0o664
+    os.chmod(example_workbook, 0o444)
+    before = digest(example_workbook)
+    with pytest.raises(WorkbookReadOnly):
+        actions.rank(example_workbook)
+    assert digest(example_workbook) == before and stat.S_IMODE(example_workbook.stat().st_mode) == 0o444
+
+
+def test_new_overwriting_keeps_the_previous_version(example_workbook):
+    before = example_workbook.read_bytes()
+    actions.new(EXAMPLE_SPEC, example_workbook, force=True)
+    assert files.backup_path(example_workbook).read_bytes() == before
+
+
+def test_a_workbook_opened_during_letters_is_reported_truthfully(ready, tmp_path, monkeypatch, run_cli):
+    real = actions.letter_writer.write_letters
+
+    def and_then_excel_opens_it(*args, **kw):
+        made = real(*args, **kw)
+        (ready.parent / f"~${ready.name}").write_text("Excel")
+        return made
+
+    monkeypatch.setattr(actions.letter_writer, "write_letters", and_then_excel_opens_it)
+    before = digest(ready)
+    result = run_cli("letters", ready, "-o", tmp_path / "brieven", "--datum", "30-06-2026")
+    assert result.code == 1 and "niets geschreven" not in result.err
+    assert "de brieven staan in" in result.err and "er is geen manifest.json" in result.err
+    assert digest(ready) == before and not (tmp_path / "brieven" / "manifest.json").exists()
+
+
+def test_a_disk_full_write_is_reported_and_leaves_nothing_behind(example_workbook, run_cli, monkeypatch):
+    def full(package, out, replace):
+        out.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(example_workbook))
+
+    monkeypatch.setattr(workbook.xlsx, "write_package", full)
+    before = digest(example_workbook)
+    result = run_cli("rank", example_workbook)
+    assert result.code == 1 and "de schijf is vol" in result.err and "Interne fout" not in result.err
+    assert digest(example_workbook) == before
+    assert [p.name for p in example_workbook.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_letters_into_a_file_instead_of_a_folder_is_a_dutch_message(ready, tmp_path, run_cli):
+    blocker = tmp_path / "geen-map"
+    blocker.write_text("x")
+    result = run_cli("letters", ready, "-o", blocker, "--datum", "30-06-2026")
+    assert result.code == 1 and "kon niet worden geschreven of gelezen" in result.err and "Traceback" not in result.err
+
+
+def test_a_very_long_workbook_name_works(tmp_path, run_cli):
+    book = tmp_path / ("w" * 240 + ".xlsx")
+    assert run_cli("new", EXAMPLE_SPEC, "-o", book).code == 0
+    assert run_cli("import", book, EXAMPLE_OFFERS).code == 0
+    result = run_cli("rank", book)
+    assert result.code == 0, result.err
+
+
+def test_a_pipe_closed_early_is_no_internal_error(example_workbook):
+    run = subprocess.run(f"{sys.executable} -m inhuur rank {example_workbook} | head -1", shell=True,
+                         capture_output=True, text=True, timeout=120)
+    assert run.stdout.startswith("Ranglijst aanvraag 30662")
+    assert "Interne fout" not in run.stderr and "Traceback" not in run.stderr
