@@ -24,7 +24,7 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawCell:
     """One cell as stored: its value (the cached result for a formula), formula text without '=', style id."""
 
@@ -32,6 +32,8 @@ class RawCell:
     formula: str | None = None
     style: str | None = None
 
+
+SAME = "\x00 as expected"  # stands for a formula that equals the expected one: one shared object, little memory
 
 _COLUMNS: dict[str, int] = {}
 
@@ -113,8 +115,13 @@ class Package:
                     si.clear()
         return self._shared
 
-    def rows(self, sheet: str, max_col: int | None = None) -> Iterator[tuple[int, dict[int, RawCell]]]:
-        """Stream a sheet's rows as (row number, {column index: RawCell}); shared formulas are expanded."""
+    def rows(self, sheet: str, max_col: int | None = None, skip: frozenset[int] = frozenset()
+             ) -> Iterator[tuple[int, dict[int, RawCell]]]:
+        """Stream a sheet's rows as (row number, {column index: RawCell}); shared formulas are expanded.
+
+        Columns beyond max_col, and below the header those in skip, are left out (what a caller does not need
+        costs no memory).
+        """
         strings = self.shared_strings()
         masters: dict[str, tuple[str, str]] = {}
         source = io.BytesIO(self.read(self.sheets()[sheet]))
@@ -124,7 +131,7 @@ class Package:
             for position, c in enumerate(row.iterchildren(f"{_M}c"), start=1):
                 ref = c.get("r")
                 column = column_of(ref) if ref else position
-                if max_col is not None and column > max_col:
+                if (max_col is not None and column > max_col) or (column in skip and number > 1):
                     continue
                 ref = ref or f"{get_column_letter(column)}{number}"
                 cells[column] = RawCell(_value(c, strings), _formula(c, ref, masters), c.get("s"))

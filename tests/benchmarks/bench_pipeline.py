@@ -1,7 +1,7 @@
 """Benchmark: `new + import + rank` at 100, 1,000 and 10,000 offers, against an openpyxl round trip.
 
 Run: .venv/bin/python tests/benchmarks/bench_pipeline.py [--sizes 100 1000 10000] [--repeat 1]
-Prints seconds per step, the baseline (openpyxl load + save of the same ranked workbook, the least a
+Prints seconds per step, the peak memory of import + rank in a fresh process, the baseline (openpyxl load + save of the same ranked workbook, the least a
 tool that round-trips the workbook pays for each write), and the 1,000 -> 10,000 growth: in total time
 (the issue's goal: at most 4x) and in time per offer (no quadratic step: at most 1.5x). Exits 1 when
 the time per offer grows more than that.
@@ -13,6 +13,7 @@ import argparse
 import csv
 import io
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,6 +74,29 @@ def run_once(count: int, folder: Path) -> dict[str, float]:
     return times
 
 
+MEMORY_GOAL_MB = 250  # import + rank of 10,000 offers (the reliability issue)
+MEMORY_PROBE = """
+import resource, sys
+from pathlib import Path
+from inhuur import actions
+book, source = Path(sys.argv[1]), Path(sys.argv[2])
+actions.import_offers(book, source)
+actions.rank(book)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory_mb(count: int, folder: Path) -> float:
+    """Peak resident memory of import + rank of `count` offers into a new workbook, in a fresh process."""
+    source = folder / f"mem-offers-{count}.csv"
+    source.write_bytes(offers_csv(count))
+    book = folder / f"mem-book-{count}.xlsx"
+    actions.new(SPEC, book, force=True)
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(book), str(source)], capture_output=True,
+                          text=True, check=True)
+    return int(done.stdout.strip()) / 1024  # ru_maxrss is in KiB on Linux
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
@@ -83,11 +107,17 @@ def main(argv=None) -> int:
         for count in args.sizes:
             runs = [run_once(count, Path(tmp)) for _ in range(args.repeat)]
             results[count] = min(runs, key=lambda t: t["total"])
+            results[count]["memory"] = peak_memory_mb(count, Path(tmp))
     print(f"{'offers':>7} {'new':>6} {'import':>7} {'rank':>6} {'total':>7} {'ms/offer':>9} {'baseline':>9} "
-          f"{'rank/baseline':>14}")
+          f"{'rank/baseline':>14} {'peak MB':>8}")
     for count, t in results.items():
         print(f"{count:>7} {t['new']:>6.2f} {t['import']:>7.2f} {t['rank']:>6.2f} {t['total']:>7.2f} "
-              f"{1000 * t['total'] / count:>9.2f} {t['baseline']:>9.2f} {t['rank'] / t['baseline']:>13.2f}x")
+              f"{1000 * t['total'] / count:>9.2f} {t['baseline']:>9.2f} {t['rank'] / t['baseline']:>13.2f}x "
+              f"{t['memory']:>8.0f}")
+    if 10000 in results:
+        peak = results[10000]["memory"]
+        print(f"import + rank of 10,000 offers: {peak:.0f} MB peak (goal at most {MEMORY_GOAL_MB} MB: "
+              f"{'met' if peak <= MEMORY_GOAL_MB else 'not met'})")
     if 1000 in results and 10000 in results:
         total = results[10000]["total"] / results[1000]["total"]
         per_offer = total / 10

@@ -6,7 +6,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from lxml import etree
 
@@ -109,15 +109,24 @@ class Matrix:
             self.changed.update(xlsx.recalculate_on_open(self.package, self.changed))
 
 
-def _stream(package: xlsx.Package, sheet: str, width: int) -> tuple[dict[int, Any], list[SheetRow], int]:
+def _stream(package: xlsx.Package, sheet: str, width: int, skip: frozenset[int] = frozenset(),
+            expected: Callable[[int, dict[int, xlsx.RawCell]], dict[int, str]] | None = None
+            ) -> tuple[dict[int, Any], list[SheetRow], int]:
+    """The header and the rows with an id of a tool sheet. A formula equal to the one `expected` gives for its
+    cell is kept as xlsx.SAME, not as text: at 10,000 offers the formula texts alone would take 100 MB."""
     header: dict[int, Any] = {}
     rows: list[SheetRow] = []
     last = 1
-    for number, cells in package.rows(sheet, max_col=width):
+    for number, cells in package.rows(sheet, max_col=width, skip=skip):
         last = max(last, number)
         if number == 1:
             header = {i: c.value for i, c in cells.items()}
         elif 1 in cells and cells[1].value not in (None, ""):
+            if expected is not None:
+                for column, formula in expected(number, cells).items():
+                    cell = cells.get(column)
+                    if cell is not None and cell.formula == formula:
+                        cells[column] = xlsx.RawCell(cell.value, xlsx.SAME, cell.style)
             rows.append(SheetRow(number, cells))
     return header, rows, last
 
@@ -153,8 +162,22 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
         if sheet not in sheets:
             raise NotAWorkbook(name, f"het blad '{sheet}' ontbreekt")
     layout, assessment = Layout(tender), AssessmentLayout(tender)
-    header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns))
-    a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns))
+    from inhuur.workbook.formulas import assessment_formulas, matrix_formulas
+
+    def matrix_expected(number: int, cells) -> dict[int, str]:
+        return {layout.index[k]: f[1:] for k, f in matrix_formulas(layout, number).items()}
+
+    def assessment_expected(number: int, cells) -> dict[int, str]:
+        code = cells.get(assessment.index["code"])
+        if code is None or code.value not in tender.judged_codes:
+            return {}
+        return {assessment.index[k]: f[1:] for k, f in
+                assessment_formulas(assessment, layout, number, code.value).items()}
+
+    header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns), expected=matrix_expected)
+    unused = frozenset(assessment.index[k] for k in ("criterium", "stap", "leverancier", "sleutel"))
+    a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns), skip=unused,
+                                       expected=assessment_expected)
     register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
     return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles,
                   register)

@@ -305,7 +305,7 @@ def formula_problems(matrix: Matrix) -> list[tuple[str, str, Any]]:
 
 def _compare(wrong: list, sheet: str, ref: str, cell: xlsx.RawCell | None, expected: str) -> None:
     actual = None if cell is None else cell.formula
-    if actual == expected[1:]:
+    if actual is xlsx.SAME or actual == expected[1:]:
         return  # the usual case, no need to normalise
     if actual is None or normalise_formula(actual) != normalise_formula(expected):
         wrong.append((sheet, ref, None if cell is None else cell.value))
