@@ -42,6 +42,10 @@ class InvalidOfferFile(ProblemsError):
     """An offers file (CSV/XLSX) has bad rows; the whole file is refused."""
 
 
+class InvalidRecordFile(InvalidOfferFile):
+    """A file for `record` (findings, step-3 decisions, interview scores) has bad rows; nothing is recorded."""
+
+
 class InvalidWorkbook(ProblemsError):
     """The workbook has cells the tool cannot evaluate or formulas that were typed over."""
 

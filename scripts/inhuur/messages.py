@@ -30,6 +30,9 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.OutputExists):
         return (f"{exc.path} bestaat al; er is niets overschreven. Kies een andere naam met -o, of gebruik "
                 f"--overschrijven als u het bestaande werkboek echt wilt vervangen.")
+    if isinstance(exc, errors.InvalidRecordFile):
+        return _listing(exc, "het bestand is geweigerd; er is niets vastgelegd en het werkboek is ongewijzigd",
+                        "Verbeter het bestand en voer inhuur record opnieuw uit.")
     if isinstance(exc, errors.InvalidOfferFile):
         return _listing(exc, "het bestand is geweigerd; er is niets geïmporteerd en het werkboek is ongewijzigd",
                         "Verbeter het bestand en importeer het opnieuw.")

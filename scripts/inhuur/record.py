@@ -9,7 +9,7 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 
 from inhuur import award, rules
-from inhuur.errors import InvalidOfferFile, Problem
+from inhuur.errors import InvalidRecordFile, Problem
 from inhuur.intake import normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
 from inhuur.rules import Finding
 from inhuur.spec import Tender
@@ -35,7 +35,7 @@ class _Table:
         self.name, rows = read_table(source, name)
         self.problems: list[Problem] = []
         if not rows:
-            raise InvalidOfferFile(self.name, [Problem("", "het bestand is leeg")])
+            raise InvalidRecordFile(self.name, [Problem("", "het bestand is leeg")])
         self.columns = {}
         for index, title in enumerate(rows[0]):
             key = normalise_header(title)
@@ -45,10 +45,10 @@ class _Table:
         if "id" not in self.columns and "kandidaat" not in self.columns:
             missing.insert(0, "id (of kandidaat)")
         if missing:
-            raise InvalidOfferFile(self.name, [Problem("rij 1", f"ontbrekende kolom(men): {', '.join(missing)}")])
+            raise InvalidRecordFile(self.name, [Problem("rij 1", f"ontbrekende kolom(men): {', '.join(missing)}")])
         unknown = [t for t in self.columns if t not in (*required, *optional, "id", "kandidaat")]
         if unknown:
-            raise InvalidOfferFile(self.name, [Problem("rij 1", f"onbekende kolom(men): {', '.join(unknown)}; "
+            raise InvalidRecordFile(self.name, [Problem("rij 1", f"onbekende kolom(men): {', '.join(unknown)}; "
                                                                f"verwacht: id of kandidaat, {', '.join(required)}")])
         self.rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(v not in (None, "") for v in r)]
 
@@ -78,7 +78,7 @@ class _Table:
 
     def finish(self) -> None:
         if self.problems:
-            raise InvalidOfferFile(self.name, self.problems)
+            raise InvalidRecordFile(self.name, self.problems)
 
 
 def read_step3(source: str | Path | IO[bytes], allowed: list[Candidate], name: str | None = None
