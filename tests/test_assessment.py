@@ -249,12 +249,18 @@ def test_rank_stores_the_engines_results_as_cached_values(imported_workbook):
     assert {r[13] for r in wb["Beoordeling"].iter_rows(min_row=2, values_only=True)} == {"Beoordeeld", "Niet nodig"}
 
 
-def test_one_status_everywhere_after_the_award(tmp_path):
-    report = actions.demo(tmp_path / "demo")
-    final = actions.rank(report.workbook)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """The whole example, run once for the tests that only read what it made."""
+    return actions.demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_one_status_everywhere_after_the_award(demo_run, tmp_path):
+    report = demo_run
+    final = actions.rank(shutil.copy(report.workbook, tmp_path / "kopie.xlsx"))
     by_status = {r.offer.id: final.status(r) for r in final.results}
     assert by_status["I-001"] == "rejected" and by_status["I-002"] == "awarded"
-    wb = load_workbook(report.workbook, data_only=True)
+    wb = load_workbook(tmp_path / "kopie.xlsx", data_only=True)
     ws, col = wb["Kandidaten"], columns(wb["Kandidaten"])
     shown = {r[0].value: ws[f"{col['Status']}{r[0].row}"].value for r in ws.iter_rows(min_row=2)}
     step2 = {r[0].value: ws[f"{col['Uitkomst stap 2']}{r[0].row}"].value for r in ws.iter_rows(min_row=2)}
@@ -266,8 +272,8 @@ def test_one_status_everywhere_after_the_award(tmp_path):
 
 
 @pytest.mark.soffice
-def test_libreoffice_shows_the_latest_status_too(tmp_path):
-    report = actions.demo(tmp_path / "demo")
+def test_libreoffice_shows_the_latest_status_too(demo_run, tmp_path):
+    report = demo_run
     computed = soffice.recalculate([report.workbook], tmp_path / "lo")[0]
     ws = load_workbook(computed, data_only=True)["Kandidaten"]
     col = columns(ws)
@@ -277,8 +283,8 @@ def test_libreoffice_shows_the_latest_status_too(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- letters quote why
 
-def test_the_demo_letters_quote_the_recorded_motivations(tmp_path):
-    report = actions.demo(tmp_path / "demo")
+def test_the_demo_letters_quote_the_recorded_motivations(demo_run):
+    report = demo_run
     folder = report.letters.folder
     ko = text_of(folder / "I-011-knock_out.docx")
     assert "oordeel van de beoordelaar: Het cv noemt alleen een mbo-4-diploma Sociaal-Juridische Dienstverlening" in ko
@@ -291,15 +297,15 @@ def test_the_demo_letters_quote_the_recorded_motivations(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- the workbook itself
 
-def test_a_consensus_typo_is_named_by_check(tmp_path):
-    report = actions.demo(tmp_path / "demo")
-    wb = load_workbook(report.workbook)
+def test_a_consensus_typo_is_named_by_check(demo_run, tmp_path):
+    book = shutil.copy(demo_run.workbook, tmp_path / "kopie.xlsx")
+    wb = load_workbook(book)
     ws = wb["Gesprekken"]
     row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[2].value == "Consensus")
     ws[f"C{row}"] = "Concensus"
-    wb.save(report.workbook)
+    wb.save(book)
     with pytest.raises(InvalidWorkbook) as info:
-        actions.check(report.workbook)
+        actions.check(book)
     assert [(p.where, p.text[:40]) for p in info.value.problems] == [
         (f"Gesprekken!C{row}", "'Concensus' lijkt op Consensus maar is h")]
 
@@ -341,15 +347,23 @@ def test_instructions_validations_and_print_setup_on_every_sheet(workbook_path):
 
 
 @pytest.mark.soffice
-def test_the_dossier_prints_readably(tmp_path):
+def test_the_dossier_prints_readably(demo_run, tmp_path):
     """The whole demo workbook as LibreOffice prints it: few pages, every page with the header and page x of y."""
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
-    report = actions.demo(tmp_path / "demo")
-    pdf = soffice.convert([report.workbook], tmp_path / "pdf", "pdf")[0]
+    pdf = soffice.convert([demo_run.workbook], tmp_path / "pdf", "pdf")[0]
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")[:-1]
     assert 10 <= len(pages) <= 22
     for n, page in enumerate(pages, start=1):
         assert "VERTROUWELIJK" in page and f"Pagina {n} van {len(pages)}" in page, n
     assert "Aantoonbare afgeronde opleiding op minimaal hbo bachelor niveau" in text   # criterion texts readable
+
+
+def test_a_later_rounds_waiting_room_letter_is_a_new_letter(demo_run):
+    """Round 2 tells I-006 again that it waits: another letter, so another kenmerk, naming the first."""
+    rows = [r for r in load_workbook(demo_run.workbook)["Brieven"].iter_rows(min_row=2, values_only=True)
+            if r[2] == "I-006" and r[6] == "wachtkamer"]
+    assert [(r[1], r[8], r[11]) for r in rows] == [
+        ("01-07-2026", "30662-I-006-wachtkamer", None),
+        ("13-07-2026", "30662-I-006-wachtkamer-2", "30662-I-006-wachtkamer")]
