@@ -217,3 +217,9 @@ def run_cli():
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The whole example, run once for the tests that only read what it made (copy before changing it)."""
+    return actions.demo(tmp_path_factory.mktemp("demo"))

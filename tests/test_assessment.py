@@ -249,12 +249,6 @@ def test_rank_stores_the_engines_results_as_cached_values(imported_workbook):
     assert {r[13] for r in wb["Beoordeling"].iter_rows(min_row=2, values_only=True)} == {"Beoordeeld", "Niet nodig"}
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """The whole example, run once for the tests that only read what it made."""
-    return actions.demo(tmp_path_factory.mktemp("demo"))
-
-
 def test_one_status_everywhere_after_the_award(demo_run, tmp_path):
     report = demo_run
     final = actions.rank(shutil.copy(report.workbook, tmp_path / "kopie.xlsx"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import email
 import io
 import json
 import re
+from email import policy
 from datetime import date, datetime
 from pathlib import Path
 
@@ -98,7 +100,7 @@ def test_each_kind_gives_the_tenders_reasons(made, offer_id, kind, words):
     text = text_of(made.folder / f"{offer_id}-{kind}.docx")
     for word in words:
         assert word in text
-    assert f"kenmerk 30662-{offer_id}-{kind}" in text
+    assert f"kenmerk 30662-{offer_id}-{kind.replace('_', '-')}" in text
     assert not re.search(r"\{[{%]|[}%]\}", text)
 
 
@@ -262,9 +264,10 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
     assert "uiterlijk donderdag 30 juli 2026" in rejection
     for rate in ("€ 72,00", "€ 75,00", "72,00", "75,00"):
         assert rate not in rejection
-    assert made.warnings == []                      # 10 July + 20 days ends 30 July, before the start on 1 August
+    standstill = lambda report: [w for w in report.warnings if "opschortende termijn eindigt" in w]  # noqa: E731
+    assert standstill(made) == []                   # 10 July + 20 days ends 30 July, before the start on 1 August
     late = actions.make_letters(awarded, tmp_path / "b5", sent=date(2026, 7, 17))
-    assert late.warnings == ["de opschortende termijn eindigt op donderdag 6 augustus 2026, niet vóór de geplande "
+    assert standstill(late) == ["de opschortende termijn eindigt op donderdag 6 augustus 2026, niet vóór de geplande "
                              "start van de opdracht (zaterdag 1 augustus 2026); stem de startdatum af met de "
                              "opdrachtgever"]
     intention = text_of(tmp_path / "b4" / "I-001-voornemen_tot_gunning.docx")
@@ -282,3 +285,24 @@ def test_waiting_room_letter_says_when_the_waiting_room_is_used(invited, tmp_pat
     made = actions.make_letters(invited, tmp_path / "b3", sent=date(2026, 7, 1))
     text = text_of(made.folder / "I-004-wachtkamer.docx")
     assert "Scoren minder dan 2 van de uitgenodigde kandidaten op alle competenties minimaal voldoende" in text
+
+
+CODE_WITH_UNDERSCORE = re.compile(r"\b[A-Za-z]+_[A-Za-z_]+\b")
+
+
+def test_no_letter_or_email_shows_a_code_with_an_underscore(demo_run):
+    """Every letter and every e-mail subject and body the demo made, step 0 to the award, reads as Dutch."""
+    folders = [p for p in demo_run.folder.iterdir() if p.is_dir()]
+    documents = [d for f in folders for d in f.glob("*.docx")]
+    assert len(documents) > 25
+    for document in documents:
+        assert not CODE_WITH_UNDERSCORE.search(text_of(document)), document.name
+    emails = [e for f in folders for e in f.glob("*.eml")]
+    assert len(emails) >= 20
+    for path in emails:
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert not CODE_WITH_UNDERSCORE.search(message["Subject"]), message["Subject"]
+        assert not CODE_WITH_UNDERSCORE.search(message.get_body(("plain",)).get_content()), path.name
+    subjects = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"].split(": ", 1)[1]
+                for p in emails}
+    assert "voornemen tot gunning (Fatima El Amrani)" in subjects

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from conftest import EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_b
 from inhuur import actions, files, mail, soffice, workbook
 from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
 
-SENT = actions.EXAMPLE_LETTERS_DATE
+SENT = date.today()  # the letter date is the sending date
 HOSTILE = REPO / "tests" / "data" / "hostile"
 
 
@@ -220,9 +221,9 @@ def test_mail_refuses_letters_that_no_longer_match_the_workbook(ready, tmp_path,
                                         "Motivering opdrachtgever": "Geen hbo-diploma overgelegd"})
     result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
     assert result.code == 1 and "er is niets verstuurd" in result.err
-    assert ("I-001-voorgedragen.docx: het werkboek vraagt nu geen brief 'voorgedragen' voor I-001 meer "
-            "(nu: knock out)") in result.err
-    assert "I-006: het werkboek vraagt een brief 'voorgedragen' die niet in de map staat" not in result.err
+    assert ("I-001-voorgedragen.docx: het werkboek vraagt nu geen brief 'kandidaat voorgedragen' voor I-001 meer "
+            "(nu: kandidaat voldoet niet aan de knock-outcriteria)") in result.err
+    assert "I-005: het werkboek vraagt een brief 'kandidaat voorgedragen' die niet in de map staat" in result.err
 
 
 def test_mail_refuses_a_letter_file_changed_or_missing(ready, tmp_path, run_cli):
@@ -263,13 +264,13 @@ def test_a_changed_letter_gets_a_kenmerk_of_its_own_and_is_sent(ready, tmp_path,
     changed = [m for m in corrected.letters if m.reference != next(o.reference for o in first.letters
                                                                    if o.offer_id == m.offer_id)]
     assert [(m.offer_id, m.reference, m.replaces) for m in changed] == [
-        ("I-008", "30662-I-008-niet_geselecteerd-2", "30662-I-008-niet_geselecteerd"),
-        ("I-009", "30662-I-009-niet_geselecteerd-2", "30662-I-009-niet_geselecteerd")]
+        ("I-008", "30662-I-008-niet-geselecteerd-2", "30662-I-008-niet-geselecteerd"),
+        ("I-009", "30662-I-009-niet-geselecteerd-2", "30662-I-009-niet-geselecteerd")]
     result = run_cli("mail", ready, "--letters", corrected.folder, "--smtp", smtp.address, "--send")
     assert "2 verstuurd, 13 al eerder verstuurd" in result.out
-    assert "vervangt de eerdere brief 30662-I-008-niet_geselecteerd" in result.out
+    assert "vervangt de eerdere brief 30662-I-008-niet-geselecteerd" in result.out
     body = smtp.messages[-2].get_body(("plain",)).get_content()
-    assert "Deze brief vervangt onze eerdere brief met kenmerk 30662-I-008-niet_geselecteerd." in body
+    assert "Deze brief vervangt onze eerdere brief met kenmerk 30662-I-008-niet-geselecteerd." in body
 
 
 def test_two_mail_runs_at_once_deliver_each_letter_once(ready, tmp_path, smtp):
@@ -383,3 +384,24 @@ def test_a_pipe_closed_early_is_no_internal_error(example_workbook):
                          capture_output=True, text=True, timeout=120)
     assert run.stdout.startswith("Ranglijst aanvraag 30662")
     assert "Interne fout" not in run.stderr and "Traceback" not in run.stderr
+
+
+# ---------------------------------------------------------------------------------------------- the date sent
+
+def test_a_backdated_letter_is_never_sent(ready, tmp_path, smtp, run_cli):
+    yesterday = date.fromordinal(date.today().toordinal() - 1)
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=yesterday).folder
+    result = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert result.code == 1 and smtp.messages == []
+    assert "er is niets verstuurd: de brieven in" in result.err and "vóór vandaag" in result.err
+    assert "Aanbestedingswet art. 2.127" in result.err and "zonder --datum" in result.err
+    assert run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml").code == 0   # a dry run may
+
+
+def test_letters_warn_when_not_dated_today(ready, tmp_path, run_cli):
+    result = run_cli("letters", ready, "-o", tmp_path / "brieven", "--datum", "30-06-2026")
+    assert result.code == 0
+    assert "Let op: de brieven zijn gedateerd 30 juni 2026, niet vandaag" in result.err
+    assert "inhuur mail --send weigert ze" in result.err
+    today = run_cli("letters", ready, "-o", tmp_path / "vandaag")
+    assert "niet vandaag" not in today.err

@@ -207,7 +207,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             lot = LotDrawing(args.loting_moment, args.loting_plaats, args.loting_door)
         report = actions.make_letters(args.workbook, args.output, pdf=args.pdf, sent=args.datum, lot=lot)
         kinds = Counter(m.kind for m in report.letters)
-        summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
+        summary = ", ".join(f"{n} × {dutch.KIND_WORDS[kind]}" for kind, n in sorted(kinds.items()))
         print(f"{len(report.letters)} brieven gemaakt in {report.folder} ({summary}).", file=out)
         if report.pdfs:
             print(f"{len(report.pdfs)} pdf's gemaakt.", file=out)
@@ -440,12 +440,12 @@ def _print_demo(report: actions.DemoReport, out: TextIO) -> None:
             print(f"   Te weinig voldoende ({len(stage.proposal)} van {recorded.rank.tender.professionals}); voorstel: nodig "
                   f"uit uit de wachtkamer: {', '.join(stage.from_waiting_room)}.", file=out)
         if made_now:
-            kinds = Counter(m.kind.replace("_", " ") for m in made_now.letters)
-            print(f"   Brieven: {', '.join(f'{v} {k}' for k, v in kinds.items())} in {made_now.folder}.", file=out)
+            kinds = Counter(dutch.KIND_WORDS[m.kind] for m in made_now.letters)
+            print(f"   Brieven: {', '.join(f'{v} × {k}' for k, v in kinds.items())} in {made_now.folder}.", file=out)
     final = report.award_letters
-    kinds = Counter(m.kind.replace("_", " ") for m in final.letters)
+    kinds = Counter(dutch.KIND_WORDS[m.kind] for m in final.letters)
     print(f"\n{7 + len(report.steps)}. De opdrachtgever gunt aan {', '.join(actions.EXAMPLE_AWARDS)} (blad Gunning, met "
-          f"motivering). Brieven: {', '.join(f'{v} {k}' for k, v in kinds.items())} in {final.folder}; "
+          f"motivering). Brieven: {', '.join(f'{v} × {k}' for k, v in kinds.items())} in {final.folder}; "
           f"e-mails in {report.folder / 'e-mails-gunning'}.", file=out)
     for warning in final.warnings:
         print(f"   Let op: {warning}.", file=out)

@@ -17,7 +17,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import InvalidWorkbook, LettersNotLogged, NoTie, NotAssessed, Problem, UnresolvedTie, \
+from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, NoTie, NotAssessed, Problem, UnresolvedTie, \
     WorkbookLocked
 from inhuur.guard import all_problems, editing
 from inhuur.rules import Result
@@ -113,6 +113,11 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                                                   "date": sent.isoformat(), "lot": drawing, "letters": entries},
                                                  indent=2, ensure_ascii=False))
     warnings = []
+    today = (now or datetime.now()).date()
+    if sent != today:
+        warnings.append(f"de brieven zijn gedateerd {dutch.day(sent)}, niet vandaag ({dutch.day(today)}); de "
+                        f"opschortende termijn loopt vanaf de dag na verzending, dus verstuur ze op "
+                        f"{dutch.day(sent)}" + ("" if sent > today else "; inhuur mail --send weigert ze"))
     start = matrix.tender.facts.get("start")
     end = rules.standstill_end(sent, matrix.tender.standstill_days, matrix.tender.standstill_working_day)
     if start and any(m.kind in letter_writer.AWARD_KINDS for m in made) and end >= start:
@@ -145,14 +150,14 @@ def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
     for (offer_id, kind), entry in listed.items():
         if (offer_id, kind) not in now:
             current = [k for (i, k) in now if i == offer_id]
-            problems.append(f"{entry['file']}: het werkboek vraagt nu geen brief '{kind.replace('_', ' ')}' voor "
-                            f"{offer_id} meer (nu: {', '.join(k.replace('_', ' ') for k in current) or status.get(offer_id, 'geen brief')})")
+            problems.append(f"{entry['file']}: het werkboek vraagt nu geen brief '{dutch.KIND_WORDS[kind]}' voor "
+                            f"{offer_id} meer (nu: {', '.join(dutch.KIND_WORDS[k] for k in current) or status.get(offer_id, 'geen brief')})")
         elif now[(offer_id, kind)] != entry["content"]:
             problems.append(f"{entry['file']}: de inhoud past niet meer bij het werkboek (een oordeel, score of besluit "
                             f"is gewijzigd nadat de brief werd gemaakt)")
     for (offer_id, kind) in now:
         if (offer_id, kind) not in listed:
-            problems.append(f"{offer_id}: het werkboek vraagt een brief '{kind.replace('_', ' ')}' die niet in de map "
+            problems.append(f"{offer_id}: het werkboek vraagt een brief '{dutch.KIND_WORDS[kind]}' die niet in de map "
                             f"staat")
     if problems:
         raise mailer.LettersDoNotMatch(folder, problems)
@@ -174,8 +179,12 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
     Holds the workbook's writer lock throughout, so a second `mail` waits and then finds them sent.
     """
     folder = Path(letters_dir)
+    today = (now or datetime.now()).date()
     with editing(path, "mail --send") as matrix:
         entries = verified_letters(matrix, folder)
+        dated = min((date.fromisoformat(e["date"]) for e in entries), default=today)
+        if dated < today:
+            raise BackdatedLetters(folder, dated, today)
         logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
         already = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged
                    if (row.get("Status") or mailer.SENT) == mailer.SENT}

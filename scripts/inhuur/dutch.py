@@ -27,6 +27,17 @@ STATUS_LABELS = {
 }
 
 
+# What each kind of letter is about, in words (e-mail subjects, messages): never a code with an underscore.
+KIND_WORDS = {"niet_conform": "inschrijving niet conform",
+              "knock_out": "kandidaat voldoet niet aan de knock-outcriteria",
+              "niet_geselecteerd": "kandidaat niet geselecteerd", "voorgedragen": "kandidaat voorgedragen",
+              "loting": "uitnodiging voor de loting", "uitnodiging_gesprek": "uitnodiging voor een selectiegesprek",
+              "wachtkamer": "kandidaat in de wachtkamer (voorlopige afwijzing)",
+              "voornemen_tot_gunning": "voornemen tot gunning",
+              "afwijzing_na_gesprek": "afwijzing na het selectiegesprek",
+              "afwijzing_wachtkamer": "afwijzing na de wachtkamer"}
+
+
 def money(amount: Decimal) -> str:
     """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""
     return format_currency(amount, "EUR", locale=LOCALE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 
@@ -75,6 +76,16 @@ class LettersNotLogged(InhuurError):
         self.folder = folder
         self.path = path
         self.lockfile = lockfile
+
+
+class BackdatedLetters(InhuurError):
+    """Letters dated before the day they would be sent: the standstill runs from the day after sending."""
+
+    def __init__(self, folder: Path, dated: date, today: date):
+        super().__init__(f"{folder}: letters dated {dated}, today is {today}")
+        self.folder = folder
+        self.dated = dated
+        self.today = today
 
 
 class NoTie(InhuurError):

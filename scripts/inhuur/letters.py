@@ -151,8 +151,8 @@ def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None) -> li
 
 
 def reference(tender: Tender, result: Result, kind: str) -> str:
-    """The letter's kenmerk, e.g. 30662-I-003-niet_geselecteerd."""
-    return f"{tender.number}-{result.offer.id}-{kind}"
+    """The letter's kenmerk, e.g. 30662-I-003-niet-geselecteerd (hyphens: no code with an underscore in a letter)."""
+    return f"{tender.number}-{result.offer.id}-{kind.replace('_', '-')}"
 
 
 def base_context(tender: Tender, sent: date) -> dict[str, Any]:

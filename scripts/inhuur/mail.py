@@ -17,14 +17,11 @@ from typing import Any, Sequence
 
 from jinja2 import Environment, StrictUndefined
 
+from inhuur import dutch
 from inhuur.errors import InhuurError
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
-SUBJECTS = {"niet_conform": "inschrijving niet conform",
-            "knock_out": "kandidaat voldoet niet aan de knock-outcriteria",
-            "niet_geselecteerd": "kandidaat niet geselecteerd", "voorgedragen": "kandidaat voorgedragen",
-            "loting": "uitnodiging loting"}
 MIME = {".pdf": ("application", "pdf"),
         ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")}
 JOURNAL = "verzonden.jsonl"
@@ -129,7 +126,7 @@ def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> 
                    "leverancier": {"naam": entry["supplier"], "contactpersoon": entry.get("contact") or "heer/mevrouw"},
                    "kandidaat": entry["candidate"], "kenmerk": entry["reference"],
                    "vervangt": entry.get("replaces") or "",
-                   "onderwerp": SUBJECTS.get(entry["kind"], entry["kind"])}
+                   "onderwerp": dutch.KIND_WORDS[entry["kind"]]}
         message = EmailMessage()
         message["From"] = formataddr((f"{sender.get('naam', '')} ({sender.get('organisatie', '')})",
                                       sender.get("email", "")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from inhuur import errors
+from inhuur import dutch, errors
 from inhuur.mail import LettersDoNotMatch, ManifestMissing
 from inhuur.soffice import ConversionFailed
 
@@ -62,6 +62,12 @@ def describe(exc: errors.InhuurError) -> str:
                 f"beoordeeld bij {len(offers)} {'kandidaat' if len(offers) == 1 else 'kandidaten'} ({listed}{more}). "
                 f"Een opgave van de leverancier is geen beoordeling. Leg de oordelen vast op het blad Beoordeling "
                 f"(filter Stand = Open, eerste: {first}) of met inhuur record --beoordeling, en maak dan de brieven.")
+    if isinstance(exc, errors.BackdatedLetters):
+        return (f"er is niets verstuurd: de brieven in {exc.folder} zijn gedateerd {dutch.day(exc.dated)}, vóór vandaag "
+                f"({dutch.day(exc.today)}). De opschortende termijn loopt vanaf de dag na verzending (Aanbestedingswet "
+                f"art. 2.127): een brief met een eerdere datum geeft de leverancier minder dagen dan hij noemt. Maak de "
+                f"brieven opnieuw met de datum van vandaag (inhuur letters WERKBOEK -o {exc.folder}, zonder --datum) "
+                f"en verstuur ze dezelfde dag.")
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):
