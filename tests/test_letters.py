@@ -306,3 +306,23 @@ def test_no_letter_or_email_shows_a_code_with_an_underscore(demo_run):
     subjects = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"].split(": ", 1)[1]
                 for p in emails}
     assert "voornemen tot gunning (Fatima El Amrani)" in subjects
+
+
+@pytest.mark.soffice
+def test_pdf_letters_use_the_templates_font_or_its_metric_twin(demo_run):
+    """The templates ask for Calibri; LibreOffice must use it or Carlito (same metrics), never a fallback font
+    that reflows the letter. Needs fonts-crosextra-carlito where Calibri is absent (CI installs it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) not installed")
+    pdfs = sorted(demo_run.letters.folder.glob("*.pdf"))
+    assert len(pdfs) == 15
+    for pdf in pdfs[:3] + pdfs[-2:]:
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        names = [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]]
+        text_fonts = [n for n in names if "Symbol" not in n]     # a list's bullet glyph may come from a symbol font
+        assert text_fonts and all(n.startswith(("Carlito", "Calibri")) for n in text_fonts), (pdf.name, names)
+        pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert "Pages:          1" in pages, pdf.name
