@@ -90,11 +90,11 @@ def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(ma
     ("I-011", "knock_out", ["KO1: Aantoonbare afgeronde opleiding op minimaal hbo bachelor niveau",
                             "oordeel van de beoordelaar: Zo staat het in cv en toelichting."]),
     ("I-013", "niet_conform", ["Inschrijving ontvangen vóór het einde van de reactietermijn",
-                               "ontvangen op 29 juni 2026 09:14"]),
+                               "ontvangen op maandag 29 juni 2026 om 09.14 uur"]),
     ("I-015", "niet_conform", ["Cv opgesteld in het Nederlands", "Minimaal 2 referenties",
                                "aantal referenties: 1"]),
     ("I-006", "voorgedragen", ["met 75 van de 100 punten", "plaats 5", "woensdag 1 juli 2026",
-                               "donderdag 9 juli 2026 om 14:00 uur op Sociaal Plein, Hilversum"]),
+                               "donderdag 9 juli 2026 om 14.00 uur op Sociaal Plein, Hilversum"]),
 ])
 def test_each_kind_gives_the_tenders_reasons(made, offer_id, kind, words):
     text = text_of(made.folder / f"{offer_id}-{kind}.docx")
@@ -119,7 +119,7 @@ def test_unresolved_tie_refuses_letters_but_offers_lot_invitations(example_workb
     report = actions.make_letters(example_workbook, tmp_path / "lot", sent=SENT, lot=LOT)
     assert [(m.offer_id, m.kind) for m in report.letters] == [("I-005", "loting"), ("I-006", "loting")]
     text = text_of(tmp_path / "lot" / "I-005-loting.docx")
-    assert "vrijdag 3 juli 2026 om 10:00 uur" in text and "mr. J. Smit, notaris" in text
+    assert "vrijdag 3 juli 2026 om 10.00 uur" in text and "mr. J. Smit, notaris" in text
     assert "Mehmet" not in text and "Çelik" not in text
 
 
@@ -228,7 +228,7 @@ def test_step3_letters_invite_and_seat_the_waiting_room(invited, tmp_path):
         ("I-001", "uitnodiging_gesprek"), ("I-002", "uitnodiging_gesprek"), ("I-003", "uitnodiging_gesprek"),
         ("I-004", "wachtkamer"), ("I-006", "wachtkamer")]
     invitation = text_of(tmp_path / "b3" / "I-001-uitnodiging_gesprek.docx")
-    assert "donderdag 9 juli 2026 om 14:00 uur" in invitation and "Plaats: Sociaal Plein, Hilversum" in invitation
+    assert "donderdag 9 juli 2026 om 14.00 uur" in invitation and "Plaats: Sociaal Plein, Hilversum" in invitation
     assert "een geldig identiteitsbewijs" in invitation and "Verklaring Omtrent het Gedrag" in invitation
     assert "Teamleider Inburgering en Participatie" in invitation
     waiting = text_of(tmp_path / "b3" / "I-006-wachtkamer.docx")
@@ -326,3 +326,19 @@ def test_pdf_letters_use_the_templates_font_or_its_metric_twin(demo_run):
         assert text_fonts and all(n.startswith(("Carlito", "Calibri")) for n in text_fonts), (pdf.name, names)
         pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         assert re.search(r"^Pages:\s+1$", pages, re.M), pdf.name              # one page, as in Word
+
+
+def test_letters_read_as_dutch_running_text(demo_run):
+    """The client in running text is 'de gemeente Hilversum'; times are written 'om 09.14 uur'."""
+    knock_out = text_of(demo_run.letters.folder / "I-011-knock_out.docx")
+    assert "van de gemeente Hilversum" in knock_out
+    late = text_of(demo_run.letters.folder / "I-013-niet_conform.docx")
+    assert "maandag 29 juni 2026 om 09.14 uur" in late
+    invitation = text_of(next(demo_run.folder.glob("brieven-stap3-ronde1/I-001-uitnodiging_gesprek.docx")))
+    assert "De gemeente Hilversum heeft de voorgedragen kandidaten" in invitation
+    for document in demo_run.folder.glob("*/*.docx"):
+        text = text_of(document)
+        assert not re.search(r"\b(van|aan|is|dat) Gemeente Hilversum", text), document.name
+        assert not re.search(r"\d{1,2}:\d{2} uur", text), document.name
+    body = email.message_from_bytes(next(demo_run.folder.glob("e-mails/*.eml")).read_bytes(), policy=policy.default)
+    assert "van de gemeente Hilversum" in body.get_body(("plain",)).get_content()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from inhuur import rules
@@ -38,6 +38,23 @@ KIND_WORDS = {"niet_conform": "inschrijving niet conform",
               "afwijzing_wachtkamer": "afwijzing na de wachtkamer"}
 
 
+_COMMON_NOUNS = ("gemeente", "provincie", "waterschap", "ministerie", "hoogheemraadschap", "veiligheidsregio")
+
+
+def in_sentence(name: str) -> str:
+    """An organisation's name in running text: 'Gemeente Hilversum' -> 'de gemeente Hilversum'; others as they are."""
+    first, _, rest = name.partition(" ")
+    if first.casefold() in _COMMON_NOUNS and rest:
+        return f"de {first.lower()} {rest}"
+    return name
+
+
+def at_sentence_start(name: str) -> str:
+    """The same at the start of a sentence: 'De gemeente Hilversum'."""
+    text = in_sentence(name)
+    return text[:1].upper() + text[1:]
+
+
 def money(amount: Decimal) -> str:
     """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""
     return format_currency(amount, "EUR", locale=LOCALE)
@@ -59,12 +76,12 @@ def weekday_date(value: date) -> str:
 
 
 def appointment(value: date) -> str:
-    """When something happens: 'donderdag 9 juli 2026 om 14:00 uur', or just the day for a date."""
+    """When something happens, as Dutch readers write it: 'donderdag 9 juli 2026 om 14.00 uur', or the day."""
     if isinstance(value, datetime):
-        return f"{weekday_date(value)} om {value:%H:%M} uur"
+        return f"{weekday_date(value)} om {value:%H.%M} uur"
     return weekday_date(value)
 
 
 def moment(value: datetime) -> str:
-    """A date and time: '29 juni 2026 09:00'."""
-    return format_datetime(value, "d MMMM y HH:mm", locale=LOCALE)
+    """A moment in running text: 'maandag 29 juni 2026 om 09.14 uur' (the same words as appointment)."""
+    return appointment(value)

@@ -164,6 +164,8 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
     interviews = planning.get("gesprekken")
     return {
         "aanvraag": {"nummer": tender.number, "titel": tender.title, "opdrachtgever": tender.client,
+                     "opdrachtgever_in_zin": dutch.in_sentence(tender.client),
+                     "opdrachtgever_zinsbegin": dutch.at_sentence_start(tender.client),
                      "intermediair": tender.intermediary},
         "afzender": sender, "datum": dutch.day(sent), "termijn_dagen": tender.standstill_days,
         "termijn_einde": dutch.weekday_date(end), "voordragen": tender.shortlist_size,

@@ -120,7 +120,8 @@ def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> 
     domain = sender.get("email", "inhuur.invalid").rpartition("@")[2]
     outgoing = []
     for entry in entries:
-        context = {"aanvraag": {"nummer": tender.number, "titel": tender.title, "opdrachtgever": tender.client},
+        context = {"aanvraag": {"nummer": tender.number, "titel": tender.title, "opdrachtgever": tender.client,
+                                "opdrachtgever_in_zin": dutch.in_sentence(tender.client)},
                    "afzender": {k: sender.get(k, "") for k in ("organisatie", "namens", "naam", "functie", "email",
                                                                "telefoon")},
                    "leverancier": {"naam": entry["supplier"], "contactpersoon": entry.get("contact") or "heer/mevrouw"},
