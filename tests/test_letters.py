@@ -72,7 +72,7 @@ def test_one_letter_per_offer_with_the_right_kind(made):
 
 def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(made):
     text = text_of(made.folder / "I-005-niet_geselecteerd.docx")
-    assert "Geachte Saskia Meijer," in text
+    assert "Geachte mevrouw Meijer," in text and "t.a.v. Saskia Meijer" in text
     assert "Şeyma Yılmaz" in text and "@Home Detachering" in text
     assert "G4: Minimaal 5 jaar aantoonbare werkervaring" in text
     assert "Totaal | 100 | 75" in text
@@ -342,3 +342,31 @@ def test_letters_read_as_dutch_running_text(demo_run):
         assert not re.search(r"\d{1,2}:\d{2} uur", text), document.name
     body = email.message_from_bytes(next(demo_run.folder.glob("e-mails/*.eml")).read_bytes(), policy=policy.default)
     assert "van de gemeente Hilversum" in body.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("title, contact, expected", [
+    ("heer", "Jeroen Brouwer", "Geachte heer Brouwer,"),
+    ("mevrouw", "Marieke van den Berg", "Geachte mevrouw Van den Berg,"),
+    ("heer", "R. Çelik", "Geachte heer Çelik,"),
+    ("mevrouw", "Anne-Marie de Vries-Jansen", "Geachte mevrouw De Vries-Jansen,"),
+    ("", "Ayşe Çelik", "Geachte heer/mevrouw,"),          # no aanhef: never guess from a first name
+    ("heer", "", "Geachte heer/mevrouw,"),
+])
+def test_salutations(title, contact, expected):
+    from inhuur import dutch
+
+    assert dutch.salutation(title, contact) == expected
+
+
+def test_letters_choose_singular_or_plural_and_leave_out_an_empty_tav(demo_run, tender, tmp_path):
+    one = text_of(demo_run.letters.folder / "I-011-knock_out.docx")
+    assert "voldoet niet aan het volgende knock-outcriterium:" in one
+    two = text_of(demo_run.letters.folder / "I-015-niet_conform.docx")      # Engels cv and 1 reference
+    assert "voldoet niet aan de volgende eisen:" in two
+    lot = text_of(next(demo_run.folder.glob("brieven-loting/I-005-loting.docx")))
+    assert "met 1 andere kandidaat exact dezelfde score" in lot
+    assert "Geachte heer/mevrouw," in text_of(demo_run.letters.folder / "I-006-voorgedragen.docx")   # no aanhef
+    offer = make_offer("I-001", "G4", contact="")
+    results = evaluate(tender, [offer])
+    context = letters.letter_context(tender, results[0], results, "voorgedragen", SENT)
+    assert (context["leverancier"]["tav"], context["aanhef"]) == ("", "Geachte heer/mevrouw,")

@@ -37,7 +37,7 @@ def test_dry_run_writes_one_eml_per_letter_and_sends_nothing(run_cli, example_wo
     assert message["Subject"] == ("Aanvraag 30662 Klantmanager Inburgering en Participatie: kandidaat niet "
                                   "geselecteerd (Şeyma Yılmaz)")
     body = message.get_body(("plain",)).get_content()
-    assert body.startswith("Geachte Saskia Meijer,") and "Kenmerk: 30662-I-005-niet-geselecteerd" in body
+    assert body.startswith("Geachte mevrouw Meijer,") and "Kenmerk: 30662-I-005-niet-geselecteerd" in body
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "I-005-niet_geselecteerd.docx"
     assert attachment.get_content() == (letters_dir / "I-005-niet_geselecteerd.docx").read_bytes()

@@ -104,6 +104,7 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     for m in made:
         pdf_name = f"{Path(m.file).stem}.pdf" if pdf else None
         entries.append({"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,
+                        "salutation": m.salutation,
                         "email": m.email, "kind": m.kind, "file": m.file, "pdf": pdf_name,
                         "pdf_sha256": hashlib.sha256((folder / pdf_name).read_bytes()).hexdigest() if pdf_name else None,
                         "reference": m.reference, "replaces": m.replaces or None, "sha256": m.sha256,

@@ -55,6 +55,33 @@ def at_sentence_start(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "in", "op", "uit", "la", "le", "du",
+              "von", "d'", "el", "al"}
+
+
+def surname(contact: str) -> str:
+    """The surname to address someone by, as Dutch letters do: 'Jeroen Brouwer' -> 'Brouwer', 'R. Çelik' -> 'Çelik',
+    'Marieke van den Berg' -> 'Van den Berg' (a particle is capitalised when no first name precedes it)."""
+    words = contact.split()
+    if not words:
+        return ""
+    start = len(words) - 1
+    for i, word in enumerate(words[1:], start=1):
+        if word.casefold() in _PARTICLES:
+            start = i
+            break
+    name = " ".join(words[start:])
+    return name[:1].upper() + name[1:]
+
+
+def salutation(title: str, contact: str) -> str:
+    """'Geachte mevrouw Meijer,' from the aanhef (heer/mevrouw) and the contact; else 'Geachte heer/mevrouw,'."""
+    name = surname(contact)
+    if title in ("heer", "mevrouw") and name:
+        return f"Geachte {title} {name},"
+    return "Geachte heer/mevrouw,"
+
+
 def money(amount: Decimal) -> str:
     """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""
     return format_currency(amount, "EUR", locale=LOCALE)

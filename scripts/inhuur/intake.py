@@ -20,7 +20,7 @@ from inhuur.spec import Tender
 
 BASE_COLUMNS = ("leverancier", "contactpersoon", "email", "kandidaat", "uurtarief", "ingediend",
                 "cv_paginas", "cv_taal", "cv_pdf", "referenties", "dba_onderbouwing")
-OPTIONAL_COLUMNS = ("waadi", "toelichting")
+OPTIONAL_COLUMNS = ("waadi", "toelichting", "aanhef")
 ALIASES = {"e_mail": "email", "emailadres": "email", "e_mailadres": "email", "cv_pagina's": "cv_paginas",
            "cv_pagina’s": "cv_paginas", "tarief": "uurtarief"}
 MAX_PROBLEMS = 50
@@ -252,10 +252,11 @@ def _offer(cell: _CellReader, tender: Tender) -> Offer | None:
     }
     judgments = {code: Judgment(declared=cell.parse(code, parse_yes_no)) for code in tender.judged_codes}
     note = cell.parse("toelichting", parse_text, required=False) or ""
+    title = cell.parse("aanhef", parse_title, required=False) or ""
     if not cell.ok:
         return None
     return Offer(id="", supplier=supplier, candidate=candidate, rate=rate, facts=facts,
-                 judgments=judgments, contact=contact, email=email, note=note)
+                 judgments=judgments, contact=contact, email=email, note=note, salutation=title)
 
 
 def parse_text(value: Any) -> str:
@@ -363,6 +364,16 @@ def parse_yes_no(value: Any) -> str:
     if text == "nee":
         return NO
     raise ValueError("is geen Ja of Nee")
+
+
+def parse_title(value: Any) -> str:
+    """How to address the contact: heer or mevrouw (also de heer, dhr., mevr., mw.)."""
+    text = " ".join(str(value).strip().lower().replace(".", "").split())
+    if text in ("heer", "de heer", "dhr", "meneer"):
+        return "heer"
+    if text in ("mevrouw", "mevr", "mw", "mevr de"):
+        return "mevrouw"
+    raise ValueError("is geen aanhef; schrijf heer of mevrouw, of laat de cel leeg")
 
 
 def parse_waadi(value: Any) -> str:

@@ -93,6 +93,7 @@ class Letter:
     sha256: str
     content: str = ""
     replaces: str = ""
+    salutation: str = ""
 
 
 def content_digest(context: dict[str, Any]) -> str:
@@ -172,7 +173,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "aantal_professionals": tender.professionals,
         "totaal_punten": dutch.number(tender.total_points),
         "gesprekken": dutch.appointment(interviews) if interviews else "",
-        "leverancier": {}, "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
+        "leverancier": {}, "aanhef": "Geachte heer/mevrouw,", "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
         "loting": [], "loting_beslist": False, "aantal_gelijk": 0, "vervolg": [],
         "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
@@ -201,8 +202,9 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
     ranked = [r for r in results if r.rank is not None]
     shortlisted = [r.score for r in results if r.status == rules.SHORTLISTED]
     context.update({
-        "leverancier": {"naam": offer.supplier, "contactpersoon": offer.contact or "heer/mevrouw",
-                        "email": offer.email},
+        "leverancier": {"naam": offer.supplier, "contactpersoon": offer.contact,
+                        "tav": f"t.a.v. {offer.contact}" if offer.contact else "", "email": offer.email},
+        "aanhef": dutch.salutation(offer.salutation, offer.contact),
         "kandidaat": offer.candidate, "kenmerk": reference(tender, result, kind),
         "ingediend": dutch.moment(offer.facts["ingediend"]) if offer.facts.get("ingediend") else "",
         "score": dutch.number(result.score) if result.score is not None else "",
@@ -342,5 +344,5 @@ def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent:
         (folder / name).write_bytes(data)
         o = result.offer
         letters.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name, kenmerk,
-                              hashlib.sha256(data).hexdigest(), content, replaces))
+                              hashlib.sha256(data).hexdigest(), content, replaces, o.salutation))
     return letters

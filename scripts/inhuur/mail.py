@@ -124,7 +124,8 @@ def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> 
                                 "opdrachtgever_in_zin": dutch.in_sentence(tender.client)},
                    "afzender": {k: sender.get(k, "") for k in ("organisatie", "namens", "naam", "functie", "email",
                                                                "telefoon")},
-                   "leverancier": {"naam": entry["supplier"], "contactpersoon": entry.get("contact") or "heer/mevrouw"},
+                   "leverancier": {"naam": entry["supplier"], "contactpersoon": entry.get("contact") or ""},
+                   "aanhef": dutch.salutation(entry.get("salutation") or "", entry.get("contact") or ""),
                    "kandidaat": entry["candidate"], "kenmerk": entry["reference"],
                    "vervangt": entry.get("replaces") or "",
                    "onderwerp": dutch.KIND_WORDS[entry["kind"]]}

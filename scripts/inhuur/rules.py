@@ -97,6 +97,7 @@ class Offer:
     facts: Mapping[str, Any]
     judgments: Mapping[str, Judgment]
     contact: str = ""
+    salutation: str = ""   # heer, mevrouw, or '' (the letter then says 'Geachte heer/mevrouw,')
     email: str = ""
     lot: int | None = None
     note: str = ""

@@ -142,6 +142,7 @@ class Layout(Columns):
         columns += [
             Column("conform", "Conform", "formula", 9),
             Column("ko", "Knock-outs voldaan", "formula", 10),
+            Column("aanhef", "Aanhef", "fact", 8),
             Column("contactpersoon", "Contactpersoon", "fact", 18),
             Column("email", "E-mail", "fact", 24),
             Column("ingediend", "Ingediend", "fact", 16),

@@ -127,6 +127,7 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
         offer = Offer(id=offer_id, supplier=supplier or "", candidate=candidate or "",
                       rate=rate if rate is not None else Decimal(0), facts=facts, judgments=judgments,
                       contact=str(get("contactpersoon") or ""), email=str(get("email") or ""), lot=lot,
+                      salutation=parse("aanhef", _cell_title, required=False) or "",
                       note=str(get("toelichting") or ""))
         if ok or not strict:
             offers.append(offer)
@@ -185,6 +186,12 @@ def _cell_yes_no(value: Any) -> str:
     if isinstance(value, str) and value.upper() in ("JA", "NEE"):
         return value
     raise ValueError("is geen Ja of Nee (let op spaties); kies uit de keuzelijst of maak de cel leeg")
+
+
+def _cell_title(value: Any) -> str:
+    if isinstance(value, str) and value in ("heer", "mevrouw"):
+        return value
+    raise ValueError("is geen aanhef; kies heer of mevrouw, of maak de cel leeg")
 
 
 def _cell_waadi(value: Any) -> str:

@@ -120,6 +120,7 @@ def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
     layout, styles = matrix.layout, matrix.styles
     values: dict[str, Any] = {
         "id": offer.id, "leverancier": offer.supplier, "contactpersoon": offer.contact,
+        "aanhef": offer.salutation or None,
         "email": offer.email, "kandidaat": offer.candidate, "uurtarief": float(offer.rate),
         "toelichting": offer.note or None, "loting": offer.lot,
     }
