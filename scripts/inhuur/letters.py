@@ -194,13 +194,38 @@ def _conditions(tender: Tender) -> list[str]:
             "er is binnen de opschortende termijn geen bezwaar gemaakt dat tot een andere beslissing leidt"]
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What letters share about all offers, computed once per run: so a letter costs the same at 200 or 2,000."""
+
+    ranked: int
+    lowest_shortlisted: Decimal | None
+    by_id: dict[str, Result]
+    waiting_place: dict[str, int]
+    interviews: int
+
+
+def totals(results: Sequence[Result], steps: Steps | None = None) -> Totals:
+    """The shared facts of one run of letters (counts, the lowest score shortlisted, the waiting-room order)."""
+    by_id = {r.offer.id: r for r in results}
+    shortlisted = [r.score for r in results if r.status == rules.SHORTLISTED]
+    waiting_place, interviews = {}, 0
+    if steps is not None:
+        waiting = sorted((s for s in steps.selections.values() if s.decision == award.WAIT),
+                         key=lambda s: (s.waiting_order or 10**6, by_id[s.offer_id].rank or 0))
+        waiting_place = {s.offer_id: n for n, s in enumerate(waiting, start=1)}
+        interviews = sum(1 for o in steps.stage.outcomes.values() if o.interview is not None)
+    return Totals(sum(1 for r in results if r.rank is not None), min(shortlisted) if shortlisted else None, by_id,
+                  waiting_place, interviews)
+
+
 def letter_context(tender: Tender, result: Result, results: Sequence[Result], kind: str, sent: date,
-                   lot: LotDrawing | None = None, steps: Steps | None = None) -> dict[str, Any]:
+                   lot: LotDrawing | None = None, steps: Steps | None = None,
+                   shared: Totals | None = None) -> dict[str, Any]:
     """Everything one letter may show: this offer's own facts and results, and aggregates, never others' data."""
     offer = result.offer
+    shared = shared or totals(results, steps)
     context = base_context(tender, sent)
-    ranked = [r for r in results if r.rank is not None]
-    shortlisted = [r.score for r in results if r.status == rules.SHORTLISTED]
     context.update({
         "leverancier": {"naam": offer.supplier, "contactpersoon": offer.contact,
                         "tav": f"t.a.v. {offer.contact}" if offer.contact else "", "email": offer.email},
@@ -208,8 +233,9 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
         "kandidaat": offer.candidate, "kenmerk": reference(tender, result, kind),
         "ingediend": dutch.moment(offer.facts["ingediend"]) if offer.facts.get("ingediend") else "",
         "score": dutch.number(result.score) if result.score is not None else "",
-        "rang": result.rank or "", "aantal_gerangschikt": len(ranked),
-        "laagste_score_voorgedragen": dutch.number(min(shortlisted)) if shortlisted else "",
+        "rang": result.rank or "", "aantal_gerangschikt": shared.ranked,
+        "laagste_score_voorgedragen": dutch.number(shared.lowest_shortlisted)
+        if shared.lowest_shortlisted is not None else "",
         "aantal_gelijk": result.shared or 0,
         "loting_beslist": bool(result.tie_group) and offer.lot is not None,
     })
@@ -225,28 +251,26 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
         context["loting"] = [f"Datum en tijd: {dutch.appointment(lot.moment)}", f"Plaats: {lot.place}",
                              f"Het lot wordt getrokken door: {lot.drawn_by}"]
     if steps is not None:
-        context.update(_steps_context(tender, result, results, steps))
+        context.update(_steps_context(tender, result, shared, steps))
     return context
 
 
-def _steps_context(tender: Tender, result: Result, results: Sequence[Result], steps: Steps) -> dict[str, Any]:
+def _steps_context(tender: Tender, result: Result, shared: Totals, steps: Steps) -> dict[str, Any]:
     """Steps 3–4 fields: own interview scores; of the chosen only name, supplier, total and motivation."""
     offer_id = result.offer.id
     selection = steps.selections.get(offer_id)
     outcome = steps.stage.outcomes.get(offer_id)
     slot = selection.slot if selection and selection.slot else tender.planning.get("gesprekken")
     place = tender.planning.get("gesprekken_locatie", "")
-    by_id = {r.offer.id: r for r in results}
-    waiting = sorted((s for s in steps.selections.values() if s.decision == award.WAIT),
-                     key=lambda s: (s.waiting_order or 10**6, by_id[s.offer_id].rank or 0))
+    by_id = shared.by_id
     interview = outcome.interview if outcome else None
     scale = tender.interviews.scale
     context = {
         "gesprek_regels": [f"Datum en tijd: {dutch.appointment(slot)}" if slot else "Datum en tijd: volgt",
                            f"Plaats: {place}" if place else "Plaats: volgt"],
-        "wachtkamer_plaats": next((n for n, s in enumerate(waiting, start=1) if s.offer_id == offer_id), ""),
+        "wachtkamer_plaats": shared.waiting_place.get(offer_id, ""),
         "motivering": steps.decisions[offer_id].motivation if offer_id in steps.decisions else "",
-        "aantal_gesprekken": sum(1 for o in steps.stage.outcomes.values() if o.interview is not None),
+        "aantal_gesprekken": shared.interviews,
     }
     if interview is not None and interview.complete:
         context.update({
@@ -316,8 +340,9 @@ def planned_contents(tender: Tender, results: Sequence[Result], sent: date, lot:
                      steps: Steps | None = None) -> list[tuple[Result, str, dict[str, Any], str]]:
     """Every letter the workbook calls for now: (result, kind, context without kenmerk, content digest)."""
     planned = []
+    shared = totals(results, steps)
     for result, kind in plan(results, lot is not None, steps):
-        context = letter_context(tender, result, results, kind, sent, lot, steps)
+        context = letter_context(tender, result, results, kind, sent, lot, steps, shared)
         planned.append((result, kind, context, content_digest(context)))
     return planned
 
