@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
@@ -82,21 +83,25 @@ def salutation(title: str, contact: str) -> str:
     return "Geachte heer/mevrouw,"
 
 
+@lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def money(amount: Decimal) -> str:
     """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""
     return format_currency(amount, "EUR", locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def number(value: Decimal | int) -> str:
     """A number with a decimal comma where it has decimals: 30, 12,5."""
     return format_decimal(value, locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def day(value: date) -> str:
     """A date in words: '9 juli 2026'."""
     return format_date(value, "d MMMM y", locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def weekday_date(value: date) -> str:
     """A date with its weekday: 'donderdag 9 juli 2026'."""
     return format_date(value, "full", locale=LOCALE)

@@ -63,7 +63,9 @@ class CompiledTemplate:
         for name, template in self.templates.items():
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", template.render(context))
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-            parts[name] = _DECLARATION + self._docxtpl.resolve_listing(xml).encode("utf-8")
+            if any(ch in xml for ch in "\n\t\a\f"):  # only then is there a listing for docxtpl to resolve
+                xml = self._docxtpl.resolve_listing(xml)
+            parts[name] = _DECLARATION + xml.encode("utf-8")
         out = io.BytesIO()
         self.members.write(out, parts)
         return out.getvalue()

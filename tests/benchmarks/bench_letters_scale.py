@@ -1,0 +1,92 @@
+"""Benchmark: the whole `letters` command at 200 and 2,000 offers, per letter, against a fresh DocxTemplate.
+
+Run: .venv/bin/python tests/benchmarks/bench_letters_scale.py [--sizes 200 2000]
+For each size: a workbook with that many offers, every judgment assessed (as declared), ties at the
+shortlist boundary decided by a recorded lot; then `letters` is timed whole (open, check, evaluate,
+render, write, log, manifest). The baseline renders the same letters' contexts with a fresh
+DocxTemplate per letter on the largest template (niet_geselecteerd, with the criteria table), measured
+in the same run. Goals (the letters issue): the time per letter at the largest size within 1.2x of the
+smallest, and the whole command at least 25x the baseline's letters per second. Exits 1 when missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pipeline import SPEC, offers_csv  # noqa: E402
+
+from inhuur import actions, letters, rules, workbook  # noqa: E402
+
+SCALE_LIMIT, SPEED_GOAL = 1.2, 25.0
+
+
+def ready_workbook(count: int, folder: Path) -> Path:
+    """A workbook with `count` offers, all assessed as declared, boundary ties decided by lot."""
+    book = folder / f"letters-{count}.xlsx"
+    source = folder / f"offers-{count}.csv"
+    source.write_bytes(offers_csv(count))
+    actions.new(SPEC, book, force=True)
+    actions.import_offers(book, source)
+    matrix = workbook.open_workbook(book)
+    results = rules.evaluate(matrix.tender, workbook.require_valid_inputs(matrix))
+    lines = ["id;criterium;oordeel;motivering;door"]
+    for r in results:
+        for code in r.open:
+            verdict = r.offer.judgments[code].declared
+            lines.append(f"{r.offer.id};{code};{verdict};{'Niet in het cv' if verdict == 'Nee' else ''};Bench")
+    actions.record_findings(book, io.BytesIO("\n".join(lines).encode("utf-8")))
+    ranked = actions.rank(book)
+    order = {r.offer.id: n for group in ranked.ties for n, r in enumerate(group, start=1)}
+    if order:
+        actions.record_lot(book, order)
+    return book
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
+    args = parser.parse_args(argv)
+    per_letter = {}
+    with tempfile.TemporaryDirectory(prefix="inhuur-bench-") as tmp:
+        folder = Path(tmp)
+        for count in args.sizes:
+            book = ready_workbook(count, folder)
+            start = time.perf_counter()
+            made = actions.make_letters(book, folder / f"brieven-{count}", sent=date.today())
+            seconds = time.perf_counter() - start
+            per_letter[count] = seconds / len(made.letters)
+            print(f"{count:>6} offers: {len(made.letters)} letters in {seconds:.2f} s, "
+                  f"{1000 * per_letter[count]:.2f} ms per letter (whole command)")
+        # baseline: a fresh DocxTemplate per letter, the same contexts, on the largest template
+        matrix = workbook.open_workbook(book)
+        results = rules.evaluate(matrix.tender, workbook.require_valid_inputs(matrix))
+        sample = [r for r in results if r.status == rules.NOT_SELECTED][:100]
+        shared = letters.totals(results)
+        contexts = [letters.letter_context(matrix.tender, r, results, "niet_geselecteerd", date.today(), shared=shared)
+                    for r in sample]
+        start = time.perf_counter()
+        for context in contexts:
+            template = DocxTemplate(letters.TEMPLATES / "niet_geselecteerd.docx")
+            template.render(context, autoescape=True)
+            template.save(io.BytesIO())
+        baseline = (time.perf_counter() - start) / len(contexts)
+    smallest, largest = per_letter[min(per_letter)], per_letter[max(per_letter)]
+    scale, speed = largest / smallest, baseline / largest
+    print(f"fresh DocxTemplate per letter (baseline): {1000 * baseline:.2f} ms per letter")
+    print(f"{max(per_letter)} vs {min(per_letter)} offers: {scale:.2f}x the time per letter (goal at most "
+          f"{SCALE_LIMIT}x: {'met' if scale <= SCALE_LIMIT else 'not met'}); whole command {speed:.1f}x the "
+          f"baseline (goal at least {SPEED_GOAL:.0f}x: {'met' if speed >= SPEED_GOAL else 'not met'})")
+    return 0 if scale <= SCALE_LIMIT and speed >= SPEED_GOAL else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
