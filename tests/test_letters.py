@@ -79,7 +79,7 @@ def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(ma
     assert "plaats 6 van de 9 kandidaten" in text
     assert "De laagste score waarmee een kandidaat werd voorgedragen is 75 punten" in text
     assert "heeft een loting beslist" in text
-    assert "30 juni 2026" in text and "uiterlijk maandag 20 juli 2026" in text
+    assert "30 juni 2026" in text and "eindigt op maandag 20 juli 2026" in text
     for other in ("Mehmet Öztürk", "Çelik", "€ 77,50", "77,5", "Anaïs"):
         assert other not in text
     assert "{{" not in text and "{%" not in text
@@ -261,7 +261,7 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
     assert "niet op elke competentie minimaal voldoende" in rejection
     assert "Fatima El Amrani (Sociaal Domein Professionals B.V.): totaal 42 punten" in rejection
     assert "Motivering: Beste gesprek" in rejection
-    assert "uiterlijk donderdag 30 juli 2026" in rejection
+    assert "eindigt op donderdag 30 juli 2026" in rejection
     for rate in ("€ 72,00", "€ 75,00", "72,00", "75,00"):
         assert rate not in rejection
     standstill = lambda report: [w for w in report.warnings if "opschortende termijn eindigt" in w]  # noqa: E731
@@ -370,3 +370,27 @@ def test_letters_choose_singular_or_plural_and_leave_out_an_empty_tav(demo_run, 
     results = evaluate(tender, [offer])
     context = letters.letter_context(tender, results[0], results, "voorgedragen", SENT)
     assert (context["leverancier"]["tav"], context["aanhef"]) == ("", "Geachte heer/mevrouw,")
+
+
+REJECTIONS = ("niet_conform", "knock_out", "niet_geselecteerd", "afwijzing_na_gesprek", "afwijzing_wachtkamer")
+
+
+def test_every_rejection_names_the_kort_geding_route_and_its_end_date(demo_run):
+    """A complaint alone suspends nothing: the route that does is a kort geding before the standstill ends."""
+    documents = [d for d in demo_run.folder.glob("*/*.docx") if d.stem.split("-", 2)[-1] in REJECTIONS]
+    assert {d.stem.split("-", 2)[-1] for d in documents} == set(REJECTIONS)
+    for document in documents:
+        text = text_of(document)
+        assert "een kort geding aanhangig bij de voorzieningenrechter van de rechtbank Midden-Nederland" in text
+        assert "dat alleen houdt de gunning niet tegen" in text and "gemotiveerd laten weten" not in text
+        assert re.search(r"eindigt op \w+dag \d{1,2} \w+ 2026\. Wilt u de gunning tegenhouden", text), document.name
+
+
+def test_without_a_court_in_the_spec_the_wording_is_neutral(tender):
+    from dataclasses import replace
+
+    results = evaluate(tender, [make_offer("I-001", "G4")])
+    court = letters.letter_context(tender, results[0], results, "niet_geselecteerd", SENT)["rechter"]
+    neutral = letters.letter_context(replace(tender, court=""), results[0], results, "niet_geselecteerd", SENT)
+    assert (court, neutral["rechter"]) == ("bij de voorzieningenrechter van de rechtbank Midden-Nederland",
+                                           "bij de voorzieningenrechter van de bevoegde rechtbank")

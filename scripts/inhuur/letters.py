@@ -183,6 +183,8 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender), "competenties": [],
         "totaal_gesprek": "", "plaats_gesprek": "", "aantal_gesprekken": 0, "alle_voldoende": False, "gekozen": [],
         "zelfverklaring": tender.self_declaration,
+        "rechter": (f"bij de voorzieningenrechter van de rechtbank {tender.court}" if tender.court
+                    else "bij de voorzieningenrechter van de bevoegde rechtbank"),
     }
 
 

@@ -137,6 +137,7 @@ class Tender:
     interviews: Interviews = field(default_factory=Interviews)
     source_text: str = ""
     self_declaration: bool = False
+    court: str = ""   # the court for a kort geding, e.g. Midden-Nederland; '' gives a neutral wording
 
     def criterion(self, code: str) -> "FormalRequirement | KnockOut | AwardCriterion":
         """The formal requirement, knock-out or award criterion with this code."""
@@ -171,7 +172,7 @@ _PLANNING = {
     "uitnodigingen_uiterlijk": (False, (date,)), "gesprekken": (False, (date,)),
     "gesprekken_locatie": (False, str),
 }
-_STANDSTILL = {"dagen": (True, int), "werkdag_regel": (True, bool)}
+_STANDSTILL = {"dagen": (True, int), "werkdag_regel": (True, bool), "rechtbank": (False, str)}
 _SENDER = {k: (k in ("organisatie", "naam"), str)
            for k in ("organisatie", "namens", "naam", "functie", "email", "telefoon", "adres")}
 _FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, str)),
@@ -259,7 +260,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         competencies=tuple(competencies), standstill_days=standstill["dagen"],
         standstill_working_day=standstill["werkdag_regel"], facts=dict(aanvraag),
         planning=dict(planning), sender=dict(sender), other=dict(other), interviews=interviews, source_text=text,
-        self_declaration=assessment.get("zelfverklaring_telt", False),
+        self_declaration=assessment.get("zelfverklaring_telt", False), court=standstill.get("rechtbank", ""),
     )
 
 
