@@ -202,18 +202,23 @@ def cell_xml(ref: str, value: object = None, style: str | None = None, formula: 
         f = f"<f>{escape(formula)}</f>"
         if result is None:
             return f'<c r="{ref}"{s}>{f}</c>'
-        if isinstance(result, bool):
-            return f'<c r="{ref}"{s} t="b">{f}<v>{int(result)}</v></c>'
-        if isinstance(result, (int, float)):
-            return f'<c r="{ref}"{s}>{f}<v>{result!r}</v></c>'
-        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(str(result))}</v></c>'
+        kind, text = _typed(result, "str")
+        return f'<c r="{ref}"{s}{kind}>{f}<v>{text}</v></c>'
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
+    kind, text = _typed(value, "inlineStr")
+    if kind == ' t="inlineStr"':
+        return f'<c r="{ref}"{s}{kind}><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'<c r="{ref}"{s}{kind}><v>{text}</v></c>'
+
+
+def _typed(value: object, text_type: str) -> tuple[str, str]:
+    """The t attribute and the escaped text of a value: a boolean, a number, or text (as text_type)."""
     if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+        return ' t="b"', str(int(value))
     if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
+        return "", repr(value)
+    return f' t="{text_type}"', escape(str(value))
 
 
 def row_xml(number: int, cells: list[str]) -> str:
