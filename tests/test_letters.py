@@ -77,7 +77,7 @@ def test_not_selected_letter_shows_own_points_rank_and_threshold_never_others(ma
     assert "G4: Minimaal 5 jaar aantoonbare werkervaring" in text
     assert "Totaal | 100 | 75" in text
     assert "plaats 6 van de 9 kandidaten" in text
-    assert "De laagste score waarmee een kandidaat werd voorgedragen is 75 punten" in text
+    assert "een vastgelegde loting besliste wie van hen werd voorgedragen" in text   # not the score: the lot
     assert "heeft een loting beslist" in text
     assert "30 juni 2026" in text and "eindigt op maandag 20 juli 2026" in text
     for other in ("Mehmet Öztürk", "Çelik", "€ 77,50", "77,5", "Anaïs"):
@@ -394,3 +394,15 @@ def test_without_a_court_in_the_spec_the_wording_is_neutral(tender):
     neutral = letters.letter_context(replace(tender, court=""), results[0], results, "niet_geselecteerd", SENT)
     assert (court, neutral["rechter"]) == ("bij de voorzieningenrechter van de rechtbank Midden-Nederland",
                                            "bij de voorzieningenrechter van de bevoegde rechtbank")
+
+
+def test_a_lot_decided_place_is_reported_truthfully(demo_run):
+    """I-005 and I-006 tied at place 5 with the same score and rate; the lot drew I-006 first."""
+    lost = text_of(demo_run.letters.folder / "I-005-niet_geselecteerd.docx")
+    assert "Bij die loting werd uw kandidaat als tweede getrokken; daarom wordt uw kandidaat niet voorgedragen" in lost
+    assert "De laagste score waarmee" not in lost                    # not the score: the lot decided
+    won = text_of(demo_run.letters.folder / "I-006-voorgedragen.docx")
+    assert "Bij die loting werd uw kandidaat als eerste getrokken." in won
+    other = text_of(demo_run.letters.folder / "I-007-niet_geselecteerd.docx")
+    assert "De laagste score waarmee een kandidaat werd voorgedragen is 75 punten" in other and "loting" not in \
+        other.split("Gunningscriterium")[0].split("De 5 best")[-1]

@@ -83,6 +83,14 @@ def salutation(title: str, contact: str) -> str:
     return "Geachte heer/mevrouw,"
 
 
+_ORDINALS = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende")
+
+
+def ordinal(n: int) -> str:
+    """1 -> 'eerste', 2 -> 'tweede' … 10 -> 'tiende', then '11e'."""
+    return _ORDINALS[n - 1] if 1 <= n <= len(_ORDINALS) else f"{n}e"
+
+
 @lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def money(amount: Decimal) -> str:
     """An amount in euros as Dutch readers expect it: '€ 77,50' (with a non-breaking space)."""

@@ -177,7 +177,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "gesprekken": dutch.appointment(interviews) if interviews else "",
         "leverancier": {}, "aanhef": "Geachte heer/mevrouw,", "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
-        "loting": [], "loting_beslist": False, "aantal_gelijk": 0, "vervolg": [],
+        "loting": [], "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
         "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
         "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
         "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender), "competenties": [],
@@ -242,6 +242,7 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
         if shared.lowest_shortlisted is not None else "",
         "aantal_gelijk": result.shared or 0,
         "loting_beslist": bool(result.tie_group) and offer.lot is not None,
+        "loting_getrokken": dutch.ordinal(offer.lot) if result.tie_group and offer.lot is not None else "",
     })
     formal_failed, ko_failed = rules.failed_requirements(tender, offer)
     context["eisen"] = [{"code": r.code, "omschrijving": r.description, "bevinding": _formal_finding(r.code, offer)}
