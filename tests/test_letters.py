@@ -259,7 +259,8 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
     rejection = text_of(tmp_path / "b4" / "I-003-afwijzing_na_gesprek.docx")
     assert "Klantgericht | 2 (onvoldoende)" in rejection and "Totaal | 29" in rejection
     assert "niet op elke competentie minimaal voldoende" in rejection
-    assert "Fatima El Amrani (Sociaal Domein Professionals B.V.): totaal 42 punten" in rejection
+    assert "De kandidaat van Sociaal Domein Professionals B.V.: totaal 42 punten" in rejection
+    assert "Fatima El Amrani" not in rejection and "Anaïs de Vries" not in rejection   # personal data of others
     assert "Motivering: Beste gesprek" in rejection
     assert "eindigt op donderdag 30 juli 2026" in rejection
     for rate in ("€ 72,00", "€ 75,00", "72,00", "75,00"):
@@ -406,3 +407,18 @@ def test_a_lot_decided_place_is_reported_truthfully(demo_run):
     other = text_of(demo_run.letters.folder / "I-007-niet_geselecteerd.docx")
     assert "De laagste score waarmee een kandidaat werd voorgedragen is 75 punten" in other and "loting" not in \
         other.split("Gunningscriterium")[0].split("De 5 best")[-1]
+
+
+def test_a_spec_may_allow_naming_the_chosen_professional(tender):
+    from dataclasses import replace
+
+    from inhuur import award
+
+    results = evaluate(tender, [make_offer("I-001", "G4 G5"), make_offer("I-002", "G4")])
+    stage = award.Stage(outcomes={"I-001": award.Outcome("I-001", award.AWARDED, award.InterviewResult(
+        "I-001", {}, 2, True, True, __import__("decimal").Decimal(40), (), ()))}, awarded=["I-001"])
+    steps = letters.Steps(stage, {}, {"I-001": award.Decision("I-001", True, "Beste gesprek")})
+    for allowed, shown in ((False, ""), (True, "Kand I-001")):
+        context = letters.letter_context(replace(tender, name_chosen=allowed), results[1], results,
+                                         "afwijzing_na_gesprek", SENT, steps=steps)
+        assert [(g["kandidaat"], g["leverancier"]) for g in context["gekozen"]] == [(shown, "Lev I-001")]

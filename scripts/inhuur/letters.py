@@ -284,7 +284,8 @@ def _steps_context(tender: Tender, result: Result, shared: Totals, steps: Steps)
             "totaal_gesprek": dutch.number(interview.total), "alle_voldoende": bool(interview.passed),
             "plaats_gesprek": outcome.proposal or "",
         })
-    context["gekozen"] = [{"kandidaat": by_id[i].offer.candidate, "leverancier": by_id[i].offer.supplier,
+    context["gekozen"] = [{"kandidaat": by_id[i].offer.candidate if tender.name_chosen else "",
+                           "leverancier": by_id[i].offer.supplier,
                            "totaal": dutch.number(steps.stage.outcomes[i].interview.total),
                            "motivering": steps.decisions[i].motivation}
                           for i in steps.stage.awarded if i in by_id and steps.stage.outcomes.get(i)

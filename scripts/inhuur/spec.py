@@ -138,6 +138,7 @@ class Tender:
     source_text: str = ""
     self_declaration: bool = False
     court: str = ""   # the court for a kort geding, e.g. Midden-Nederland; '' gives a neutral wording
+    name_chosen: bool = False  # may rejections name the chosen professional (personal data), or only the supplier
 
     def criterion(self, code: str) -> "FormalRequirement | KnockOut | AwardCriterion":
         """The formal requirement, knock-out or award criterion with this code."""
@@ -180,7 +181,7 @@ _FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, st
 _KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str), "kort": (False, str)}
 _AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str),
           "kort": (False, str)}
-_ASSESSMENT = {"zelfverklaring_telt": (False, bool)}
+_ASSESSMENT = {"zelfverklaring_telt": (False, bool), "naam_gekozen_professional": (False, bool)}
 _INTERVIEWS = {"minimaal_interviewers": (False, int), "schaal": (False, list), "voldoende": (False, int),
                "telt": (False, str), "rollen": (False, list), "meenemen": (False, list),
                "vog_weken": (False, int), "vog_p_weken": (False, int)}
@@ -261,6 +262,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         standstill_working_day=standstill["werkdag_regel"], facts=dict(aanvraag),
         planning=dict(planning), sender=dict(sender), other=dict(other), interviews=interviews, source_text=text,
         self_declaration=assessment.get("zelfverklaring_telt", False), court=standstill.get("rechtbank", ""),
+        name_chosen=assessment.get("naam_gekozen_professional", False),
     )
 
 
