@@ -108,6 +108,7 @@ class Columns:
 
     @property
     def last_letter(self) -> str:
+        """The letter of the sheet's last tool column."""
         return get_column_letter(len(self.columns))
 
 

@@ -62,6 +62,7 @@ class Matrix:
         return None if cell is None else cell.value
 
     def part(self, sheet: str) -> str:
+        """The package part of a sheet, e.g. xl/worksheets/sheet5.xml."""
         return self.package.sheets()[sheet]
 
     def current(self, sheet: str) -> bytes:

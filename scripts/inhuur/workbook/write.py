@@ -28,12 +28,14 @@ def looks_like_formula(value: Any) -> bool:
 
 
 def header_row_xml(matrix: Matrix, number: int, titles: Sequence[str]) -> str:
+    """A header row in the workbook's header style."""
     style = matrix.styles.get("header")
     return xlsx.row_xml(number, [xlsx.cell_xml(f"{get_column_letter(i)}{number}", t, style)
                                  for i, t in enumerate(titles, start=1)])
 
 
 def values_row_xml(matrix: Matrix, number: int, values: Sequence[Any], styles: Sequence[str | None] = ()) -> str:
+    """A row of plain values from column A; text that looks like a formula is stored as text."""
     cells = []
     for i, value in enumerate(values, start=1):
         style = styles[i - 1] if i - 1 < len(styles) and styles[i - 1] else None
