@@ -136,9 +136,9 @@ class Layout(Columns):
         ]
         for ko in tender.knock_outs:
             if ko.judged:
-                columns.append(Column(f"{ko.code}:geldt", ko.label, "formula", 12, note=ko.description))
+                columns.append(Column(f"{ko.code}:geldt", ko.label, "formula", _fit(ko.label), note=ko.description))
         for a in tender.award:
-            columns.append(Column(f"{a.code}:geldt", a.label, "formula", 12,
+            columns.append(Column(f"{a.code}:geldt", a.label, "formula", _fit(a.label),
                                   note=f"{a.description} ({a.points.normalize():f} punten)"))
         columns += [
             Column("conform", "Conform", "formula", 9),
@@ -161,6 +161,11 @@ class Layout(Columns):
             Column("latest", "Stand na stap 3-4", "tool", 16, hidden=True),
         ]
         super().__init__(columns)
+
+
+def _fit(title: str) -> float:
+    """A column just wide enough that its wrapped header never breaks inside a word (bold text: 1.2 per letter)."""
+    return max(10.0, max(len(word) for word in title.split()) * 1.2 + 1)
 
 
 class AssessmentLayout(Columns):
