@@ -28,7 +28,7 @@ from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, 
 from inhuur.workbook.matrix import STYLE_KEYS
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _EDGE = Side(style="thin", color="BF9000")
 INPUT_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
@@ -40,8 +40,8 @@ LAST_ROW = 1048576
 # styles when they save; the samples are renumbered with them, so `import` always finds the right ids.
 STYLE_SAMPLES: dict[str, dict[str, Any]] = {
     "header": dict(font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP),
-    "title": dict(font=Font(bold=True, size=14)),
-    "bold": dict(font=Font(bold=True)),
+    "title": dict(font=Font(name="Calibri", bold=True, size=14)),
+    "bold": dict(font=Font(name="Calibri", size=11, bold=True)),
     "money": dict(number_format=MONEY_FORMAT),
     "moment": dict(number_format=MOMENT_FORMAT),
     "text": dict(),
