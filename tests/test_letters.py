@@ -422,3 +422,9 @@ def test_a_spec_may_allow_naming_the_chosen_professional(tender):
         context = letters.letter_context(replace(tender, name_chosen=allowed), results[1], results,
                                          "afwijzing_na_gesprek", SENT, steps=steps)
         assert [(g["kandidaat"], g["leverancier"]) for g in context["gekozen"]] == [(shown, "Lev I-001")]
+
+
+def test_the_interview_invitation_announces_the_vog_but_asks_no_vog_data(demo_run):
+    invitation = text_of(next(demo_run.folder.glob("brieven-stap3-ronde1/I-001-uitnodiging_gesprek.docx")))
+    assert "Verklaring Omtrent het Gedrag" in invitation                 # the procedure is announced
+    assert "gegevens voor de aanvraag" not in invitation                 # no personal data asked for yet
