@@ -272,8 +272,9 @@ def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_
                              "start van de opdracht (zaterdag 1 augustus 2026); stem de startdatum af met de "
                              "opdrachtgever"]
     intention = text_of(tmp_path / "b4" / "I-001-voornemen_tot_gunning.docx")
-    assert "binnen 4 weken (bij VOG-P-screening 8 weken)" in intention and "Waadi" in intention
-    assert "tot en met donderdag 30 juli 2026" in intention
+    assert "maximaal 4 weken, bij VOG-P-screening 8 weken" in intention and "Waadi" in intention
+    assert "eindigt op donderdag 30 juli 2026" in intention
+    assert "De opdracht begint naar verwachting op zaterdag 1 augustus 2026." in intention   # after the standstill
     assert "Fatima" not in intention
 
 
@@ -428,3 +429,18 @@ def test_the_interview_invitation_announces_the_vog_but_asks_no_vog_data(demo_ru
     invitation = text_of(next(demo_run.folder.glob("brieven-stap3-ronde1/I-001-uitnodiging_gesprek.docx")))
     assert "Verklaring Omtrent het Gedrag" in invitation                 # the procedure is announced
     assert "gegevens voor de aanvraag" not in invitation                 # no personal data asked for yet
+
+
+def test_the_award_intention_separates_conditions_from_contract_terms(demo_run):
+    """Conditions that can be met before signing (VOG by a date, Waadi); Wet DBA and pay are contract terms;
+    no rights yet; final only after the standstill without a kort geding; the start moved past it."""
+    text = text_of(next(demo_run.folder.glob("brieven-gunning/I-002-voornemen_tot_gunning.docx")))
+    assert "Voordat de overeenkomst wordt getekend, vragen wij van u:" in text
+    assert "een Verklaring Omtrent het Gedrag (VOG) van de kandidaat, uiterlijk vrijdag 11 september 2026" in text
+    assert "De overeenkomst legt vast dat de opdracht wordt uitgevoerd zoals u in uw inschrijving hebt onderbouwd" in text
+    assert "voldoet aan de inlenersbeloning: functieschaal 9 (" in text
+    assert "Aan dit voornemen kunt u nog geen rechten ontlenen." in text
+    assert "Is er dan geen kort geding tegen deze beslissing aanhangig gemaakt" in text
+    assert ("De geplande start op zaterdag 1 augustus 2026 valt binnen de opschortende termijn; de opdracht kan "
+            "daarom op zijn vroegst op vrijdag 7 augustus 2026 beginnen.") in text
+    assert "feitelijke uitvoering past bij" not in text and "Wordt binnen die termijn geen bezwaar gemaakt" not in text

@@ -7,7 +7,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -180,7 +180,8 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "loting": [], "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
         "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
         "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
-        "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender), "competenties": [],
+        "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender, sent),
+        "contractvoorwaarden": _contract_terms(tender), "start_zin": _start(tender, end), "competenties": [],
         "totaal_gesprek": "", "plaats_gesprek": "", "aantal_gesprekken": 0, "alle_voldoende": False, "gekozen": [],
         "zelfverklaring": tender.self_declaration,
         "rechter": (f"bij de voorzieningenrechter van de rechtbank {tender.court}" if tender.court
@@ -188,14 +189,37 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
     }
 
 
-def _conditions(tender: Tender) -> list[str]:
+def _conditions(tender: Tender, sent: date) -> list[str]:
+    """What must be met before signing, each by a date or a document: the VOG and the Waadi registration."""
     i = tender.interviews
-    return [f"de kandidaat overlegt binnen {i.vog_weeks} weken (bij VOG-P-screening {i.vog_p_weeks} weken) een "
-            f"Verklaring Omtrent het Gedrag (VOG); de kosten zijn in het uurtarief begrepen",
-            "stelt u personeel ter beschikking, dan staat u in het handelsregister geregistreerd conform de Waadi",
-            "de feitelijke uitvoering past bij de onderbouwing van de uitvoeringsvoorwaarde (Wet DBA) uit uw "
-            "inschrijving",
-            "er is binnen de opschortende termijn geen bezwaar gemaakt dat tot een andere beslissing leidt"]
+    vog = dutch.weekday_date(sent + timedelta(weeks=i.vog_p_weeks))
+    return [f"een Verklaring Omtrent het Gedrag (VOG) van de kandidaat, uiterlijk {vog}: de gemeente start de "
+            f"aanvraag na deze brief; de verwerking duurt maximaal {i.vog_weeks} weken, bij VOG-P-screening "
+            f"{i.vog_p_weeks} weken. De kosten zijn in het uurtarief begrepen",
+            "stelt u personeel ter beschikking: een uittreksel uit het handelsregister waaruit de registratie "
+            "conform de Waadi blijkt"]
+
+
+def _contract_terms(tender: Tender) -> list[str]:
+    """What the contract will hold (not conditions for the award): Wet DBA and the hirer's pay."""
+    terms = ["de opdracht wordt uitgevoerd zoals u in uw inschrijving hebt onderbouwd, zodat geen arbeidsovereenkomst "
+             "of fictieve dienstbetrekking ontstaat (de uitvoeringsvoorwaarde, Wet DBA)"]
+    scale = tender.facts.get("functieschaal")
+    if scale:
+        terms.append(f"de beloning van de kandidaat voldoet aan de inlenersbeloning: functieschaal {scale}")
+    return terms
+
+
+def _start(tender: Tender, end: date) -> str:
+    """The planned start, moved past the standstill period where it falls within it."""
+    start = tender.facts.get("start")
+    if not start:
+        return ""
+    if start <= end:
+        return (f"De geplande start op {dutch.weekday_date(start)} valt binnen de opschortende termijn; de opdracht "
+                f"kan daarom op zijn vroegst op {dutch.weekday_date(end + timedelta(days=1))} beginnen. De "
+                f"definitieve startdatum stemmen wij met u af.")
+    return f"De opdracht begint naar verwachting op {dutch.weekday_date(start)}."
 
 
 @dataclass(frozen=True)
