@@ -333,7 +333,8 @@ def set_results(sheet: bytes, cells: dict[str, tuple[str, object]], heights: dic
     """Write formulas with their results (ref -> (formula without '=', result)) in place, keeping each cell's style.
 
     The bulk path of `patch_cells` for formula cells: no XML is parsed per cell. A result of None leaves
-    the formula without a stored value; '' stores an empty string. `heights` sets row heights as in row_heights.
+    the formula without a stored value; '' stores an empty string. `heights` gives rows a fixed height in points
+    (customHeight), for wrapped text that Excel does not fit on open.
     """
     root = etree.fromstring(sheet, _SAFE)
     wanted: dict[int, dict[str, tuple[str, object]]] = {}
@@ -380,17 +381,6 @@ def _set_formula(c, formula: str, result: object) -> None:
     else:
         c.set("t", "str")
         v.text = str(result)
-
-
-def row_heights(sheet: bytes, heights: dict[int, float]) -> bytes:
-    """The sheet with the given rows at a fixed height in points (customHeight), other rows untouched."""
-    root = etree.fromstring(sheet, _SAFE)
-    for row in root.find(f"{_M}sheetData").iterchildren(f"{_M}row"):
-        height = heights.get(int(row.get("r")))
-        if height is not None:
-            row.set("ht", f"{height:g}")
-            row.set("customHeight", "1")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def recalculate_on_open(package: Package, changed: dict[str, bytes] | None = None, on: bool = True

@@ -12,7 +12,7 @@ from inhuur.workbook.check import (cached_disagreements, check, justification_pr
                                    require_valid_inputs, structure_problems)
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
 from inhuur.workbook.layout import *  # noqa: F401,F403 (sheet names, titles, layouts)
-from inhuur.workbook.matrix import Matrix, MatrixRow, SheetRow, new_workbook, open_workbook, save
+from inhuur.workbook.matrix import Matrix, SheetRow, new_workbook, open_workbook, save
 from inhuur.workbook.ranking import DEVIATION_TITLES, write_ranking
 from inhuur.workbook.read import (Findings, Steps34, log_rows, looks_like_consensus, read_findings, read_offers,
                                   read_steps34, row_of)

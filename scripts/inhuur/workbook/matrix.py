@@ -29,9 +29,6 @@ class SheetRow:
     cells: dict[int, xlsx.RawCell]
 
 
-MatrixRow = SheetRow  # the Kandidaten rows, by their old name
-
-
 @dataclass
 class Matrix:
     """An opened inhuur workbook: package, tender, layouts, offer and assessment rows, the parts changed so far."""
@@ -91,10 +88,6 @@ class Matrix:
                     ) -> None:
         """Write formulas with their results (ref -> (formula without '=', result)) and, optionally, row heights."""
         self._change(sheet, xlsx.set_results(self.current(sheet), cells, heights), False)
-
-    def set_row_heights(self, sheet: str, heights: dict[int, float]) -> None:
-        """Give rows a fixed height (points), for wrapped text that Excel does not fit on open."""
-        self._change(sheet, xlsx.row_heights(self.current(sheet), heights), False)
 
     def forget_results(self, sheet: str) -> None:
         """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""
