@@ -123,6 +123,7 @@ class Result:
     shared: int | None = None
     tie_group: tuple[str, ...] = field(default=())
     open: tuple[str, ...] = field(default=())
+    required: tuple[str, ...] = field(default=())
 
     @property
     def assessed(self) -> bool:
@@ -206,8 +207,12 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
     partial: dict[str, tuple[str, tuple[str, ...]]] = {}
     eligible: list[Offer] = []
     scores: dict[str, Decimal] = {}
+    judging: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # id -> (required, still open)
     for offer in offers:
         formal, knock_outs = failed_requirements(tender, offer)
+        required = _required(tender, formal, knock_outs)
+        judging[offer.id] = (required, () if tender.self_declaration else
+                             tuple(code for code in required if not _judgment(offer, code).assessed))
         if formal:
             partial[offer.id] = (NON_CONFORMING, formal + knock_outs)
         elif knock_outs:
@@ -222,10 +227,10 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
     results = []
     n = tender.shortlist_size
     for offer in offers:
-        still_open = open_codes(tender, offer)
+        required, still_open = judging[offer.id]
         if offer.id in partial:
             status, failed = partial[offer.id]
-            results.append(Result(offer, status, failed, open=still_open))
+            results.append(Result(offer, status, failed, open=still_open, required=required))
             continue
         place = placings[offer.id]
         if place.rank <= n < place.rank + place.shared - 1:
@@ -236,7 +241,7 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
             status = NOT_SELECTED
         group = ties[(scores[offer.id], offer.rate)]
         results.append(Result(offer, status, (), scores[offer.id], place.rank, place.shared,
-                              tuple(group) if len(group) > 1 else (), still_open))
+                              tuple(group) if len(group) > 1 else (), still_open, required))
     return results
 
 
@@ -246,18 +251,14 @@ def required_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:
     The knock-outs for every conforming offer; the award criteria for every offer that passes the
     knock-outs (on the judgments as they stand). A non-conforming offer needs none.
     """
-    formal, knock_outs = failed_requirements(tender, offer)
+    return _required(tender, *failed_requirements(tender, offer))
+
+
+def _required(tender: Tender, formal: Sequence[str], knock_outs: Sequence[str]) -> tuple[str, ...]:
     if formal:
         return ()
     judged = tuple(k.code for k in tender.knock_outs if k.judged)
     return judged + (tuple(a.code for a in tender.award) if not knock_outs else ())
-
-
-def open_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:
-    """Required codes without a finding yet (none where the tender lets self-declaration count)."""
-    if tender.self_declaration:
-        return ()
-    return tuple(code for code in required_codes(tender, offer) if not _judgment(offer, code).assessed)
 
 
 def is_final(results: Sequence[Result]) -> bool:

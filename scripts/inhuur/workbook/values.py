@@ -23,14 +23,15 @@ def matrix_values(tender: Tender, results: Sequence[Result], latest: dict[str, s
     eligible = [r for r in results if r.score is not None]
     groups = Counter((r.score, r.offer.rate) for r in eligible)
     lots = Counter((r.score, r.offer.rate) for r in eligible if r.offer.lot is not None)
+    knock_out_codes = {k.code for k in tender.knock_outs}
     values = {}
     for r in results:
         o = r.offer
-        formal, knock_outs = rules.failed_requirements(tender, o)
         row: dict[str, Any] = {f"{code}:geldt": o.judgments.get(code, Judgment()).effective or ""
                                for code in tender.judged_codes}
-        row["conform"] = "Nee" if formal else "Ja"
-        row["ko"] = "Nee" if knock_outs else "Ja"
+        # r.failed holds the formal codes (only when non-conforming) and then the failed knock-outs
+        row["conform"] = "Nee" if r.status == rules.NON_CONFORMING else "Ja"
+        row["ko"] = "Nee" if any(code in knock_out_codes for code in r.failed) else "Ja"
         key = (r.score, o.rate)
         row["geschikt"] = 1 if r.score is not None else 0
         row["score"] = _number(r.score)
@@ -42,7 +43,7 @@ def matrix_values(tender: Tender, results: Sequence[Result], latest: dict[str, s
         row["stap2"] = step2
         later = latest.get(o.id, "")
         row["status"] = later if r.status == rules.SHORTLISTED and later else step2
-        row["reden"] = rules.reason_text(tender, formal + knock_outs)
+        row["reden"] = rules.reason_text(tender, r.failed)
         row["open"] = len(r.open)
         values[o.id] = row
     return values
@@ -55,7 +56,7 @@ def assessment_values(tender: Tender, result: Result, code: str) -> dict[str, An
         stand = STAND_CLIENT
     elif j.assessor not in (None, ""):
         stand = STAND_ASSESSED
-    elif code in rules.required_codes(tender, result.offer):
+    elif code in result.required:
         stand = STAND_SELF if tender.self_declaration else STAND_OPEN
     else:
         stand = STAND_NOT_NEEDED
