@@ -361,3 +361,14 @@ def test_a_later_rounds_waiting_room_letter_is_a_new_letter(demo_run):
     assert [(r[1], r[8], r[11]) for r in rows] == [
         ("01-07-2026", "30662-I-006-wachtkamer", None),
         ("13-07-2026", "30662-I-006-wachtkamer-2", "30662-I-006-wachtkamer")]
+
+
+def test_gunning_rows_added_by_this_rank_get_their_results_too(example_workbook):
+    """Recording step 3 adds Gunning rows; their formulas must carry results like every other formula."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.rank(example_workbook)
+    actions.record(example_workbook, 3, actions.PACKAGE_ROOT / "workbook" / "voorbeeld-stap3-30662.csv")
+    assert not full_calc_on_load(example_workbook)
+    rows = list(load_workbook(example_workbook, data_only=True)["Gunning"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == ["I-001", "I-002", "I-003"]
+    assert all(r[15] == "Nee" for r in rows)                        # Volledig gescoord: stored, not empty

@@ -115,16 +115,16 @@ class Package:
                     si.clear()
         return self._shared
 
-    def rows(self, sheet: str, max_col: int | None = None, skip: frozenset[int] = frozenset()
-             ) -> Iterator[tuple[int, dict[int, RawCell]]]:
+    def rows(self, sheet: str, max_col: int | None = None, skip: frozenset[int] = frozenset(),
+             data: bytes | None = None) -> Iterator[tuple[int, dict[int, RawCell]]]:
         """Stream a sheet's rows as (row number, {column index: RawCell}); shared formulas are expanded.
 
         Columns beyond max_col, and below the header those in skip, are left out (what a caller does not need
-        costs no memory).
+        costs no memory). `data` streams the sheet as changed since opening instead of as stored.
         """
         strings = self.shared_strings()
         masters: dict[str, tuple[str, str]] = {}
-        source = io.BytesIO(self.read(self.sheets()[sheet]))
+        source = io.BytesIO(data if data is not None else self.read(self.sheets()[sheet]))
         for _, row in etree.iterparse(source, tag=f"{_M}row", resolve_entities=False, huge_tree=True):
             number = int(row.get("r"))
             cells: dict[int, RawCell] = {}

@@ -228,10 +228,14 @@ class Steps34:
     award_rows: dict[str, int]
 
 
-def sheet_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[int, Any]]]:
-    """The rows of a tool sheet below its header that have something in column A, as values by column."""
+def sheet_rows(matrix: Matrix, sheet: str, current: bool = False) -> list[tuple[int, dict[int, Any]]]:
+    """The rows of a tool sheet below its header that have something in column A, as values by column.
+
+    With current, the sheet as changed in this session (rows just added included), else as opened.
+    """
     matrix.require_sheet(sheet)
-    return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet) if n > 1
+    data = matrix.current(sheet) if current else None
+    return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet, data=data) if n > 1
             and cells.get(1) is not None and cells[1].value not in (None, "")]
 
 

@@ -266,7 +266,7 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
     complete = True
     if SHEET_AWARD in matrix.package.sheets():
         cells = {}
-        for n, row_values in sheet_rows(matrix, SHEET_AWARD):
+        for n, row_values in sheet_rows(matrix, SHEET_AWARD, current=True):  # with rows this rank added
             interview = interviews.get(str(row_values[1]))
             results_ = award_values(tender, interview) if interview else {}
             for column, formula in award_formulas(tender, n).items():
