@@ -47,6 +47,7 @@ class Matrix:
     styles: dict[str, str]
     register: dict[str, int] = field(default_factory=dict)
     changed: dict[str, bytes] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)  # what read.py derived from the opened file
 
     def get(self, row: SheetRow, key: str) -> Any:
         """The stored value of a Kandidaten column in a row (a formula's cached result)."""

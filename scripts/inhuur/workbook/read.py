@@ -28,7 +28,16 @@ class Findings:
 
 
 def read_findings(matrix: Matrix) -> Findings:
-    """Every finding on Beoordeling; a bad value, an unknown code or a row twice becomes a Problem naming the cell."""
+    """Every finding on Beoordeling; a bad value, an unknown code or a row twice becomes a Problem naming the cell.
+
+    Read once per opened workbook: check, letters and record all need it.
+    """
+    if "findings" not in matrix.memo:
+        matrix.memo["findings"] = _read_findings(matrix)
+    return matrix.memo["findings"]
+
+
+def _read_findings(matrix: Matrix) -> Findings:
     beo, tender = matrix.assessment, matrix.tender
     codes = set(tender.judged_codes)
     judgments: dict[tuple[str, str], Judgment] = {}
@@ -73,7 +82,7 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
     layout, tender = matrix.layout, matrix.tender
     epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
     findings = read_findings(matrix)
-    problems: list[Problem] = list(findings.problems)
+    problems: list[Problem] = list(findings.problems)  # a copy: the memoised Findings stay as read
     offers: list[Offer] = []
     seen_ids: dict[str, int] = {}
     for matrix_row in matrix.rows:
@@ -240,7 +249,13 @@ def sheet_rows(matrix: Matrix, sheet: str, current: bool = False) -> list[tuple[
 
 
 def read_steps34(matrix: Matrix) -> Steps34:
-    """The client's step-3 decisions, the interview scores and the award decisions."""
+    """The client's step-3 decisions, the interview scores and the award decisions, as opened (streamed once)."""
+    if "steps34" not in matrix.memo:
+        matrix.memo["steps34"] = _read_steps34(matrix)
+    return matrix.memo["steps34"]
+
+
+def _read_steps34(matrix: Matrix) -> Steps34:
     tender, problems = matrix.tender, []
     epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
     selections, step3_rows = [], {}
