@@ -202,7 +202,7 @@ def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tend
             if finding.client else _replace(before, assessor=finding.verdict, assessor_motivation=motivation,
                                             assessor_by=by)
         if any(m.role == role and m.what == "motivering"
-               for m in rules.missing_justification(rules.Offer(offer_id, "", "", 0, {}, {code: after}))):
+               for m in rules.judgment_gaps(offer_id, code, after)):
             where = table.where(number, "motivering") if "motivering" in table.columns else f"rij {number}"
             table.problems.append(Problem(where, f"{offer_id} {code}: een Nee, of een oordeel dat afwijkt van "
                                                  f"{'het oordeel van de beoordelaar' if finding.client else 'de opgave van de leverancier'}"

@@ -294,18 +294,22 @@ def missing_justification(offer: Offer) -> list[Missing]:
     The assessor's finding replaces the declaration; the client's replaces the assessor's finding (or the
     declaration where there is none). Example: declared Ja, assessor Nee without motivation -> missing.
     """
+    return [m for code, j in offer.judgments.items() for m in judgment_gaps(offer.id, code, j)]
+
+
+def judgment_gaps(offer_id: str, code: str, j: Judgment) -> list[Missing]:
+    """What one judgment's findings lack (a name, a motivation), as missing_justification says."""
     missing = []
-    for code, j in offer.judgments.items():
-        for role, finding, replaced, why, by in (
-                ("beoordelaar", j.assessor, j.declared, j.assessor_motivation, j.assessor_by),
-                ("opdrachtgever", j.client, j.assessor if _filled(j.assessor) else j.declared, j.client_motivation,
-                 j.client_by)):
-            if not _filled(finding):
-                continue
-            if not by.strip():
-                missing.append(Missing(offer.id, code, role, "naam"))
-            if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and not why.strip():
-                missing.append(Missing(offer.id, code, role, "motivering"))
+    for role, finding, replaced, why, by in (
+            ("beoordelaar", j.assessor, j.declared, j.assessor_motivation, j.assessor_by),
+            ("opdrachtgever", j.client, j.assessor if _filled(j.assessor) else j.declared, j.client_motivation,
+             j.client_by)):
+        if not _filled(finding):
+            continue
+        if not by.strip():
+            missing.append(Missing(offer_id, code, role, "naam"))
+        if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and not why.strip():
+            missing.append(Missing(offer_id, code, role, "motivering"))
     return missing
 
 
