@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -140,12 +141,13 @@ class Tender:
     court: str = ""   # the court for a kort geding, e.g. Midden-Nederland; '' gives a neutral wording
     name_chosen: bool = False  # may rejections name the chosen professional (personal data), or only the supplier
 
+    @cached_property
+    def _by_code(self) -> dict[str, "FormalRequirement | KnockOut | AwardCriterion"]:
+        return {item.code: item for item in (*self.formal, *self.knock_outs, *self.award)}
+
     def criterion(self, code: str) -> "FormalRequirement | KnockOut | AwardCriterion":
-        """The formal requirement, knock-out or award criterion with this code."""
-        for item in (*self.formal, *self.knock_outs, *self.award):
-            if item.code == code:
-                return item
-        raise KeyError(code)
+        """The formal requirement, knock-out or award criterion with this code (KeyError if none)."""
+        return self._by_code[code]
 
     def label(self, code: str) -> str:
         """The short wording of a criterion for reasons and headers."""

@@ -13,6 +13,7 @@ from lxml import etree
 from inhuur import files, xlsx
 from inhuur.errors import FileMissing, NotAWorkbook
 from inhuur.spec import Tender, parse_spec
+from inhuur.workbook.formulas import assessment_formulas, matrix_formulas
 from inhuur.workbook.layout import (FORMAT_VERSION, MARKER, SHEET_ASSESSMENT, SHEET_CRITERIA, SHEET_MATRIX,
                                     SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SUPPLIERS, SHEET_TENDER, AssessmentLayout,
                                     Layout)
@@ -157,8 +158,6 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
         if sheet not in sheets:
             raise NotAWorkbook(name, f"het blad '{sheet}' ontbreekt")
     layout, assessment = Layout(tender), AssessmentLayout(tender)
-    from inhuur.workbook.formulas import assessment_formulas, matrix_formulas
-
     def matrix_expected(number: int, cells) -> dict[int, str]:
         return {layout.index[k]: f[1:] for k, f in matrix_formulas(layout, number).items()}
 
