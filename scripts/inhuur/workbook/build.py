@@ -21,8 +21,8 @@ from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, 
                                     NAME_DEADLINE, NAME_MIN_INTERVIEWERS, NAME_PASS_MARK, NAME_RATE_CAP,
                                     NAME_SHORTLIST, RANKING_HEADER_ROW, REGISTER_TITLES, SENT_TITLES, SHEET_ASSESSMENT,
                                     SHEET_AWARD, SHEET_CRITERIA, SHEET_INSTRUCTIONS, SHEET_INTERVIEWS,
-                                    SHEET_LETTERS, SHEET_MATRIX, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
-                                    SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_OPEN, STEP3_TITLES,
+                                    SHEET_LETTERS, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
+                                    SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_CLIENT, STAND_OPEN, STEP3_TITLES,
                                     SUPPLIER_TITLES, AssessmentLayout, Columns, Layout, award_titles,
                                     interview_titles, points_name, requirement_name)
 from inhuur.workbook.matrix import STYLE_KEYS
@@ -307,41 +307,53 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
     _protect(ws)
 
 
+def _columns_sheet(wb: Workbook, tender: Tender, columns: Columns, height: float, freeze_before: str, note: str,
+                   **print_options):
+    """A sheet laid out by a Columns: header with notes, panes frozen before a column, a filter, print setup."""
+    ws = wb.create_sheet(columns.sheet)
+    _columns_header(ws, columns, height=height)
+    ws.freeze_panes = f"{columns.letter(freeze_before)}2"
+    ws.auto_filter.ref = f"A1:{columns.last_letter}1"
+    _print_setup(ws, tender, **print_options)
+    ws["A1"].comment = Comment(note, "inhuur", width=300, height=120)
+    return ws
+
+
+def _colour_by_value(ws, columns: Columns, key: str, colours: dict[str, tuple[str, bool]]) -> None:
+    """Conditional fills on one column: each value its colour (and bold where asked), live as values change."""
+    cell, area = f"${columns.letter(key)}2", f"{columns.letter(key)}2:{columns.letter(key)}{LAST_ROW}"
+    for value, (colour, bold) in colours.items():
+        ws.conditional_formatting.add(area, FormulaRule(formula=[f'{cell}="{value}"'],
+                                                        fill=PatternFill("solid", bgColor=colour),
+                                                        font=Font(bold=True) if bold else None))
+
+
 def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
     layout = Layout(tender)
-    ws = wb.create_sheet(SHEET_MATRIX)
-    _columns_header(ws, layout, height=48)
-    ws.freeze_panes = f"{layout.letter('status')}2"
-    ws.auto_filter.ref = f"A1:{layout.last_letter}1"
-    _print_setup(ws, tender, fit_width=2, title_cols=f"A:{layout.letter('leverancier')}")
+    ws = _columns_sheet(wb, tender, layout, 48, "status",
+                        "Eén rij per inschrijving. De oordelen per criterium legt u vast op het blad Beoordeling; deze "
+                        "kolommen tonen wat telt. Status, score, rang en reden rekent het werkboek zelf uit. Alleen "
+                        "Loting is hier invoer (geel).",
+                        fit_width=2, title_cols=f"A:{layout.letter('leverancier')}")
     lot = layout.letter("loting")
     _validation(ws, f"{lot}2:{lot}{LAST_ROW}", "Loting",
                 "Alleen bij een gelijke stand op de grens van de voordracht (status Loting nodig): de volgorde "
                 "van trekking, 1 voor de eerst getrokken kandidaat, dan 2, enz. Leg het proces-verbaal vast.",
                 type="whole", operator="greaterThanOrEqual", formula1="1",
                 error="Vul de volgorde van trekking in: 1 voor de eerst getrokken kandidaat, dan 2, …")
-    status = f"${layout.letter('status')}2"
-    area = f"{layout.letter('status')}2:{layout.letter('status')}{LAST_ROW}"
-    for word, colour in STATUS_COLOURS.items():
-        ws.conditional_formatting.add(area, FormulaRule(
-            formula=[f'{status}="{dutch.STATUS_LABELS[word]}"'], fill=PatternFill("solid", bgColor=colour)))
+    _colour_by_value(ws, layout, "status", {dutch.STATUS_LABELS[word]: (colour, False)
+                                            for word, colour in STATUS_COLOURS.items()})
     open_col = layout.letter("open")
     ws.conditional_formatting.add(f"{open_col}2:{open_col}{LAST_ROW}", FormulaRule(
         formula=[f"${open_col}2>0"], fill=PatternFill("solid", bgColor="F4CCCC"), font=Font(bold=True)))
-    ws["A1"].comment = Comment(
-        "Eén rij per inschrijving. De oordelen per criterium legt u vast op het blad Beoordeling; deze kolommen "
-        "tonen wat telt. Status, score, rang en reden rekent het werkboek zelf uit. Alleen Loting is hier "
-        "invoer (geel).", "inhuur", width=300, height=120)
     _protect(ws)
 
 
 def _build_assessment_sheet(wb: Workbook, tender: Tender) -> None:
     beo = AssessmentLayout(tender)
-    ws = wb.create_sheet(SHEET_ASSESSMENT)
-    _columns_header(ws, beo, height=32)
-    ws.freeze_panes = f"{beo.letter('criterium')}2"
-    ws.auto_filter.ref = f"A1:{beo.last_letter}1"
-    _print_setup(ws, tender)
+    ws = _columns_sheet(wb, tender, beo, 32, "criterium",
+                        "Eén rij per inschrijving en criterium. Filter op Code om per criterium te werken, op ID om per "
+                        "kandidaat te werken, op Stand = Open voor wat nog moet.")
     for key, role in (("beoordelaar", "de beoordelaar"), ("opdrachtgever", "de opdrachtgever")):
         letter = beo.letter(key)
         lead = " Dit oordeel gaat voor dat van de beoordelaar." if key == "opdrachtgever" else ""
@@ -358,15 +370,7 @@ def _build_assessment_sheet(wb: Workbook, tender: Tender) -> None:
         letter = beo.letter(key)
         _validation(ws, f"{letter}2:{letter}{LAST_ROW}", "Toelichting", text, type="textLength",
                     operator="lessThanOrEqual", formula1="32767", error="De tekst is te lang voor één cel.")
-    stand = f"${beo.letter('stand')}2"
-    area = f"{beo.letter('stand')}2:{beo.letter('stand')}{LAST_ROW}"
-    ws.conditional_formatting.add(area, FormulaRule(formula=[f'{stand}="{STAND_OPEN}"'],
-                                                    fill=PatternFill("solid", bgColor="F4CCCC"), font=Font(bold=True)))
-    ws.conditional_formatting.add(area, FormulaRule(formula=[f'{stand}="Opdrachtgever"'],
-                                                    fill=PatternFill("solid", bgColor="CFE2F3")))
-    ws["A1"].comment = Comment(
-        "Eén rij per inschrijving en criterium. Filter op Code om per criterium te werken, op ID om per kandidaat "
-        "te werken, op Stand = Open voor wat nog moet.", "inhuur", width=300, height=100)
+    _colour_by_value(ws, beo, "stand", {STAND_OPEN: ("F4CCCC", True), STAND_CLIENT: ("CFE2F3", False)})
     _protect(ws)
 
 
