@@ -8,7 +8,7 @@ import zipfile
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator
+from typing import IO, Callable, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -32,6 +32,8 @@ class RawCell:
     formula: str | None = None
     style: str | None = None
 
+
+_common: dict = {}  # short texts and style ids, one object each however many cells hold them
 
 SAME = "\x00 as expected"  # stands for a formula that equals the expected one: one shared object, little memory
 
@@ -115,30 +117,42 @@ class Package:
                     si.clear()
         return self._shared
 
+    def chunks(self, part: str) -> Iterator[bytes]:
+        """A stored part's content a chunk at a time."""
+        return ziparts.member_chunks(self.zip, part)
+
     def rows(self, sheet: str, max_col: int | None = None, skip: frozenset[int] = frozenset(),
-             data: bytes | None = None) -> Iterator[tuple[int, dict[int, RawCell]]]:
+             data: Iterable[bytes] | None = None) -> Iterator[tuple[int, dict[int, RawCell]]]:
         """Stream a sheet's rows as (row number, {column index: RawCell}); shared formulas are expanded.
 
         Columns beyond max_col, and below the header those in skip, are left out (what a caller does not need
-        costs no memory). `data` streams the sheet as changed since opening instead of as stored.
+        costs no memory). `data` (chunks of XML) streams the sheet as changed since opening instead of as stored.
         """
         strings = self.shared_strings()
         masters: dict[str, tuple[str, str]] = {}
-        source = io.BytesIO(data if data is not None else self.read(self.sheets()[sheet]))
-        for _, row in etree.iterparse(source, tag=f"{_M}row", resolve_entities=False, huge_tree=True):
-            number = int(row.get("r"))
-            cells: dict[int, RawCell] = {}
-            for position, c in enumerate(row.iterchildren(f"{_M}c"), start=1):
-                ref = c.get("r")
-                column = column_of(ref) if ref else position
-                if (max_col is not None and column > max_col) or (column in skip and number > 1):
-                    continue
-                ref = ref or f"{get_column_letter(column)}{number}"
-                cells[column] = RawCell(_value(c, strings), _formula(c, ref, masters), c.get("s"))
-            row.clear()
-            while row.getprevious() is not None:
-                del row.getparent()[0]
-            yield number, cells
+        parser = etree.XMLPullParser(events=("end",), tag=f"{_M}row", resolve_entities=False, huge_tree=True)
+        for chunk in data if data is not None else self.chunks(self.sheets()[sheet]):
+            parser.feed(chunk)
+            for _, row in parser.read_events():
+                number = int(row.get("r"))
+                cells: dict[int, RawCell] = {}
+                for position, c in enumerate(row.iterchildren(f"{_M}c"), start=1):
+                    ref = c.get("r")
+                    column = column_of(ref) if ref else position
+                    if (max_col is not None and column > max_col) or (column in skip and number > 1):
+                        continue
+                    ref = ref or f"{get_column_letter(column)}{number}"
+                    value, formula = _value(c, strings), _formula(c, ref, masters)
+                    if value is None and formula is None and number > 1:
+                        continue  # an empty cell reads as an absent one; 400,000 of them at 10,000 offers
+                    if isinstance(value, str) and len(value) <= 40 and len(_common) < 100_000:
+                        value = _common.setdefault(value, value)  # 'Ja', 'Nee', 'Open': one object each
+                    cells[column] = RawCell(value, formula, _common.setdefault(c.get("s"), c.get("s")))
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                yield number, cells
+        parser.close()
 
 
 def _value(c, strings: list[str]):
@@ -225,162 +239,214 @@ def row_xml(number: int, cells: list[str]) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def _drop_cached_values(root) -> None:
-    """Forget the saved results of every formula: they were computed from inputs that have now changed."""
-    for f in root.iter(f"{_M}f"):
-        c = f.getparent()
-        for v in c.findall(f"{_M}v"):
-            c.remove(v)
-        c.attrib.pop("t", None)
+# ---------------------------------------------------------------------------------------------- editing sheets
+# A sheet is edited as a stream of bytes, a row at a time: a 10,000-offer Beoordeling sheet (90 MB of XML) as an
+# lxml tree took over a gigabyte. Rows are found by their tags; only the cells a caller changes are touched.
+
+_SHEET_DATA = re.compile(rb"<(?:(\w+):)?sheetData\b[^>]*?(/?)>")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_CELL = re.compile(rb'<(?:\w+:)?c\b(?:[^>]*?\sr="([A-Z]+)\d+")?[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', re.S)
+_STYLE = re.compile(rb'\ss="(\d+)"')
+_TYPE = re.compile(rb'\st="[^"]*"')
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*/>|<(?:\w+:)?v\b[^>]*>.*?</(?:\w+:)?v>", re.S)
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f\b")
+_HEIGHT = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
+_DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
+_AUTO_FILTER = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\sref=")([^"]*)(")')
+_NEW_TAG = re.compile(rb"<(/?)(row|c|f|v|is|t)\b")
 
 
-def without_results(sheet: bytes) -> bytes:
-    """The sheet with the saved results of all its formulas dropped (their inputs changed elsewhere)."""
-    root = etree.fromstring(sheet, _SAFE)
-    _drop_cached_values(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+def _sheet_items(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Split a sheet into (0, head up to <sheetData>), (row number, row XML)..., (-1, the rest).
 
-
-def sheet_with_rows(sheet: bytes, rows_xml: str, replace: bool, stale_results: bool = False,
-                    auto_filter: str | None = None) -> bytes:
-    """The sheet XML with rows added to (or replacing) its sheetData; same-numbered rows are merged away.
-
-    With stale_results, the saved results of all formulas in the sheet are dropped; auto_filter sets the
-    range of the sheet's filter.
+    The head's sheetData tag is always an opening one (an empty <sheetData/> is opened and closed).
     """
-    root = etree.fromstring(sheet, _SAFE)
-    if stale_results:
-        _drop_cached_values(root)
-    data = root.find(f"{_M}sheetData")
-    new_rows = etree.fromstring(f'<sheetData xmlns="{MAIN}">{rows_xml}</sheetData>', _SAFE)
-    if replace:
-        for row in list(data):
-            data.remove(row)
-    existing = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
-    numbers = sorted(existing)
-    for row in list(new_rows):
-        number = int(row.get("r"))
-        old = existing.get(number)
-        if old is not None:
-            data.replace(old, row)
-        elif not numbers or number > numbers[-1]:
-            data.append(row)  # the usual case: rows go below the last one
-            numbers.append(number)
-        else:
-            position = bisect_left(numbers, number)
-            if position == 0:
-                existing[numbers[0]].addprevious(row)
-            else:
-                existing[numbers[position - 1]].addnext(row)
-            numbers.insert(position, number)
-        existing[number] = row
-    _set_dimension(root, data)
-    if auto_filter is not None and root.find(f"{_M}autoFilter") is not None:
-        root.find(f"{_M}autoFilter").set("ref", auto_filter)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def last_row(sheet: bytes) -> int:
-    """The highest row number stored in a sheet (1 when it is empty)."""
-    numbers = [int(n) for n in re.findall(rb'<(?:\w+:)?row[^>]*?\sr="(\d+)"', sheet)]
-    return max(numbers, default=1)
-
-
-def _set_dimension(root, data) -> None:
-    last_row, last_col = 1, 1
-    for row in data.iterchildren(f"{_M}row"):
-        last_row = max(last_row, int(row.get("r")))
-        cells = row.findall(f"{_M}c")
-        if cells and cells[-1].get("r"):  # cells are stored left to right
-            last_col = max(last_col, column_of(cells[-1].get("r")))
-    dim = root.find(f"{_M}dimension")
-    if dim is not None:
-        dim.set("ref", f"A1:{get_column_letter(last_col)}{last_row}")
-
-
-def patch_cells(sheet: bytes, cells: dict[str, str], stale_results: bool = False) -> bytes:
-    """Replace given cells (ref -> <c> XML from cell_xml) in a sheet, keeping each cell's style.
-
-    With stale_results, the saved results of all formulas in the sheet are dropped.
-    """
-    root = etree.fromstring(sheet, _SAFE)
-    if stale_results:
-        _drop_cached_values(root)
-    data = root.find(f"{_M}sheetData")
-    rows = {int(r.get("r")): r for r in data.iterchildren(f"{_M}row")}
-    indexed: dict[int, dict[str, object]] = {}  # row -> its cells by reference, built once per row touched
-    for ref, xml in cells.items():
-        column, number = split_ref(ref)
-        new = etree.fromstring(xml.replace("<c ", f'<c xmlns="{MAIN}" ', 1), _SAFE)
-        row = rows.get(number)
-        if row is None:
-            raise KeyError(ref)
-        if number not in indexed:
-            indexed[number] = {c.get("r"): c for c in row.iterchildren(f"{_M}c")}
-        old = indexed[number].get(ref)
-        if old is not None:
-            if old.get("s") and new.get("s") is None:
-                new.set("s", old.get("s"))
-            row.replace(old, new)
-        else:
-            later = [c for c in row.iterchildren(f"{_M}c") if split_ref(c.get("r"))[0] > column]
-            later[0].addprevious(new) if later else row.append(new)
-        indexed[number][ref] = new
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def set_results(sheet: bytes, cells: dict[str, tuple[str, object]], heights: dict[int, float] | None = None) -> bytes:
-    """Write formulas with their results (ref -> (formula without '=', result)) in place, keeping each cell's style.
-
-    The bulk path of `patch_cells` for formula cells: no XML is parsed per cell. A result of None leaves
-    the formula without a stored value; '' stores an empty string. `heights` gives rows a fixed height in points
-    (customHeight), for wrapped text that Excel does not fit on open.
-    """
-    root = etree.fromstring(sheet, _SAFE)
-    wanted: dict[int, dict[str, tuple[str, object]]] = {}
-    for ref, value in cells.items():
-        wanted.setdefault(split_ref(ref)[1], {})[ref] = value
-    heights = heights or {}
-    for row in root.find(f"{_M}sheetData").iterchildren(f"{_M}row"):
-        number = int(row.get("r"))
-        if number in heights:
-            row.set("ht", f"{heights[number]:g}")
-            row.set("customHeight", "1")
-        todo = wanted.pop(number, None)
-        if not todo:
-            continue
-        for c in row.iterchildren(f"{_M}c"):
-            value = todo.pop(c.get("r"), None)
-            if value is not None:
-                _set_formula(c, *value)
-        for ref, value in todo.items():  # cells not stored yet: the slow path
-            column = split_ref(ref)[0]
-            new = etree.SubElement(row, f"{_M}c", r=ref)
-            _set_formula(new, *value)
-            later = [c for c in row.iterchildren(f"{_M}c") if split_ref(c.get("r"))[0] > column]
-            if later:
-                later[0].addprevious(new)
-    if wanted:
-        raise KeyError(next(iter(next(iter(wanted.values())))))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _set_formula(c, formula: str, result: object) -> None:
-    for child in list(c):
-        c.remove(child)
-    c.attrib.pop("t", None)
-    etree.SubElement(c, f"{_M}f").text = formula
-    if result is None:
+    source = iter(chunks)
+    buffer = b""
+    match = None
+    while match is None:
+        match = _SHEET_DATA.search(buffer)
+        if match is None:
+            more = next(source, None)
+            if more is None:
+                raise ValueError("no sheetData in sheet")
+            buffer += more
+    prefix = match.group(1) + b":" if match.group(1) else b""
+    if match.group(2):  # <sheetData/>
+        yield 0, buffer[:match.start()] + b"<" + prefix + b"sheetData>"
+        yield -1, b"</" + prefix + b"sheetData>" + buffer[match.end():] + b"".join(source)
         return
-    v = etree.SubElement(c, f"{_M}v")
-    if isinstance(result, bool):
-        c.set("t", "b")
-        v.text = str(int(result))
-    elif isinstance(result, (int, float)):
-        v.text = repr(result)
-    else:
-        c.set("t", "str")
-        v.text = str(result)
+    yield 0, buffer[:match.end()]
+    buffer, position, number = buffer[match.end():], 0, 0
+    row_tag, row_end, data_end = b"<" + prefix + b"row", b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
+    while True:
+        while position < len(buffer) and buffer[position] in b" \t\r\n":
+            position += 1
+        if len(buffer) - position < len(data_end) + 1:
+            more = next(source, None)
+            if more is not None:
+                buffer, position = buffer[position:] + more, 0
+                continue
+        if buffer.startswith(data_end, position) or position >= len(buffer):
+            yield -1, buffer[position:] + b"".join(source)
+            return
+        if not buffer.startswith(row_tag, position):
+            raise ValueError(f"unexpected content in sheetData: {buffer[position:position + 40]!r}")
+        close = buffer.find(b">", position)
+        if close != -1 and buffer[close - 1:close] == b"/":
+            end = close + 1
+        else:
+            end = buffer.find(row_end, position) if close != -1 else -1
+            end = end + len(row_end) if end != -1 else -1
+        if end == -1:
+            more = next(source, None)
+            if more is None:
+                raise ValueError("sheet ends inside a row")
+            buffer, position = buffer[position:] + more, 0
+            continue
+        row = buffer[position:end]
+        found = _ROW_NUMBER.search(row, 0, close + 1 - position)
+        number = int(found.group(1)) if found else number + 1
+        yield number, row
+        position = end
+
+
+def _cells_of(row: bytes) -> tuple[bytes, list[tuple[int, bytes]], bytes]:
+    """A row's start tag, its cells as (column, XML), and its end tag."""
+    start = row.index(b">") + 1
+    if row[start - 2:start - 1] == b"/":
+        return row[:start - 2] + b">", [], b"</" + row[1:row.index(b"row") + 3] + b">"
+    end = row.rindex(b"</")
+    cells = []
+    for position, match in enumerate(_CELL.finditer(row, start, end), start=1):
+        letters = match.group(1)
+        cells.append((column_of(letters.decode()) if letters else position, match.group()))
+    return row[:start], cells, row[end:]
+
+
+def _drop_results(row: bytes) -> bytes:
+    """The row with the saved result of each formula cell dropped (its type attribute too)."""
+    if not _FORMULA_TAG.search(row):
+        return row
+
+    def cell(match) -> bytes:
+        text = match.group()
+        if not _FORMULA_TAG.search(text):
+            return text
+        start = text.index(b">")
+        return _TYPE.sub(b"", text[:start]) + _VALUE.sub(b"", text[start:])
+
+    return _CELL.sub(cell, row)
+
+
+def _with_cells(row: bytes, new: dict[int, bytes]) -> bytes:
+    """The row with cells replaced or inserted by column; a new cell without a style keeps the old one's."""
+    start, cells, end = _cells_of(row)
+    old = dict(cells)
+    for column, xml in new.items():
+        previous = old.get(column, b"")
+        style = _STYLE.search(previous, 0, previous.find(b">") + 1)
+        if style and not _STYLE.search(xml, 0, xml.index(b">")):
+            at = xml.index(b'"', xml.index(b' r="') + 4) + 1  # after the cell's reference
+            xml = xml[:at] + style.group() + xml[at:]
+        old[column] = xml
+    return start + b"".join(old[c] for c in sorted(old)) + end
+
+
+def _with_height(row: bytes, height: float) -> bytes:
+    close = row.index(b">")
+    close -= row[close - 1:close] == b"/"
+    start = _HEIGHT.sub(b"", row[:close])
+    return start + f' ht="{height:g}" customHeight="1"'.encode() + row[close:]
+
+
+def _extent(ref: bytes, rows: Sequence[bytes]) -> bytes:
+    """The dimension range grown to hold the given rows."""
+    last = ref.split(b":")[-1].decode()
+    match = _REF.fullmatch(last)
+    col, row = (column_of(last), int(match.group(2))) if match else (1, 1)
+    for xml in rows:
+        refs = re.findall(rb'\sr="([A-Z]+)(\d+)"', xml)
+        if refs:
+            col = max(col, column_of(refs[-1][0].decode()))
+            row = max(row, int(refs[-1][1]))
+    return f"A1:{get_column_letter(col)}{row}".encode()
+
+
+def edit_sheet(chunks: Iterable[bytes], *, add: Iterable[str] = (), replace: bool = False,
+               cells: Callable[[int], dict[int, str] | None] | None = None,
+               heights: Callable[[int], float | None] | None = None, stale_results: bool = False,
+               auto_filter: str | None = None) -> Iterator[bytes]:
+    """Stream a sheet's XML with rows added or replaced, cells rewritten, saved results dropped; a row at a time.
+
+    `add`: row XML in row order (a same-numbered row is replaced); with `replace` every existing row goes first.
+    `cells(n)`: column -> <c> XML to put into row n (a cell without a style keeps the old one's). `heights(n)`:
+    a fixed height in points. `stale_results`: every formula's saved result is dropped (its inputs changed).
+    `auto_filter`: the filter's new range, also the sheet's dimension (so `add` may be a generator); without it
+    `add` is read into a list to compute the dimension.
+    """
+    if auto_filter is None:
+        add = list(add)
+    new_rows = iter(add)
+    prefix = b""
+
+    def encoded(xml: str) -> bytes:
+        data = xml.encode("utf-8")
+        return _NEW_TAG.sub(rb"<\1" + prefix + rb"\2", data) if prefix else data
+
+    pending = None  # the next row to add, as (number, XML)
+
+    def next_new():
+        xml = next(new_rows, None)
+        if xml is None:
+            return None
+        data = encoded(xml)
+        return int(_ROW_NUMBER.search(data).group(1)), data
+
+    for number, item in _sheet_items(chunks):
+        if number == 0:
+            found = _SHEET_DATA.search(item)
+            prefix = found.group(1) + b":" if found.group(1) else b""
+            pending = next_new()
+            if auto_filter is not None:
+                item = _DIMENSION.sub(lambda m: m.group(1) + auto_filter.encode() + m.group(3), item, count=1)
+            else:
+                rows = [encoded(x) for x in add]
+                item = _DIMENSION.sub(lambda m: m.group(1) + _extent(b"A1:A1" if replace else m.group(2), rows)
+                                      + m.group(3), item, count=1)
+            yield item
+            continue
+        if number == -1:
+            while pending is not None:
+                yield pending[1]
+                pending = next_new()
+            if auto_filter is not None:
+                item = _AUTO_FILTER.sub(lambda m: m.group(1) + auto_filter.encode() + m.group(3), item, count=1)
+            yield item
+            return
+        while pending is not None and pending[0] < number:
+            yield pending[1]
+            pending = next_new()
+        if pending is not None and pending[0] == number:
+            yield pending[1]
+            pending = next_new()
+            continue
+        if replace:
+            continue
+        if stale_results:
+            item = _drop_results(item)
+        new = cells(number) if cells is not None else None
+        if new:
+            item = _with_cells(item, {c: encoded(x) for c, x in new.items()})
+        height = heights(number) if heights is not None else None
+        if height is not None:
+            item = _with_height(item, height)
+        yield item
+
+
+def row_numbers(chunks: Iterable[bytes]) -> Iterator[int]:
+    """The numbers of the rows stored in a sheet, in order."""
+    return (number for number, _ in _sheet_items(chunks) if number > 0)
 
 
 def recalculate_on_open(package: Package, changed: dict[str, bytes] | None = None, on: bool = True
@@ -428,8 +494,7 @@ def recalculate_on_open(package: Package, changed: dict[str, bytes] | None = Non
     return parts
 
 
-def write_package(package: Package, out: IO[bytes], replace: dict[str, bytes]) -> None:
-    """Write the package with the given parts replaced (b'' drops a part); every other part copied as is."""
-    large = any(len(data) > 1_000_000 for data in replace.values())
-    # large sheets compress fast at level 1: the file grows a little, the wait shrinks a lot
-    ziparts.RawMembers(package.data).write(out, replace, level=1 if large else 6)
+def write_package(package: Package, out: IO[bytes], replace: dict[str, bytes | ziparts.Deflated]) -> None:
+    """Write the package with the given parts replaced (b'' drops a part; edited sheets come compressed already);
+    every other part copied as is."""
+    ziparts.RawMembers(package.data).write(out, replace)

@@ -6,11 +6,13 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterable
 
 from lxml import etree
+from openpyxl.utils import get_column_letter
 
 from inhuur import files, xlsx
+from inhuur.ziparts import Deflated
 from inhuur.errors import FileMissing, NotAWorkbook
 from inhuur.spec import Tender, parse_spec
 from inhuur.workbook.formulas import assessment_formulas, matrix_formulas
@@ -47,7 +49,7 @@ class Matrix:
     assessment_last_row: int
     styles: dict[str, str]
     register: dict[str, int] = field(default_factory=dict)
-    changed: dict[str, bytes] = field(default_factory=dict)
+    changed: dict[str, bytes | Deflated] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict, compare=False)  # what read.py derived from the opened file
 
     def get(self, row: SheetRow, key: str) -> Any:
@@ -64,10 +66,21 @@ class Matrix:
         """The package part of a sheet, e.g. xl/worksheets/sheet5.xml."""
         return self.package.sheets()[sheet]
 
-    def current(self, sheet: str) -> bytes:
-        """The sheet's XML with the changes made so far."""
+    def chunks(self, sheet: str) -> Iterable[bytes]:
+        """The sheet's XML with the changes made so far, a chunk at a time."""
         part = self.part(sheet)
-        return self.changed.get(part) or self.package.read(part)
+        changed = self.changed.get(part)
+        if isinstance(changed, Deflated):
+            return changed.chunks()
+        return [changed] if changed else self.package.chunks(part)
+
+    def current(self, sheet: str) -> bytes:
+        """The sheet's XML with the changes made so far (for small sheets: it is all in memory)."""
+        return b"".join(self.chunks(sheet))
+
+    def bottom(self, sheet: str) -> int:
+        """The highest row number stored in a sheet as changed so far (1 when it is empty)."""
+        return max(xlsx.row_numbers(self.chunks(sheet)), default=1)
 
     def require_sheet(self, sheet: str) -> None:
         """Refuse a workbook made before this sheet existed."""
@@ -76,40 +89,61 @@ class Matrix:
                                                               f"opnieuw met `inhuur new`)")
 
     def patch(self, sheet: str, cells: dict[str, str], stale_results: bool = False) -> None:
-        """Replace cells of a sheet; with stale_results its formulas' saved results go and Excel recalculates."""
-        self._change(sheet, xlsx.patch_cells(self.current(sheet), cells, stale_results=stale_results), stale_results)
+        """Replace cells (ref -> <c> XML) of existing rows; with stale_results the sheet's formulas' saved results
+        go and Excel recalculates."""
+        by_row: dict[int, dict[int, str]] = {}
+        for ref, xml in cells.items():
+            column, number = xlsx.split_ref(ref)
+            by_row.setdefault(number, {})[column] = xml
+        self._edit(sheet, stale_results, cells=lambda n: by_row.pop(n, None))
+        if by_row:
+            raise KeyError(f"row {min(by_row)} of {sheet} does not exist")
 
-    def add_rows(self, sheet: str, rows_xml: str, replace: bool = False, stale_results: bool = False,
+    def add_rows(self, sheet: str, rows: Iterable[str], replace: bool = False, stale_results: bool = False,
                  auto_filter: str | None = None) -> None:
-        """Add (or, with replace, rewrite all) rows of a sheet; stale_results as in patch."""
-        self._change(sheet, xlsx.sheet_with_rows(self.current(sheet), rows_xml, replace=replace,
-                                                 stale_results=stale_results, auto_filter=auto_filter),
-                     stale_results)
+        """Add (or, with replace, rewrite all) rows of a sheet, given as row XML in order; stale_results as in
+        patch; auto_filter: the filter's new range (then `rows` may be a generator)."""
+        self._edit(sheet, stale_results, add=rows, replace=replace, auto_filter=auto_filter)
 
-    def set_results(self, sheet: str, cells: dict[str, tuple[str, Any]], heights: dict[int, float] | None = None
-                    ) -> None:
-        """Write formulas with their results (ref -> (formula without '=', result)) and, optionally, row heights."""
-        self._change(sheet, xlsx.set_results(self.current(sheet), cells, heights), False)
+    def set_results(self, sheet: str, cells: Callable[[int], dict[int, tuple[str, Any]] | None],
+                    heights: Callable[[int], float | None] | None = None) -> None:
+        """Write formulas with their results: cells(n) gives column -> (formula without '=', result) for row n
+        (None: the result is not known; a formula None writes the result as a plain value); heights(n) a fixed
+        height for wrapped text."""
+        def row_cells(n: int) -> dict[int, str] | None:
+            wanted = cells(n)
+            return wanted and {column: xlsx.cell_xml(f"{get_column_letter(column)}{n}",
+                                                     result if formula is None else None, formula=formula,
+                                                     result=result)
+                               for column, (formula, result) in wanted.items()}
+
+        self._edit(sheet, False, cells=row_cells, heights=heights)
 
     def forget_results(self, sheet: str) -> None:
         """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""
-        self._change(sheet, xlsx.without_results(self.current(sheet)), True)
+        self._edit(sheet, True)
 
     def results_stored(self) -> None:
         """Every formula now carries the engine's result: Excel need not recalculate on open."""
         self.changed.update(xlsx.recalculate_on_open(self.package, self.changed, on=False))
 
-    def _change(self, sheet: str, xml: bytes, stale_results: bool) -> None:
-        self.changed[self.part(sheet)] = xml
+    def _edit(self, sheet: str, stale_results: bool, **edits) -> None:
+        """Stream the sheet through xlsx.edit_sheet and keep the result compressed."""
+        self.changed[self.part(sheet)] = Deflated.of(xlsx.edit_sheet(self.chunks(sheet), stale_results=stale_results,
+                                                                     **edits))
         if stale_results:
             self.changed.update(xlsx.recalculate_on_open(self.package, self.changed))
 
 
+_AS_EXPECTED = xlsx.RawCell(None, xlsx.SAME)
+
+
 def _stream(package: xlsx.Package, sheet: str, width: int, skip: frozenset[int] = frozenset(),
-            expected: Callable[[int, dict[int, xlsx.RawCell]], dict[int, str]] | None = None
-            ) -> tuple[dict[int, Any], list[SheetRow], int]:
+            expected: Callable[[int, dict[int, xlsx.RawCell]], dict[int, str]] | None = None,
+            keep_results: bool = True) -> tuple[dict[int, Any], list[SheetRow], int]:
     """The header and the rows with an id of a tool sheet. A formula equal to the one `expected` gives for its
-    cell is kept as xlsx.SAME, not as text: at 10,000 offers the formula texts alone would take 100 MB."""
+    cell is kept as xlsx.SAME, not as text: at 10,000 offers the formula texts alone would take 100 MB. Without
+    keep_results, such a cell's saved result is not kept either (nothing compares it)."""
     header: dict[int, Any] = {}
     rows: list[SheetRow] = []
     last = 1
@@ -122,7 +156,7 @@ def _stream(package: xlsx.Package, sheet: str, width: int, skip: frozenset[int] 
                 for column, formula in expected(number, cells).items():
                     cell = cells.get(column)
                     if cell is not None and cell.formula == formula:
-                        cells[column] = xlsx.RawCell(cell.value, xlsx.SAME, cell.style)
+                        cells[column] = xlsx.RawCell(cell.value, xlsx.SAME, cell.style) if keep_results else _AS_EXPECTED
             rows.append(SheetRow(number, cells))
     return header, rows, last
 
@@ -171,7 +205,7 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
     header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns), expected=matrix_expected)
     unused = frozenset(assessment.index[k] for k in ("criterium", "stap", "leverancier", "sleutel"))
     a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns), skip=unused,
-                                       expected=assessment_expected)
+                                       expected=assessment_expected, keep_results=False)
     register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
     return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles,
                   register)

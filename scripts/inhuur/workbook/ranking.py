@@ -96,4 +96,4 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime,
     if not deviations:
         rows.append(values_row_xml(matrix, number + 1, ["Geen: alle oordelen zijn gelijk aan de opgave van de "
                                                         "leverancier."]))
-    matrix.add_rows(SHEET_RANKING, "".join(rows), replace=True)
+    matrix.add_rows(SHEET_RANKING, rows, replace=True)

@@ -243,7 +243,7 @@ def sheet_rows(matrix: Matrix, sheet: str, current: bool = False) -> list[tuple[
     With current, the sheet as changed in this session (rows just added included), else as opened.
     """
     matrix.require_sheet(sheet)
-    data = matrix.current(sheet) if current else None
+    data = matrix.chunks(sheet) if current else None
     return [(n, {i: c.value for i, c in cells.items()}) for n, cells in matrix.package.rows(sheet, data=data) if n > 1
             and cells.get(1) is not None and cells[1].value not in (None, "")]
 

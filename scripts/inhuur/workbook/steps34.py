@@ -38,7 +38,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
                                    for n in undecided.values() for c in range(1, STEP3_OPEN)})
     new = [r for r in shortlisted if r.offer.id not in steps.step3_rows or r.offer.id in undecided]
     if new:
-        first = xlsx.last_row(matrix.current(SHEET_STEP3)) + 1
+        first = matrix.bottom(SHEET_STEP3) + 1
         rows = []
         for i, r in enumerate(new):
             values = [r.offer.id, r.offer.candidate, r.offer.supplier, float(r.score), r.rank]
@@ -48,10 +48,10 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
             cells += [xlsx.cell_xml(f"{get_column_letter(c)}{first + i}", None, styles.get("input"))
                       for c in range(STEP3_OPEN, len(STEP3_TITLES) + 1)]
             rows.append(xlsx.row_xml(first + i, cells))
-        matrix.add_rows(SHEET_STEP3, "".join(rows))
+        matrix.add_rows(SHEET_STEP3, rows)
     invited = [s.offer_id for s in steps.selections if s.decision == award_rules.INVITE and s.offer_id in by_id]
     width = len(interview_titles(tender))
-    rows, first = [], xlsx.last_row(matrix.current(SHEET_INTERVIEWS)) + 1
+    rows, first = [], matrix.bottom(SHEET_INTERVIEWS) + 1
     for offer_id in invited:
         if offer_id in steps.interview_rows:
             continue
@@ -68,9 +68,9 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
                       for c in range(5, width + 1)]
             rows.append(xlsx.row_xml(n, cells))
     if rows:
-        matrix.add_rows(SHEET_INTERVIEWS, "".join(rows))
+        matrix.add_rows(SHEET_INTERVIEWS, rows)
     titles = award_titles(tender)
-    rows, first = [], xlsx.last_row(matrix.current(SHEET_AWARD)) + 1
+    rows, first = [], matrix.bottom(SHEET_AWARD) + 1
     award_rows = dict(steps.award_rows)
     for offer_id in invited:
         if offer_id in award_rows:
@@ -91,7 +91,7 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
                 cells.append(xlsx.cell_xml(ref, None, styles.get("input")))
         rows.append(xlsx.row_xml(n, cells))
     if rows:
-        matrix.add_rows(SHEET_AWARD, "".join(rows), stale_results=True)
+        matrix.add_rows(SHEET_AWARD, rows, stale_results=True)
     flags = {}
     for offer_id, n in award_rows.items():
         outcome = stage.outcomes.get(offer_id)
@@ -124,7 +124,7 @@ def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rule
     tender, styles = matrix.tender, matrix.styles
     taken: dict[str, list[tuple[int, str]]] = {k: list(v) for k, v in steps.interview_rows.items()}
     cells, new_rows = {}, []
-    last = xlsx.last_row(matrix.current(SHEET_INTERVIEWS))
+    last = matrix.bottom(SHEET_INTERVIEWS)
     for interview in interviews:
         rows = taken.setdefault(interview.offer_id, [])
         match = next((i for i, (_, who) in enumerate(rows) if who.casefold() == interview.interviewer.casefold()),
@@ -147,7 +147,7 @@ def record_step4(matrix: Matrix, steps: Steps34, interviews: Sequence[award_rule
             ref = f"{get_column_letter(c)}{n}"
             cells[ref] = xlsx.cell_xml(ref, v, styles.get("input"))
     if new_rows:
-        matrix.add_rows(SHEET_INTERVIEWS, "".join(new_rows))
+        matrix.add_rows(SHEET_INTERVIEWS, new_rows)
     if cells:
         matrix.patch(SHEET_INTERVIEWS, cells)
     matrix.forget_results(SHEET_AWARD)  # Gunning's formulas read these scores

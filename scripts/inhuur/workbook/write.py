@@ -84,20 +84,20 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
     if added:
         first = matrix.last_row + 1
         last = first + len(added) - 1
-        rows_xml = "".join(_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
+        rows_xml = (_offer_row_xml(matrix, first + i, offer) for i, offer in enumerate(added))
         matrix.add_rows(SHEET_MATRIX, rows_xml, stale_results=True, auto_filter=f"A1:{matrix.layout.last_letter}{last}")
         codes = matrix.tender.judged_codes
         a_first = matrix.assessment_last_row + 1
-        a_rows = [_assessment_row_xml(matrix, a_first + i * len(codes) + k, offer, code)
-                  for i, offer in enumerate(added) for k, code in enumerate(codes)]
-        a_last = a_first + len(a_rows) - 1
-        matrix.add_rows(SHEET_ASSESSMENT, "".join(a_rows), stale_results=True,
+        a_rows = (_assessment_row_xml(matrix, a_first + i * len(codes) + k, offer, code)
+                  for i, offer in enumerate(added) for k, code in enumerate(codes))
+        a_last = a_first + len(added) * len(codes) - 1
+        matrix.add_rows(SHEET_ASSESSMENT, a_rows, stale_results=True,
                         auto_filter=f"A1:{matrix.assessment.last_letter}{a_last}")
         write_suppliers(matrix, all_offers)
         r_first = max(matrix.register.values(), default=1) + 1
         stamp = datetime.now().replace(microsecond=0).strftime("%d-%m-%Y %H:%M")
-        matrix.add_rows(SHEET_REGISTER, "".join(values_row_xml(matrix, r_first + i, [o.id, o.supplier, o.candidate, stamp])
-                                                for i, o in enumerate(added)))
+        matrix.add_rows(SHEET_REGISTER, [values_row_xml(matrix, r_first + i, [o.id, o.supplier, o.candidate, stamp])
+                                          for i, o in enumerate(added)])
         matrix.register.update({o.id: r_first + i for i, o in enumerate(added)})
         matrix.rows += [SheetRow(first + i, {}) for i in range(len(added))]
         matrix.last_row = last
@@ -192,7 +192,7 @@ def write_suppliers(matrix: Matrix, offers: Sequence[Offer]) -> None:
         first = group[0]
         values = [first.supplier, first.contact, first.email, len(group), ", ".join(o.id for o in group)]
         rows.append(values_row_xml(matrix, number, values))
-    matrix.add_rows(SHEET_SUPPLIERS, "".join(rows), replace=True)
+    matrix.add_rows(SHEET_SUPPLIERS, rows, replace=True)
 
 
 # ---------------------------------------------------------------------------------------------- findings and lots
@@ -237,44 +237,50 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
     tender, layout, beo = matrix.tender, matrix.layout, matrix.assessment
     by_id = {r.offer.id: r for r in results}
     values = matrix_values(tender, results, latest)
-    cells: dict[str, tuple[str, Any]] = {}
-    tool_cells = {}
-    for row in matrix.rows:
-        offer_id = str(matrix.get(row, "id"))
+    offer_rows = {row.number: str(matrix.get(row, "id")) for row in matrix.rows}
+    latest_column = layout.index["latest"]
+
+    def matrix_cells(n: int) -> dict[int, tuple[str, Any]] | None:
+        offer_id = offer_rows.get(n)
         if offer_id not in values:
-            continue
-        formulas = matrix_formulas(layout, row.number)
-        for key, value in values[offer_id].items():
-            cells[f"{layout.letter(key)}{row.number}"] = (formulas[key][1:], value)
-        ref = f"{layout.letter('latest')}{row.number}"
-        tool_cells[ref] = xlsx.cell_xml(ref, latest.get(offer_id))
-    if cells:
-        matrix.set_results(SHEET_MATRIX, cells)
-        matrix.patch(SHEET_MATRIX, tool_cells)
-    cells, heights = {}, {}
-    for row in matrix.assessment_rows:
-        offer_id, code = str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code"))
-        if offer_id not in by_id or code not in tender.judged_codes:
-            continue
-        formulas = assessment_formulas(beo, layout, row.number, code)
-        for key, value in assessment_values(tender, by_id[offer_id], code).items():
-            cells[f"{beo.letter(key)}{row.number}"] = (formulas[key][1:], value)
-        heights[row.number] = assessment_row_height(beo, tender.criterion(code).description,
-                                                    by_id[offer_id].offer.judgments[code])
-    if cells:
-        matrix.set_results(SHEET_ASSESSMENT, cells, heights)
+            return None
+        formulas = matrix_formulas(layout, n)
+        cells = {layout.index[key]: (formulas[key][1:], value) for key, value in values[offer_id].items()}
+        cells[latest_column] = (None, latest.get(offer_id))  # a plain value the tool owns, not a formula
+        return cells
+
+    matrix.set_results(SHEET_MATRIX, matrix_cells)
+    judged = {row.number: (str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code")))
+              for row in matrix.assessment_rows}
+    judged = {n: key for n, key in judged.items() if key[0] in by_id and key[1] in tender.judged_codes}
+
+    def assessment_cells(n: int) -> dict[int, tuple[str, Any]] | None:
+        if n not in judged:
+            return None
+        offer_id, code = judged[n]
+        formulas = assessment_formulas(beo, layout, n, code)
+        return {beo.index[key]: (formulas[key][1:], value)
+                for key, value in assessment_values(tender, by_id[offer_id], code).items()}
+
+    def assessment_height(n: int) -> float | None:
+        if n not in judged:
+            return None
+        offer_id, code = judged[n]
+        return assessment_row_height(beo, tender.criterion(code).description, by_id[offer_id].offer.judgments[code])
+
+    matrix.set_results(SHEET_ASSESSMENT, assessment_cells, assessment_height)
     complete = True
     if SHEET_AWARD in matrix.package.sheets():
-        cells = {}
+        cells: dict[int, dict[int, tuple[str, Any]]] = {}
         for n, row_values in sheet_rows(matrix, SHEET_AWARD, current=True):  # with rows this rank added
             interview = interviews.get(str(row_values[1]))
             results_ = award_values(tender, interview) if interview else {}
             for column, formula in award_formulas(tender, n).items():
                 result = results_.get(column)
                 complete = complete and result is not None
-                cells[f"{get_column_letter(column)}{n}"] = (formula[1:], result)
+                cells.setdefault(n, {})[column] = (formula[1:], result)
         if cells:
-            matrix.set_results(SHEET_AWARD, cells)
+            matrix.set_results(SHEET_AWARD, cells.get)
     if complete:
         matrix.results_stored()
 
@@ -319,6 +325,6 @@ def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Seque
     if not entries:
         return
     matrix.require_sheet(sheet)
-    last = xlsx.last_row(matrix.current(sheet))
-    matrix.add_rows(sheet, "".join(values_row_xml(matrix, last + i, list(values))
-                                   for i, values in enumerate(entries, start=1)))
+    last = matrix.bottom(sheet)
+    matrix.add_rows(sheet, [values_row_xml(matrix, last + i, list(values))
+                            for i, values in enumerate(entries, start=1)])

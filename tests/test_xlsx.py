@@ -1,0 +1,104 @@
+"""The streaming sheet editor: rows found by their tags in any chunking, whatever prefix the writer used."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+
+from inhuur import xlsx, ziparts
+
+MAIN = xlsx.MAIN
+PLAIN = (f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><dimension ref="A1:C3"/><sheetData>'
+         '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
+         '<row r="2" spans="1:3"><c r="A2" s="4"><v>1</v></c><c r="C2" s="7" t="str"><f>A2&amp;"x"</f><v>1x</v></c>'
+         '</row><row r="3"/></sheetData><autoFilter ref="A1:C3"/></worksheet>').encode()
+PREFIXED = (f'<x:worksheet xmlns:x="{MAIN}"><x:dimension ref="A1:A2"/><x:sheetData>'
+            '<x:row r="2"><x:c r="A2"><x:f>1+1</x:f><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>').encode()
+
+
+def chunked(data: bytes, size: int) -> list[bytes]:
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def edited(data: bytes, size: int = 7, **edits):
+    return etree.fromstring(b"".join(xlsx.edit_sheet(chunked(data, size), **edits)))
+
+
+def cells(root) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """ref -> (formula, value, style) for every cell, read back with lxml."""
+    out = {}
+    for c in root.iter(f"{{{MAIN}}}c"):
+        f, v = c.find(f"{{{MAIN}}}f"), c.find(f"{{{MAIN}}}v")
+        out[c.get("r")] = (None if f is None else f.text, None if v is None else v.text, c.get("s"))
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 100_000])
+def test_rows_are_found_in_any_chunking(size):
+    numbers = list(xlsx.row_numbers(chunked(PLAIN, size)))
+    assert numbers == [1, 2, 3]
+    assert etree.tostring(edited(PLAIN, size)) == etree.tostring(etree.fromstring(PLAIN))
+
+
+def test_rows_are_added_in_order_and_a_same_numbered_row_is_replaced():
+    root = edited(PLAIN, add=['<row r="3"><c r="A3"><v>3</v></c></row>', '<row r="5"><c r="B5"><v>5</v></c></row>'])
+    assert [r.get("r") for r in root.iter(f"{{{MAIN}}}row")] == ["1", "2", "3", "5"]
+    assert cells(root)["A3"] == (None, "3", None)
+    assert root.find(f"{{{MAIN}}}dimension").get("ref") == "A1:C5"
+
+
+def test_a_cell_keeps_its_style_and_a_missing_cell_is_inserted_in_column_order():
+    root = edited(PLAIN, cells=lambda n: {3: xlsx.cell_xml(f"C{n}", formula="A2+1", result=2),
+                                          2: xlsx.cell_xml(f"B{n}", "b")} if n == 2 else None)
+    got = cells(root)
+    assert got["C2"] == ("A2+1", "2", "7")
+    assert [c.get("r") for c in root.iter(f"{{{MAIN}}}c")] == ["A1", "A2", "B2", "C2"]
+
+
+def test_stale_results_drop_formula_values_only():
+    root = edited(PLAIN, stale_results=True)
+    assert cells(root)["C2"] == ('A2&"x"', None, "7")
+    assert cells(root)["A2"] == (None, "1", "4")
+    assert root.find(f".//{{{MAIN}}}c[@r='C2']").get("t") is None
+
+
+def test_replace_keeps_only_the_new_rows_and_sets_filter_and_dimension():
+    root = edited(PLAIN, add=['<row r="1"><c r="A1"><v>9</v></c></row>'], replace=True, auto_filter="A1:A1")
+    assert list(cells(root)) == ["A1"]
+    assert root.find(f"{{{MAIN}}}autoFilter").get("ref") == "A1:A1"
+    assert root.find(f"{{{MAIN}}}dimension").get("ref") == "A1:A1"
+
+
+def test_a_prefixed_sheet_gets_prefixed_rows_and_cells():
+    root = edited(PREFIXED, add=['<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row>'],
+                  cells=lambda n: {1: xlsx.cell_xml("A2", formula="1+2", result=3)} if n == 2 else None)
+    assert cells(root) == {"A2": ("1+2", "3", None), "A3": (None, None, None)}
+    assert root.find(f".//{{{MAIN}}}t").text == "x"
+
+
+def test_an_empty_sheet_data_is_opened_for_new_rows():
+    empty = f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()
+    root = edited(empty, add=['<row r="1"><c r="A1"><v>1</v></c></row>'])
+    assert cells(root) == {"A1": (None, "1", None)}
+
+
+def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active["A1"] = "kop"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    package = xlsx.Package(buffer.getvalue())
+    part = package.sheets()["Sheet"]
+    rows = [xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", n)]) for n in range(2, 5002)]
+    changed = {part: ziparts.Deflated.of(xlsx.edit_sheet(package.chunks(part), add=rows))}
+    out = io.BytesIO()
+    xlsx.write_package(package, out, changed)
+    assert zipfile.ZipFile(io.BytesIO(out.getvalue())).testzip() is None
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet["A1"].value == "kop" and sheet["A5001"].value == 5001 and sheet.max_row == 5001
