@@ -253,9 +253,12 @@ def test_award_of_a_failed_candidate_blocks_the_letters(awarded, tmp_path):
 def test_award_letters_motivate_the_rejection_without_anyones_rate(awarded, tmp_path):
     actions.record_awards(awarded, {"I-002": "Beste gesprek", "I-001": "Ruime ervaring met statushouders"})
     made = actions.make_letters(awarded, tmp_path / "b4", sent=date(2026, 7, 10))
-    assert sorted((m.offer_id, m.kind) for m in made.letters) == [
+    assert sorted((m.offer_id, m.kind) for m in made.letters if m.kind != "kennisgeving_gunning") == [
         ("I-001", "voornemen_tot_gunning"), ("I-002", "voornemen_tot_gunning"), ("I-003", "afwijzing_na_gesprek"),
         ("I-004", "afwijzing_wachtkamer"), ("I-006", "afwijzing_wachtkamer")]
+    # no step 0–2 rejection was ever made in this fixture: every one of those suppliers is told of the award
+    assert sorted(m.offer_id for m in made.letters if m.kind == "kennisgeving_gunning") == [
+        "I-005", *[f"I-{n:03d}" for n in range(7, 16)]]
     rejection = text_of(tmp_path / "b4" / "I-003-afwijzing_na_gesprek.docx")
     assert "Klantgericht | 2 (onvoldoende)" in rejection and "Totaal | 29" in rejection
     assert "niet op elke competentie minimaal voldoende" in rejection
@@ -444,3 +447,104 @@ def test_the_award_intention_separates_conditions_from_contract_terms(demo_run):
     assert ("De geplande start op zaterdag 1 augustus 2026 valt binnen de opschortende termijn; de opdracht kan "
             "daarom op zijn vroegst op vrijdag 7 augustus 2026 beginnen.") in text
     assert "feitelijke uitvoering past bij" not in text and "Wordt binnen die termijn geen bezwaar gemaakt" not in text
+
+
+# ---------------------------------------------------------------------------------------------- lot drawing
+
+@pytest.mark.parametrize("sent, days, earliest", [
+    (date(2026, 6, 29), 2, date(2026, 7, 1)),     # Monday: Wednesday at the earliest
+    (date(2026, 7, 3), 2, date(2026, 7, 7)),      # Friday: over the weekend to Tuesday
+    (date(2026, 4, 24), 2, date(2026, 4, 29)),    # Koningsdag (Monday 27 April) does not count
+    (date(2026, 12, 24), 1, date(2026, 12, 28)),  # Christmas and a Sunday do not count
+])
+def test_lot_notice_counts_working_days(sent, days, earliest):
+    from inhuur.rules import working_day_after, working_day_before
+
+    assert working_day_after(sent, days) == earliest
+    assert working_day_before(earliest) > sent or days == 1
+
+
+def test_a_lot_with_too_little_notice_is_refused_and_nothing_is_written(example_workbook, tmp_path, run_cli):
+    before = example_workbook.read_bytes()
+    result = run_cli("letters", example_workbook, "-o", tmp_path / "lot", "--datum", "30-06-2026", "--loting",
+                     "--loting-moment", "01-07-2026 10:00", "--loting-plaats", "Hilversum", "--loting-door", "notaris")
+    assert result.code == 1
+    assert result.err == (
+        "Fout: er is niets geschreven: de loting op woensdag 1 juli 2026 om 10.00 uur is te kort na de uitnodiging "
+        "van 30 juni 2026. De aanvraag vraagt 2 werkdagen aankondiging (loting.aankondiging_werkdagen), zodat de "
+        "leveranciers erbij kunnen zijn. Kies een moment op of na donderdag 2 juli 2026 (--loting-moment).\n")
+    assert example_workbook.read_bytes() == before
+    assert not (tmp_path / "lot").exists()
+
+
+def test_the_lot_invitation_states_basis_method_attendance_and_a_reply_date(example_workbook, tmp_path):
+    actions.make_letters(example_workbook, tmp_path / "lot", sent=SENT, lot=LOT)
+    text = text_of(tmp_path / "lot" / "I-006-loting.docx")
+    assert "Grondslag: de aanvraag: bij een gelijke score is het uurtarief doorslaggevend" in text
+    assert "Werkwijze: elke betrokken kandidaat krijgt een genummerd, gesloten lot" in text
+    assert "ter plaatse of op afstand via Microsoft Teams" in text
+    assert "Laat u ons uiterlijk donderdag 2 juli 2026 weten of u aanwezig bent" in text   # the day before Friday
+    assert "de dag ervoor" not in text
+
+
+def test_the_recorded_lot_is_reported_with_its_proces_verbaal(example_workbook, tmp_path, run_cli):
+    result = run_cli("loting", example_workbook, "--volgorde", "I-006,I-005", "--moment", "03-07-2026 10:05",
+                     "--plaats", "Flextender, Hilversum", "--door", "mr. J. Smit, notaris",
+                     "--getuigen", "A. Jansen (Flextender); S. Meijer (@Home Detachering, op afstand)")
+    assert result.code == 0, result.err
+    assert "Loting vastgelegd" in result.out and "Loting nodig" not in result.out
+    rows = list(load_workbook(example_workbook)["Loting"].iter_rows(values_only=True))
+    assert rows[1][1:6] == ("03-07-2026 10:05", "Flextender, Hilversum", "mr. J. Smit, notaris",
+                            "A. Jansen (Flextender); S. Meijer (@Home Detachering, op afstand)", "I-006, I-005")
+    assert rows[1][6].startswith("eerste getrokken: I-006 (Mehmet Öztürk, Çelik Consultancy); tweede getrokken: I-005")
+    report = actions.make_letters(example_workbook, tmp_path / "b", sent=date(2026, 7, 3))
+    assert not [w for w in report.warnings if "proces-verbaal" in w]
+    lost = text_of(tmp_path / "b" / "I-005-niet_geselecteerd.docx")
+    assert "hetzelfde uurtarief als 1 andere kandidaat;" in lost
+    assert ("De loting vond plaats op vrijdag 3 juli 2026 om 10.05 uur in Flextender, Hilversum; het lot werd "
+            "getrokken door mr. J. Smit, notaris, in aanwezigheid van A. Jansen (Flextender); S. Meijer "
+            "(@Home Detachering, op afstand).") in lost
+    assert "De loting vond plaats op vrijdag 3 juli 2026" in text_of(tmp_path / "b" / "I-006-voorgedragen.docx")
+    assert "De loting vond plaats" not in text_of(tmp_path / "b" / "I-004-voorgedragen.docx")
+
+
+def test_letters_warn_while_the_proces_verbaal_is_missing(decided, tmp_path):
+    report = actions.make_letters(decided, tmp_path / "b", sent=SENT)
+    assert [w for w in report.warnings if w.startswith("het proces-verbaal van de loting ontbreekt op het blad "
+                                                       "Loting (I-005, I-006)")]
+    assert "De loting vond plaats" not in text_of(tmp_path / "b" / "I-005-niet_geselecteerd.docx")
+
+
+@pytest.mark.parametrize("order", ["I-005", "I-005,I-004", "I-005,I-006,I-005"])
+def test_a_lot_result_that_is_not_the_tie_is_refused(example_workbook, run_cli, order):
+    before = example_workbook.read_bytes()
+    result = run_cli("loting", example_workbook, "--volgorde", order, "--moment", "03-07-2026 10:00",
+                     "--plaats", "Hilversum", "--door", "notaris")
+    assert result.code == 1
+    assert result.err.startswith(f"Fout: er is niets vastgelegd: de volgorde ")
+    assert "(gelijke standen op de grens: I-005, I-006)" in result.err
+    assert example_workbook.read_bytes() == before
+
+
+@pytest.fixture
+def told(example_workbook, tmp_path):
+    """The example after the lot, with the step 0–2 letters made on 30 June (their standstill ends 20 July)."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.rank(example_workbook)
+    actions.make_letters(example_workbook, tmp_path / "b2", sent=date(2026, 6, 30))
+    return example_workbook
+
+
+def test_an_award_inside_a_step2_standstill_tells_those_suppliers(told, awarded, tmp_path):
+    actions.record_awards(awarded, {"I-002": "Beste gesprek", "I-001": "Ruime ervaring met statushouders"})
+    inside = actions.make_letters(awarded, tmp_path / "b4", sent=date(2026, 7, 20))   # the last day of theirs
+    notices = sorted(m.offer_id for m in inside.letters if m.kind == "kennisgeving_gunning")
+    assert notices == ["I-005", *[f"I-{n:03d}" for n in range(7, 16)]]
+    text = text_of(tmp_path / "b4" / "I-009-kennisgeving_gunning.docx")
+    assert re.search(r"Op 30 juni 2026 lieten wij u weten dat .+ niet verder meedoet in de selectie \(kenmerk "
+                     r"30662-I-009-[a-z-]+\)\.", text)
+    assert "betrokken inschrijver" in text and "De kandidaat van Sociaal Domein Professionals B.V.: totaal 42" in text
+    assert "eindigt op maandag 10 augustus 2026" in text and "kort geding" in text
+    assert "Fatima El Amrani" not in text and "€" not in text
+    later = actions.make_letters(awarded, tmp_path / "b5", sent=date(2026, 7, 21))   # every standstill has ended
+    assert not [m for m in later.letters if m.kind == "kennisgeving_gunning"]

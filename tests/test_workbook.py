@@ -21,7 +21,7 @@ def digest(path):
 def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
     assert wb.sheetnames == ["Instructies", "Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Beoordeling",
-                             "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "_inhuur",
+                             "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "Loting", "_inhuur",
                              "_register"]
     assert wb["_inhuur"].sheet_state == wb["_register"].sheet_state == "veryHidden"
     titles = list(columns(wb["Kandidaten"]))

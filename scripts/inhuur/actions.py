@@ -7,7 +7,7 @@ end: a command that fails has written nothing.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO
@@ -15,7 +15,7 @@ from typing import IO
 from inhuur import award, dutch, files, letters as letter_writer, record as record_files, rules, soffice, workbook
 from inhuur.dispatch import LettersReport, make_letters, mail_dry_run, mail_send
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, OutputExists, Problem
+from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
 from inhuur.intake import read_offers
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
@@ -26,10 +26,12 @@ EXAMPLE_OFFERS = PACKAGE_ROOT / "workbook" / "voorbeeld-inschrijvingen-30662.csv
 EXAMPLE_FINDINGS = PACKAGE_ROOT / "workbook" / "voorbeeld-beoordeling-30662.csv"
 # The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
 EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
-EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 6, 30, 10, 0), "Flextender, Hilversum",
-                                               "mr. J. Smit, notaris")
+EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 7, 1, 10, 0), "Flextender, Hilversum",
+                                               "mr. J. Smit, notaris")  # 2 working days after the invitation
+EXAMPLE_LOT_RECORD = rules.LotRecord(EXAMPLE_LOT_DRAWING.moment, EXAMPLE_LOT_DRAWING.place,
+                                     EXAMPLE_LOT_DRAWING.drawn_by, "A. Jansen (Flextender)", ())
 EXAMPLE_LOT_LETTERS_DATE = date(2026, 6, 29)
-EXAMPLE_LETTERS_DATE = date(2026, 6, 30)
+EXAMPLE_LETTERS_DATE = date(2026, 7, 1)
 EXAMPLE_STEPS = [  # (what happens, step, file) for the example's steps 3 and 4
     ("De opdrachtgever kiest wie een gesprek krijgt (ronde 1)", 3, "voorbeeld-stap3-30662.csv"),
     ("De gesprekken van ronde 1 zijn gescoord", 4, "voorbeeld-gesprekken-30662.csv"),
@@ -210,10 +212,19 @@ def record_awards(path: str | Path, motivations: dict[str, str]) -> None:
         workbook.save(matrix)
 
 
-def record_lot(path: str | Path, order: dict[str, int]) -> None:
-    """Write a recorded lot order (offer id -> order drawn) into the Loting column."""
+def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord | None = None) -> None:
+    """Write a lot's order (offer id -> order drawn) into the Loting column, and its proces-verbaal on the Loting
+    sheet; refused unless the ids are exactly the offers of one tie that needs the lot."""
     with editing(path, "loting") as matrix:
-        workbook.write_lots(matrix, order)
+        offers, _ = all_problems(matrix)  # a missing motivation elsewhere does not change who is tied; check names it
+        results = rules.evaluate(matrix.tender, [replace(o, lot=None) for o in offers])  # the tie as before any lot
+        groups = [{r.offer.id for r in group} for group in rules.unresolved_ties(results)]
+        if set(order) not in groups or sorted(order.values()) != list(range(1, len(order) + 1)):
+            raise LotNotATie(sorted(order, key=order.get), [sorted(g, key=rules.id_key) for g in groups])
+        if record is not None:
+            record = replace(record, order=tuple(sorted(order, key=order.get)))
+            matrix.require_sheet(workbook.SHEET_LOTS)
+        workbook.write_lots(matrix, order, record, {o.id: o for o in offers})
         workbook.save(matrix)
 
 
@@ -261,7 +272,7 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     pdf = soffice.find_soffice() is not None
     lot_letters = make_letters(target, folder / "brieven-loting", pdf=pdf, sent=EXAMPLE_LOT_LETTERS_DATE,
                                lot=EXAMPLE_LOT_DRAWING)
-    record_lot(target, EXAMPLE_LOT)
+    record_lot(target, EXAMPLE_LOT, EXAMPLE_LOT_RECORD)
     after = rank(target)
     made = make_letters(target, folder / "brieven", pdf=pdf, sent=EXAMPLE_LETTERS_DATE)
     emails = mail_dry_run(target, made.folder, folder / "e-mails")

@@ -18,6 +18,7 @@ from inhuur import __version__, actions, dutch, messages, rules
 from inhuur.errors import InhuurError
 from inhuur.intake import parse_datetime
 from inhuur.letters import LotDrawing
+from inhuur.rules import LotRecord
 from inhuur.mail import Server
 
 PASSWORD_VARIABLE = "INHUUR_SMTP_WACHTWOORD"
@@ -43,6 +44,7 @@ COMMANDS = {
     "check": "controleer het werkboek: formules, oordelen (Ja/Nee), tarieven; noemt elke foute cel",
     "record": "leg oordelen (--beoordeling), besluiten van de opdrachtgever (stap 3) of scores van de gesprekken "
               "(stap 4) vast uit een bestand",
+    "loting": "leg de uitslag van een loting vast (kolom Loting) met het proces-verbaal (blad Loting), en rangschik",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot gunning en alle brieven",
@@ -80,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "motivering, door, rol; stap 3: id of kandidaat, besluit, "
                                                  "volgorde_wachtkamer, gesprek …; stap 4: id of kandidaat, "
                                                  "interviewer, rol, één kolom per competentie")
+    p = sub.add_parser("loting", help=COMMANDS["loting"], description=COMMANDS["loting"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("--volgorde", required=True, metavar="ID,ID,…",
+                   help="de ID's van de gelijke stand in de volgorde van trekken, bijv. I-006,I-005")
+    p.add_argument("--moment", required=True, type=_moment, metavar="'DD-MM-JJJJ UU:MM'", help="wanneer het lot werd getrokken")
+    p.add_argument("--plaats", required=True, metavar="PLAATS", help="waar")
+    p.add_argument("--door", required=True, metavar="NAAM", help="wie het lot trok")
+    p.add_argument("--getuigen", default="", metavar="NAMEN", help="wie erbij waren (ook leveranciers, op afstand)")
     p = sub.add_parser("letters", help=COMMANDS["letters"], description=COMMANDS["letters"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
     p.add_argument("-o", "--output", required=True, metavar="MAP", help="map voor de brieven (buiten de repository)")
@@ -195,6 +205,16 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{report.recorded} {what} vastgelegd in {args.workbook}.\n", file=out)
         _print_ranking(report.rank, out)
         _print_warnings(report.rank, out)
+        return 0
+    if args.command == "loting":
+        ids = [part.strip() for part in args.volgorde.split(",") if part.strip()]
+        actions.record_lot(args.workbook, {offer_id: n for n, offer_id in enumerate(ids, start=1)},
+                           LotRecord(args.moment, args.plaats, args.door, args.getuigen, tuple(ids)))
+        print(f"Loting vastgelegd in {args.workbook}: {', '.join(ids)} (kolom Loting; proces-verbaal op het blad "
+              f"Loting).\n", file=out)
+        report = actions.rank(args.workbook)
+        _print_ranking(report, out)
+        _print_warnings(report, out)
         return 0
     if args.command == "letters":
         lot = None

@@ -17,7 +17,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, NoTie, NotAssessed, Problem, UnresolvedTie, \
+from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, LotNoticeTooShort, NoTie, NotAssessed, Problem, UnresolvedTie, \
     WorkbookLocked
 from inhuur.guard import all_problems, editing
 from inhuur.rules import Result
@@ -77,6 +77,32 @@ def _earlier_letters(matrix: workbook.Matrix) -> dict[tuple[str, str], list[tupl
     return earlier
 
 
+def _require_notice(tender, lot: letter_writer.LotDrawing, sent: date) -> None:
+    """Refuse a lot drawing announced with fewer working days' notice than the tender's rule."""
+    earliest = rules.working_day_after(sent, tender.lot.notice_days)
+    if lot.moment.date() < earliest:
+        raise LotNoticeTooShort(lot.moment, sent, tender.lot.notice_days, earliest)
+
+
+def _history(matrix: workbook.Matrix) -> letter_writer.History:
+    """The proces-verbaal of the lot drawings and the latest step 0–2 rejection letter of each offer (Brieven)."""
+    records, problems = workbook.read_lot_records(matrix)
+    if problems:
+        raise InvalidWorkbook(str(matrix.path or "werkboek"), problems)
+    rejection_kinds = {letter_writer.KIND_OF_STATUS[s] for s in letter_writer.REJECTED_EARLY}
+    rejected: dict[str, tuple[date, str]] = {}
+    for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
+        if row.get("Soort") in rejection_kinds:
+            try:
+                dated = datetime.strptime(str(row.get("Datum brief")), "%d-%m-%Y").date()
+            except ValueError:
+                continue  # a date typed over by hand: the offer counts as not yet told, so it is told again
+            offer_id = str(row.get("ID"))
+            if offer_id not in rejected or dated >= rejected[offer_id][0]:
+                rejected[offer_id] = (dated, str(row.get("Kenmerk") or ""))
+    return letter_writer.History(records, rejected)
+
+
 def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
                  lot: letter_writer.LotDrawing | None = None, now: datetime | None = None) -> LettersReport:
     """One letter per offer for the current stage (or only the lot invitations), a manifest, a log in Brieven."""
@@ -85,11 +111,14 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     with editing(path, "letters") as matrix:
         matrix.require_sheet(workbook.SHEET_LETTERS)
         results, steps = _letter_inputs(matrix, lot is not None)
+        if lot is not None:
+            _require_notice(matrix.tender, lot, sent)
+        history = _history(matrix)
         manifest = folder / MANIFEST
         with contextlib.suppress(FileNotFoundError):
             manifest.unlink()  # from here until the new manifest is written, the folder is visibly incomplete
         made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps,
-                                           earlier=_earlier_letters(matrix))
+                                           earlier=_earlier_letters(matrix), history=history)
         pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
         stamp = (now or datetime.now()).replace(microsecond=0)
         workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
@@ -114,6 +143,12 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                                                   "date": sent.isoformat(), "lot": drawing, "letters": entries},
                                                  indent=2, ensure_ascii=False))
     warnings = []
+    undocumented = [r.offer.id for r in results if r.tie_group and r.offer.lot is not None
+                    and r.offer.id not in history.lots and any(m.offer_id == r.offer.id for m in made)]
+    if undocumented:
+        warnings.append(f"het proces-verbaal van de loting ontbreekt op het blad {workbook.SHEET_LOTS} "
+                        f"({', '.join(undocumented)}): de brieven noemen daarom niet wanneer, waar en door wie het lot "
+                        f"werd getrokken. Leg het vast met inhuur loting en maak de brieven opnieuw")
     today = (now or datetime.now()).date()
     if sent != today:
         warnings.append(f"de brieven zijn gedateerd {dutch.day(sent)}, niet vandaag ({dutch.day(today)}); de "
@@ -145,7 +180,7 @@ def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
         raise mailer.ManifestMissing(folder, "de datum van de brieven is onleesbaar")
     results, steps = _letter_inputs(matrix, drawing is not None)
     now = {(r.offer.id, kind): content for r, kind, _, content in
-           letter_writer.planned_contents(matrix.tender, results, sent, drawing, steps)}
+           letter_writer.planned_contents(matrix.tender, results, sent, drawing, steps, _history(matrix))}
     listed = {(e["id"], e["kind"]): e for e in entries}
     status = {r.offer.id: dutch.STATUS_LABELS[r.status] for r in results}
     for (offer_id, kind), entry in listed.items():

@@ -36,7 +36,8 @@ KIND_WORDS = {"niet_conform": "inschrijving niet conform",
               "wachtkamer": "kandidaat in de wachtkamer (voorlopige afwijzing)",
               "voornemen_tot_gunning": "voornemen tot gunning",
               "afwijzing_na_gesprek": "afwijzing na het selectiegesprek",
-              "afwijzing_wachtkamer": "afwijzing na de wachtkamer"}
+              "afwijzing_wachtkamer": "afwijzing na de wachtkamer",
+              "kennisgeving_gunning": "bericht over het voornemen tot gunning"}
 
 
 _COMMON_NOUNS = ("gemeente", "provincie", "waterschap", "ministerie", "hoogheemraadschap", "veiligheidsregio")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -86,6 +86,26 @@ class BackdatedLetters(InhuurError):
         self.folder = folder
         self.dated = dated
         self.today = today
+
+
+class LotNoticeTooShort(InhuurError):
+    """A lot drawing announced with fewer working days' notice than the tender's rule."""
+
+    def __init__(self, moment: datetime, dated: date, days: int, earliest: date):
+        super().__init__(f"lot at {moment} announced on {dated}: needs {days} working days (from {earliest})")
+        self.moment = moment
+        self.dated = dated
+        self.days = days
+        self.earliest = earliest
+
+
+class LotNotATie(InhuurError):
+    """A lot result that is not an order 1..n of exactly the offers of one tie that needs a lot."""
+
+    def __init__(self, given: list[str], groups: list[list[str]]):
+        super().__init__(f"lot order {given} is not one of the ties {groups}")
+        self.given = given
+        self.groups = groups
 
 
 class NoTie(InhuurError):

@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +24,9 @@ KIND_OF_STATUS = {rules.NON_CONFORMING: "niet_conform", rules.KNOCKED_OUT: "knoc
                   rules.NOT_SELECTED: "niet_geselecteerd", rules.SHORTLISTED: "voorgedragen"}
 LOT = "loting"
 STEP3_KINDS = {award.INVITED: "uitnodiging_gesprek", award.WAITING_ROOM: "wachtkamer"}
-AWARD_KINDS = ("voornemen_tot_gunning", "afwijzing_na_gesprek", "afwijzing_wachtkamer")
+NOTICE = "kennisgeving_gunning"  # the award, told to a supplier rejected earlier whose standstill still runs
+AWARD_KINDS = ("voornemen_tot_gunning", "afwijzing_na_gesprek", "afwijzing_wachtkamer", NOTICE)
+REJECTED_EARLY = (rules.NON_CONFORMING, rules.KNOCKED_OUT, rules.NOT_SELECTED)
 KINDS = (*KIND_OF_STATUS.values(), LOT, *dict.fromkeys(STEP3_KINDS.values()), *AWARD_KINDS)
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
@@ -81,6 +83,14 @@ class LotDrawing:
 
 
 @dataclass(frozen=True)
+class History:
+    """What the workbook's logs add to letters: the proces-verbaal of each lot drawing, by offer id."""
+
+    lots: dict[str, rules.LotRecord] = field(default_factory=dict)
+    rejected: dict[str, tuple[date, str]] = field(default_factory=dict)  # id -> (date, kenmerk) of its step 0–2 letter
+
+
+@dataclass(frozen=True)
 class Letter:
     """One generated letter: for which offer, which kind, the file, its SHA-256 and the digest of its content."""
 
@@ -130,8 +140,13 @@ class Steps:
     decisions: dict[str, award.Decision]
 
 
-def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None) -> list[tuple[Result, str]]:
-    """Which letter each offer gets at the latest step: lot invitations, award, step 3, or steps 0–2."""
+def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None, tender: Tender | None = None,
+         sent: date | None = None, history: History | None = None) -> list[tuple[Result, str]]:
+    """Which letter each offer gets at the latest step: lot invitations, award, step 3, or steps 0–2.
+
+    With the award, a supplier rejected in steps 0–2 whose own standstill still runs on `sent` (or who was
+    never sent its rejection) is a betrokken inschrijver and is told of the award too (Aw art. 2.130).
+    """
     if lot:
         return [(r, LOT) for r in results if r.status == rules.TIE_UNRESOLVED]
     stage = steps.stage if steps else award.Stage()
@@ -145,6 +160,12 @@ def plan(results: Sequence[Result], lot: bool, steps: Steps | None = None) -> li
                 planned.append((r, "voornemen_tot_gunning"))
             else:
                 planned.append((r, "afwijzing_na_gesprek" if outcome.interview else "afwijzing_wachtkamer"))
+        told = (history or History()).rejected
+        for r in results:
+            if r.status in REJECTED_EARLY and tender is not None and sent is not None and (
+                    r.offer.id not in told or rules.standstill_end(told[r.offer.id][0], tender.standstill_days,
+                                                                   tender.standstill_working_day) >= sent):
+                planned.append((r, NOTICE))
         return planned
     if stage.outcomes:
         # those already interviewed get no new letter until the award decision
@@ -177,7 +198,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "gesprekken": dutch.appointment(interviews) if interviews else "",
         "leverancier": {}, "aanhef": "Geachte heer/mevrouw,", "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
-        "loting": [], "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
+        "eerdere_brief": {"datum": "", "kenmerk": ""}, "loting": [], "loting_bijwonen": "", "loting_reageren_voor": "", "loting_verslag": "", "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
         "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
         "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
         "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender, sent),
@@ -249,7 +270,7 @@ def totals(results: Sequence[Result], steps: Steps | None = None) -> Totals:
 
 def letter_context(tender: Tender, result: Result, results: Sequence[Result], kind: str, sent: date,
                    lot: LotDrawing | None = None, steps: Steps | None = None,
-                   shared: Totals | None = None) -> dict[str, Any]:
+                   shared: Totals | None = None, history: History | None = None) -> dict[str, Any]:
     """Everything one letter may show: this offer's own facts and results, and aggregates, never others' data."""
     offer = result.offer
     shared = shared or totals(results, steps)
@@ -264,7 +285,7 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
         "rang": result.rank or "", "aantal_gerangschikt": shared.ranked,
         "laagste_score_voorgedragen": dutch.number(shared.lowest_shortlisted)
         if shared.lowest_shortlisted is not None else "",
-        "aantal_gelijk": result.shared or 0,
+        "aantal_gelijk": len(result.tie_group) or result.shared or 0,  # after a lot: how many drew
         "loting_beslist": bool(result.tie_group) and offer.lot is not None,
         "loting_getrokken": dutch.ordinal(offer.lot) if result.tie_group and offer.lot is not None else "",
     })
@@ -278,7 +299,19 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
     context["vervolg"] = _next_steps(tender)
     if lot is not None:
         context["loting"] = [f"Datum en tijd: {dutch.appointment(lot.moment)}", f"Plaats: {lot.place}",
-                             f"Het lot wordt getrokken door: {lot.drawn_by}"]
+                             f"Het lot wordt getrokken door: {lot.drawn_by}", f"Werkwijze: {tender.lot.method}",
+                             f"Grondslag: {tender.lot.basis}"]
+        context["loting_bijwonen"] = tender.lot.attendance
+        context["loting_reageren_voor"] = dutch.weekday_date(rules.working_day_before(lot.moment.date()))
+    earlier = (history or History()).rejected.get(offer.id)
+    if kind == NOTICE and earlier is not None:
+        context["eerdere_brief"] = {"datum": dutch.day(earlier[0]), "kenmerk": earlier[1]}
+    record = (history or History()).lots.get(offer.id) if context["loting_beslist"] else None
+    if record is not None:
+        witnesses = f", in aanwezigheid van {record.witnesses}" if record.witnesses else ""
+        context["loting_verslag"] = (f" De loting vond plaats op {dutch.appointment(record.moment)} in {record.place}; "
+                                     f"het lot werd getrokken door {record.drawn_by}{witnesses}. Het proces-verbaal "
+                                     f"kunt u bij ons inzien.")
     if steps is not None:
         context.update(_steps_context(tender, result, shared, steps))
     return context
@@ -367,19 +400,21 @@ def _next_steps(tender: Tender) -> list[str]:
 
 
 def planned_contents(tender: Tender, results: Sequence[Result], sent: date, lot: LotDrawing | None = None,
-                     steps: Steps | None = None) -> list[tuple[Result, str, dict[str, Any], str]]:
+                     steps: Steps | None = None, history: History | None = None
+                     ) -> list[tuple[Result, str, dict[str, Any], str]]:
     """Every letter the workbook calls for now: (result, kind, context without kenmerk, content digest)."""
     planned = []
     shared = totals(results, steps)
-    for result, kind in plan(results, lot is not None, steps):
-        context = letter_context(tender, result, results, kind, sent, lot, steps, shared)
+    for result, kind in plan(results, lot is not None, steps, tender, sent, history):
+        context = letter_context(tender, result, results, kind, sent, lot, steps, shared, history)
         planned.append((result, kind, context, content_digest(context)))
     return planned
 
 
 def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent: date,
                   lot: LotDrawing | None = None, templates: Path = TEMPLATES, steps: Steps | None = None,
-                  earlier: dict[tuple[str, str], list[tuple[str, str]]] | None = None) -> list[Letter]:
+                  earlier: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
+                  history: History | None = None) -> list[Letter]:
     """Render one letter per planned offer into folder; each template is compiled once.
 
     `earlier` gives per (offer id, kind) the (kenmerk, content) of letters made before, so that a changed
@@ -389,7 +424,7 @@ def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent:
     compiled: dict[str, CompiledTemplate] = {}
     letters = []
     earlier = earlier or {}
-    for result, kind, context, content in planned_contents(tender, results, sent, lot, steps):
+    for result, kind, context, content in planned_contents(tender, results, sent, lot, steps, history):
         if kind not in compiled:
             compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
         kenmerk, replaces = assign_reference(reference(tender, result, kind), content,

@@ -68,6 +68,17 @@ def describe(exc: errors.InhuurError) -> str:
                 f"art. 2.127): een brief met een eerdere datum geeft de leverancier minder dagen dan hij noemt. Maak de "
                 f"brieven opnieuw met de datum van vandaag (inhuur letters WERKBOEK -o {exc.folder}, zonder --datum) "
                 f"en verstuur ze dezelfde dag.")
+    if isinstance(exc, errors.LotNoticeTooShort):
+        return (f"er is niets geschreven: de loting op {dutch.appointment(exc.moment)} is te kort na de uitnodiging "
+                f"van {dutch.day(exc.dated)}. De aanvraag vraagt {exc.days} "
+                f"{'werkdag' if exc.days == 1 else 'werkdagen'} aankondiging (loting.aankondiging_werkdagen), zodat "
+                f"de leveranciers erbij kunnen zijn. Kies een moment op of na {dutch.weekday_date(exc.earliest)} "
+                f"(--loting-moment).")
+    if isinstance(exc, errors.LotNotATie):
+        ties = "; ".join(", ".join(group) for group in exc.groups) or "geen"
+        return (f"er is niets vastgelegd: de volgorde {', '.join(exc.given)} hoort niet bij één gelijke stand die een "
+                f"loting nodig heeft (gelijke standen op de grens: {ties}). Noem elke ID van die stand precies één "
+                f"keer, in de volgorde van trekken (--volgorde).")
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):

@@ -30,7 +30,7 @@ def _filled(value: str | None) -> bool:
     return value not in (None, "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 70,000 of them at 10,000 offers
 class Judgment:
     """One criterion for one offer: the supplier's declaration, the assessor's and the client's finding.
 
@@ -435,3 +435,40 @@ def standstill_end(sent: date, days: int, working_day_rule: bool) -> date:
     while working_day_rule and (end.weekday() >= 5 or end in public_holidays(end.year)):
         end += timedelta(days=1)
     return end
+
+
+@dataclass(frozen=True)
+class LotRecord:
+    """The proces-verbaal of a lot drawing: when, where, who drew, who witnessed, and the order drawn (ids)."""
+
+    moment: datetime
+    place: str
+    drawn_by: str
+    witnesses: str
+    order: tuple[str, ...]
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a holiday of the Algemene termijnenwet."""
+    return day.weekday() < 5 and day not in public_holidays(day.year)
+
+
+def working_day_after(start: date, count: int) -> date:
+    """The count-th working day after start (start itself never counts).
+
+    Example: a lot announced on Monday 29 June 2026 with 2 working days' notice is drawn on Wednesday 1 July
+    2026 at the earliest; announced on Friday 24 April 2026, on Wednesday 29 April (Koningsdag in between).
+    """
+    day = start
+    while count > 0:
+        day += timedelta(days=1)
+        count -= is_working_day(day)
+    return day
+
+
+def working_day_before(day: date) -> date:
+    """The last working day before `day` (the reply date for a lot drawn on `day`)."""
+    day -= timedelta(days=1)
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day

@@ -113,6 +113,19 @@ class Interviews:
 
 
 @dataclass(frozen=True)
+class LotRules:
+    """How a lot drawing is announced and held ([loting]): notice in working days, basis, method, attendance."""
+
+    notice_days: int = 2
+    basis: str = ("de aanvraag: bij een gelijke score beslist het laagste uurtarief; is ook het uurtarief gelijk, "
+                  "dan beslist het lot")
+    method: str = ("elke betrokken kandidaat krijgt een genummerd, gesloten lot; de trekker trekt de loten één voor "
+                   "één, en de volgorde van trekken is de volgorde op de ranglijst")
+    attendance: str = ("U kunt de loting bijwonen, ter plaatse of op afstand via een videoverbinding; de link "
+                       "ontvangt u na uw aanmelding.")
+
+
+@dataclass(frozen=True)
 class Tender:
     """Everything the tool needs to know about one tender, validated."""
 
@@ -140,6 +153,7 @@ class Tender:
     self_declaration: bool = False
     court: str = ""   # the court for a kort geding, e.g. Midden-Nederland; '' gives a neutral wording
     name_chosen: bool = False  # may rejections name the chosen professional (personal data), or only the supplier
+    lot: LotRules = field(default_factory=LotRules)
 
     @cached_property
     def _by_code(self) -> dict[str, "FormalRequirement | KnockOut | AwardCriterion"]:
@@ -153,7 +167,7 @@ class Tender:
         """The short wording of a criterion for reasons and headers."""
         return self.criterion(code).label
 
-    @property
+    @cached_property
     def judged_codes(self) -> tuple[str, ...]:
         """Codes judged Ja/Nee per offer (judged knock-outs, then award criteria), in spec order."""
         return tuple(k.code for k in self.knock_outs if k.judged) + tuple(a.code for a in self.award)
@@ -184,11 +198,13 @@ _KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, 
 _AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str),
           "kort": (False, str)}
 _ASSESSMENT = {"zelfverklaring_telt": (False, bool), "naam_gekozen_professional": (False, bool)}
+_LOT = {"aankondiging_werkdagen": (False, int), "grondslag": (False, str), "methode": (False, str),
+        "bijwonen": (False, str)}
 _INTERVIEWS = {"minimaal_interviewers": (False, int), "schaal": (False, list), "voldoende": (False, int),
                "telt": (False, str), "rollen": (False, list), "meenemen": (False, list),
                "vog_weken": (False, int), "vog_p_weken": (False, int)}
 _TOP = {"aanvraag", "planning", "opschortende_termijn", "afzender", "formeel", "knock_out",
-        "gunning", "competenties", "gesprekken", "overig", "beoordeling"}
+        "gunning", "competenties", "gesprekken", "overig", "beoordeling", "loting"}
 
 
 def load_spec(source: str | Path | IO[bytes]) -> Tender:
@@ -233,6 +249,9 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
     competencies = _competencies(data, problems)
     interviews = _interviews(data, problems)
     assessment = _table(data, "beoordeling", _ASSESSMENT, problems) if "beoordeling" in data else {}
+    lot = _table(data, "loting", _LOT, problems) if "loting" in data else {}
+    if isinstance(lot.get("aankondiging_werkdagen"), int) and lot["aankondiging_werkdagen"] < 1:
+        problems.append(Problem("loting.aankondiging_werkdagen", "moet minstens 1 werkdag zijn"))
     _unique_codes(formal, knock_outs, award, problems)
     rate_cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
     total = _decimal(aanvraag.get("totaal_punten"), "aanvraag.totaal_punten", problems)
@@ -265,6 +284,8 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         planning=dict(planning), sender=dict(sender), other=dict(other), interviews=interviews, source_text=text,
         self_declaration=assessment.get("zelfverklaring_telt", False), court=standstill.get("rechtbank", ""),
         name_chosen=assessment.get("naam_gekozen_professional", False),
+        lot=LotRules(**{field_: lot[key] for key, field_ in (("aankondiging_werkdagen", "notice_days"),
+                     ("grondslag", "basis"), ("methode", "method"), ("bijwonen", "attendance")) if key in lot}),
     )
 
 

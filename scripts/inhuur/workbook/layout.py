@@ -20,6 +20,7 @@ SHEET_INTERVIEWS = "Gesprekken"
 SHEET_AWARD = "Gunning"
 SHEET_LETTERS = "Brieven"
 SHEET_SENT = "Verzonden"
+SHEET_LOTS = "Loting"  # the proces-verbaal of each lot drawing
 SHEET_META = "_inhuur"
 SHEET_REGISTER = "_register"  # every offer ever imported: the proof that no row went missing
 REGISTER_TITLES = ["ID", "Leverancier", "Kandidaat", "Geïmporteerd op"]
@@ -33,6 +34,7 @@ LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", 
                  "Kenmerk", "SHA-256", "Inhoud", "Vervangt"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
                "Kenmerk", "Status"]
+LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", "Volgorde (ID's)", "Uitslag"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]
 RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
                   "Uitkomst stap 2", "Open oordelen"]

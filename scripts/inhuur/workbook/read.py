@@ -12,9 +12,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 
 from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
-from inhuur.intake import EARLIEST, LATEST, MAX_RATE
+from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime
 from inhuur.rules import Judgment, Offer
-from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_STEP3, award_titles
+from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LOTS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
 
 
@@ -349,5 +349,31 @@ def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
     return [{titles.get(i): c.value for i, c in cells.items()} for _, cells in rows[1:]]
 
 
-__all__ = ["Findings", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
+def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[Problem]]:
+    """The proces-verbaal of every recorded lot drawing (sheet Loting), by offer id; the latest one counts.
+
+    A row whose moment cannot be read is named as a problem, not skipped in silence.
+    """
+    if SHEET_LOTS not in matrix.package.sheets():
+        return {}, []
+    records: dict[str, rules.LotRecord] = {}
+    problems = []
+    epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
+    for n, (_, cells) in enumerate(list(matrix.package.rows(SHEET_LOTS))[1:], start=2):
+        value = lambda column: cells[column].value if column in cells else None  # noqa: E731
+        if not value(6):
+            continue
+        moment = value(2)
+        try:
+            moment = from_excel(moment, epoch) if isinstance(moment, (int, float)) else parse_datetime(moment)
+        except (ValueError, TypeError, OverflowError):
+            problems.append(Problem(f"{SHEET_LOTS}!B{n}", f"'{moment}' is geen moment (schrijf 01-07-2026 10:00)"))
+            continue
+        order = tuple(part.strip() for part in str(value(6)).split(",") if part.strip())
+        record = rules.LotRecord(moment, str(value(3) or ""), str(value(4) or ""), str(value(5) or ""), order)
+        records.update({offer_id: record for offer_id in order})
+    return records, problems
+
+
+__all__ = ["Findings", "read_lot_records", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
            "looks_like_consensus", "sheet_rows"]

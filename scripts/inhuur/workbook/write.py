@@ -14,7 +14,7 @@ from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Finding, Judgment, Offer, Result
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
-from inhuur.workbook.layout import (SHEET_ASSESSMENT, SHEET_AWARD, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
+from inhuur.workbook.layout import (LOT_TITLES, SHEET_ASSESSMENT, SHEET_AWARD, SHEET_LOTS, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
                                     SUPPLIER_TITLES,
                                     assessment_key)
 from inhuur.workbook.matrix import Matrix, SheetRow
@@ -212,8 +212,10 @@ def write_findings(matrix: Matrix, findings: Sequence[Finding], rows: dict[tuple
     matrix.forget_results(SHEET_MATRIX)
 
 
-def write_lots(matrix: Matrix, order: dict[str, int]) -> None:
-    """Record a lot drawing: the order drawn per offer id goes into the Loting column."""
+def write_lots(matrix: Matrix, order: dict[str, int], record: rules.LotRecord | None = None,
+               offers: dict[str, Offer] | None = None) -> None:
+    """Record a lot drawing: the order drawn per offer id goes into the Loting column, and its proces-verbaal
+    (when given) into a row of the Loting sheet."""
     rows = row_of(matrix)
     unknown = [offer_id for offer_id in order if offer_id not in rows]
     if unknown:
@@ -223,6 +225,14 @@ def write_lots(matrix: Matrix, order: dict[str, int]) -> None:
     cells = {f"{letter}{rows[i]}": xlsx.cell_xml(f"{letter}{rows[i]}", n) for i, n in order.items()}
     matrix.patch(SHEET_MATRIX, cells, stale_results=True)
     matrix.forget_results(SHEET_ASSESSMENT)
+    if record is not None:
+        offers = offers or {}
+        outcome = "; ".join(f"{dutch.ordinal(order[i])} getrokken: {i}"
+                            + (f" ({offers[i].candidate}, {offers[i].supplier})" if i in offers else "")
+                            for i in record.order)
+        append_log(matrix, SHEET_LOTS, LOT_TITLES, [[
+            datetime.now().strftime("%d-%m-%Y %H:%M"), record.moment.strftime("%d-%m-%Y %H:%M"), record.place,
+            record.drawn_by, record.witnesses or None, ", ".join(record.order), outcome]])
 
 
 # ---------------------------------------------------------------------------------------------- results stored
