@@ -548,3 +548,14 @@ def test_an_award_inside_a_step2_standstill_tells_those_suppliers(told, awarded,
     assert "Fatima El Amrani" not in text and "€" not in text
     later = actions.make_letters(awarded, tmp_path / "b5", sent=date(2026, 7, 21))   # every standstill has ended
     assert not [m for m in later.letters if m.kind == "kennisgeving_gunning"]
+
+
+@pytest.mark.parametrize("facts, reason", [
+    ({"dba_onderbouwing": "Nee"}, "bij de inschrijving is geen onderbouwing van de arbeidsrelatie (Wet DBA) gevoegd"),
+    ({"cv_paginas": 7}, "het cv telt 7 pagina's"),
+    ({"referenties": 1}, "aantal referenties: 1"),
+])
+def test_a_formal_rejection_says_what_fell_short(tender, facts, reason):
+    results = evaluate(tender, [make_offer("I-001", "G4", facts=facts)])
+    context = letters.letter_context(tender, results[0], results, "niet_conform", SENT)
+    assert [e["bevinding"] for e in context["eisen"]] == [reason]

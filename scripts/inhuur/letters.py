@@ -358,7 +358,7 @@ def _formal_finding(code: str, offer) -> str:
         "cv_taal": f"het cv is opgesteld in het {f.get('cv_taal')}",
         "cv_pdf": "het cv is niet als pdf aangeleverd",
         "referenties": f"aantal referenties: {f.get('referenties')}",
-        "dba_onderbouwing": "de onderbouwing ontbreekt of is naar ons oordeel niet deugdelijk",
+        "dba_onderbouwing": "bij de inschrijving is geen onderbouwing van de arbeidsrelatie (Wet DBA) gevoegd",
         "waadi": "geen registratie conform de Waadi",
     }.get(code, "")
 
