@@ -559,3 +559,14 @@ def test_a_formal_rejection_says_what_fell_short(tender, facts, reason):
     results = evaluate(tender, [make_offer("I-001", "G4", facts=facts)])
     context = letters.letter_context(tender, results[0], results, "niet_conform", SENT)
     assert [e["bevinding"] for e in context["eisen"]] == [reason]
+
+
+def test_the_waiting_room_rejection_quotes_the_clients_step3_comparison(demo_run):
+    rows = [line.split(";") for line in (actions.PACKAGE_ROOT / "workbook" / "voorbeeld-stap3-30662.csv")
+            .read_text(encoding="utf-8").splitlines()[1:]]
+    own = next(r for r in rows if r[0] == "I-006")
+    text = text_of(demo_run.folder / "brieven-gunning" / "I-006-afwijzing_wachtkamer.docx")
+    assert "In stap 3 vergeleek de opdrachtgever de voorgedragen kandidaten" in text
+    assert f"soortgelijke opdrachten: {own[4]}; soortgelijke organisaties: {own[5]}." in text
+    for other in (r for r in rows if r[0] != "I-006"):
+        assert other[4] not in text and other[5] not in text     # never another candidate's notes

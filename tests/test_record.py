@@ -145,3 +145,11 @@ def test_check_names_a_step3_row_that_is_no_longer_shortlisted(step3_done, run_c
     result = run_cli("check", step3_done)
     assert result.code == 1
     assert "  - Stap 3!A3: I-002 staat op Stap 3 maar is volgens de ranglijst niet (meer) voorgedragen" in result.err
+
+
+def test_a_second_round_keeps_the_first_rounds_comparison_on_stap3(demo_run):
+    """Round 2's file has no comparison columns: what the client wrote in round 1 stays (it was wiped before)."""
+    rows = {r[0]: r for r in load_workbook(demo_run.workbook)["Stap 3"].iter_rows(min_row=2, values_only=True)}
+    assert rows["I-006"][5:10] == ("Consulent werk en inkomen", "Gemeente Zaandam", None, "wachtkamer", 2)
+    assert rows["I-004"][5:9] == ("Klantmanager Participatiewet", "Uitvoeringsorganisatie",
+                                  "Tweede ronde: uit de wachtkamer", "uitnodigen")

@@ -198,7 +198,7 @@ def base_context(tender: Tender, sent: date) -> dict[str, Any]:
         "gesprekken": dutch.appointment(interviews) if interviews else "",
         "leverancier": {}, "aanhef": "Geachte heer/mevrouw,", "kandidaat": "", "kenmerk": "", "ingediend": "", "eisen": [], "knock_outs": [],
         "criteria": [], "score": "", "rang": "", "aantal_gerangschikt": 0, "laagste_score_voorgedragen": "",
-        "eerdere_brief": {"datum": "", "kenmerk": ""}, "loting": [], "loting_bijwonen": "", "loting_reageren_voor": "", "loting_verslag": "", "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
+        "eerdere_brief": {"datum": "", "kenmerk": ""}, "stap3": {"opdrachten": "", "organisaties": "", "opmerkingen": ""}, "loting": [], "loting_bijwonen": "", "loting_reageren_voor": "", "loting_verslag": "", "loting_beslist": False, "loting_getrokken": "", "aantal_gelijk": 0, "vervolg": [],
         "gesprek_regels": [], "interviewers": list(tender.interviews.roles) or ["twee vertegenwoordigers"],
         "meenemen": list(tender.interviews.bring), "vog": tender.other.get("vog", ""),
         "wachtkamer_plaats": "", "motivering": "", "voorwaarden": _conditions(tender, sent),
@@ -332,6 +332,9 @@ def _steps_context(tender: Tender, result: Result, shared: Totals, steps: Steps)
                            f"Plaats: {place}" if place else "Plaats: volgt"],
         "wachtkamer_plaats": shared.waiting_place.get(offer_id, ""),
         "motivering": steps.decisions[offer_id].motivation if offer_id in steps.decisions else "",
+        "stap3": {"opdrachten": selection.similar_assignments if selection else "",
+                  "organisaties": selection.similar_organisations if selection else "",
+                  "opmerkingen": selection.remarks if selection else ""},
         "aantal_gesprekken": shared.interviews,
     }
     if interview is not None and interview.complete:

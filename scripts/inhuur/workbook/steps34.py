@@ -106,7 +106,8 @@ def fill_steps34(matrix: Matrix, step2: Sequence[Result], steps: Steps34, stage:
 
 
 def record_step3(matrix: Matrix, steps: Steps34, selections: Sequence[award_rules.Selection]) -> None:
-    """Write the client's step-3 decisions into their rows on Stap 3."""
+    """Write the client's step-3 decisions into their rows on Stap 3; what the file leaves empty keeps what the
+    sheet holds (a second round's file need not repeat the comparison or the waiting order of the first)."""
     cells = {}
     styles = matrix.styles
     for s in selections:
@@ -114,6 +115,8 @@ def record_step3(matrix: Matrix, steps: Steps34, selections: Sequence[award_rule
         values = {6: s.similar_assignments or None, 7: s.similar_organisations or None, 8: s.remarks or None,
                   9: s.decision, 10: s.waiting_order, 11: to_excel(s.slot) if s.slot else None}
         for column, value in values.items():
+            if value in (None, "") and column != 9:
+                continue
             ref = f"{get_column_letter(column)}{n}"
             cells[ref] = xlsx.cell_xml(ref, value, styles.get("input_moment" if column == 11 else "input"))
     matrix.patch(SHEET_STEP3, cells)
