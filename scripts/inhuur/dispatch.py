@@ -68,15 +68,6 @@ def _letter_inputs(matrix: workbook.Matrix, lot: bool) -> tuple[list[Result], le
                                         {d.offer_id: d for d in recorded.decisions})
 
 
-def _earlier_letters(matrix: workbook.Matrix) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """Per (offer id, kind) the (kenmerk, content) of every letter made before, from the Brieven log."""
-    earlier: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
-        key = (str(row.get("ID") or ""), str(row.get("Soort") or ""))
-        earlier.setdefault(key, []).append((str(row.get("Kenmerk") or ""), str(row.get("Inhoud") or "")))
-    return earlier
-
-
 def _require_notice(tender, lot: letter_writer.LotDrawing, sent: date) -> None:
     """Refuse a lot drawing announced with fewer working days' notice than the tender's rule."""
     earliest = rules.working_day_after(sent, tender.lot.notice_days)
@@ -85,13 +76,17 @@ def _require_notice(tender, lot: letter_writer.LotDrawing, sent: date) -> None:
 
 
 def _history(matrix: workbook.Matrix) -> letter_writer.History:
-    """The proces-verbaal of the lot drawings and the latest step 0–2 rejection letter of each offer (Brieven)."""
+    """The proces-verbaal of the lot drawings (Loting) and, from one read of the Brieven log, every letter made
+    before and the latest step 0–2 rejection of each offer."""
     records, problems = workbook.read_lot_records(matrix)
     if problems:
         raise InvalidWorkbook(str(matrix.path or "werkboek"), problems)
     rejection_kinds = {letter_writer.KIND_OF_STATUS[s] for s in letter_writer.REJECTED_EARLY}
     rejected: dict[str, tuple[date, str]] = {}
+    earlier: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
+        key = (str(row.get("ID") or ""), str(row.get("Soort") or ""))
+        earlier.setdefault(key, []).append((str(row.get("Kenmerk") or ""), str(row.get("Inhoud") or "")))
         if row.get("Soort") in rejection_kinds:
             try:
                 dated = datetime.strptime(str(row.get("Datum brief")), "%d-%m-%Y").date()
@@ -100,7 +95,7 @@ def _history(matrix: workbook.Matrix) -> letter_writer.History:
             offer_id = str(row.get("ID"))
             if offer_id not in rejected or dated >= rejected[offer_id][0]:
                 rejected[offer_id] = (dated, str(row.get("Kenmerk") or ""))
-    return letter_writer.History(records, rejected)
+    return letter_writer.History(records, rejected, earlier)
 
 
 def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
@@ -117,8 +112,7 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
         manifest = folder / MANIFEST
         with contextlib.suppress(FileNotFoundError):
             manifest.unlink()  # from here until the new manifest is written, the folder is visibly incomplete
-        made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps,
-                                           earlier=_earlier_letters(matrix), history=history)
+        made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps, history=history)
         pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
         stamp = (now or datetime.now()).replace(microsecond=0)
         workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,

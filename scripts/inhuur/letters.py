@@ -84,10 +84,13 @@ class LotDrawing:
 
 @dataclass(frozen=True)
 class History:
-    """What the workbook's logs add to letters: the proces-verbaal of each lot drawing, by offer id."""
+    """What the workbook's logs add to letters: the proces-verbaal of each lot drawing, the step 0–2 rejection
+    each offer got, and per (offer id, kind) the (kenmerk, content) of every letter made before (so that a
+    changed letter gets a kenmerk of its own and names the one it replaces)."""
 
     lots: dict[str, rules.LotRecord] = field(default_factory=dict)
     rejected: dict[str, tuple[date, str]] = field(default_factory=dict)  # id -> (date, kenmerk) of its step 0–2 letter
+    earlier: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -303,10 +306,11 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
                              f"Grondslag: {tender.lot.basis}"]
         context["loting_bijwonen"] = tender.lot.attendance
         context["loting_reageren_voor"] = dutch.weekday_date(rules.working_day_before(lot.moment.date()))
-    earlier = (history or History()).rejected.get(offer.id)
-    if kind == NOTICE and earlier is not None:
-        context["eerdere_brief"] = {"datum": dutch.day(earlier[0]), "kenmerk": earlier[1]}
-    record = (history or History()).lots.get(offer.id) if context["loting_beslist"] else None
+    history = history or History()
+    told = history.rejected.get(offer.id)
+    if kind == NOTICE and told is not None:
+        context["eerdere_brief"] = {"datum": dutch.day(told[0]), "kenmerk": told[1]}
+    record = history.lots.get(offer.id) if context["loting_beslist"] else None
     if record is not None:
         witnesses = f", in aanwezigheid van {record.witnesses}" if record.witnesses else ""
         context["loting_verslag"] = (f" De loting vond plaats op {dutch.appointment(record.moment)} in {record.place}; "
@@ -416,17 +420,12 @@ def planned_contents(tender: Tender, results: Sequence[Result], sent: date, lot:
 
 def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent: date,
                   lot: LotDrawing | None = None, templates: Path = TEMPLATES, steps: Steps | None = None,
-                  earlier: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
                   history: History | None = None) -> list[Letter]:
-    """Render one letter per planned offer into folder; each template is compiled once.
-
-    `earlier` gives per (offer id, kind) the (kenmerk, content) of letters made before, so that a changed
-    letter gets a kenmerk of its own and names the one it replaces.
-    """
+    """Render one letter per planned offer into folder; each template is compiled once."""
     folder.mkdir(parents=True, exist_ok=True)
     compiled: dict[str, CompiledTemplate] = {}
     letters = []
-    earlier = earlier or {}
+    earlier = (history or History()).earlier
     for result, kind, context, content in planned_contents(tender, results, sent, lot, steps, history):
         if kind not in compiled:
             compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
