@@ -385,35 +385,32 @@ def edit_sheet(chunks: Iterable[bytes], *, add: Iterable[str] = (), replace: boo
     `auto_filter`: the filter's new range, also the sheet's dimension (so `add` may be a generator); without it
     `add` is read into a list to compute the dimension.
     """
-    if auto_filter is None:
-        add = list(add)
-    new_rows = iter(add)
     prefix = b""
 
     def encoded(xml: str) -> bytes:
         data = xml.encode("utf-8")
         return _NEW_TAG.sub(rb"<\1" + prefix + rb"\2", data) if prefix else data
 
+    new_rows: Iterator[bytes] = iter(())
     pending = None  # the next row to add, as (number, XML)
 
     def next_new():
-        xml = next(new_rows, None)
-        if xml is None:
-            return None
-        data = encoded(xml)
-        return int(_ROW_NUMBER.search(data).group(1)), data
+        data = next(new_rows, None)
+        return None if data is None else (int(_ROW_NUMBER.search(data).group(1)), data)
 
     for number, item in _sheet_items(chunks):
         if number == 0:
             found = _SHEET_DATA.search(item)
-            prefix = found.group(1) + b":" if found.group(1) else b""
-            pending = next_new()
+            prefix = found.group(1) + b":" if found.group(1) else b""  # new rows take the sheet's prefix
             if auto_filter is not None:
+                new_rows = map(encoded, add)
                 item = _DIMENSION.sub(lambda m: m.group(1) + auto_filter.encode() + m.group(3), item, count=1)
             else:
                 rows = [encoded(x) for x in add]
+                new_rows = iter(rows)
                 item = _DIMENSION.sub(lambda m: m.group(1) + _extent(b"A1:A1" if replace else m.group(2), rows)
                                       + m.group(3), item, count=1)
+            pending = next_new()
             yield item
             continue
         if number == -1:

@@ -74,10 +74,6 @@ class Matrix:
             return changed.chunks()
         return [changed] if changed else self.package.chunks(part)
 
-    def current(self, sheet: str) -> bytes:
-        """The sheet's XML with the changes made so far (for small sheets: it is all in memory)."""
-        return b"".join(self.chunks(sheet))
-
     def bottom(self, sheet: str) -> int:
         """The highest row number stored in a sheet as changed so far (1 when it is empty)."""
         return max(xlsx.row_numbers(self.chunks(sheet)), default=1)

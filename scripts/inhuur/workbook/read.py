@@ -359,9 +359,9 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
     records: dict[str, rules.LotRecord] = {}
     problems = []
     epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
-    for n, (_, cells) in enumerate(list(matrix.package.rows(SHEET_LOTS))[1:], start=2):
+    for n, cells in matrix.package.rows(SHEET_LOTS):
         value = lambda column: cells[column].value if column in cells else None  # noqa: E731
-        if not value(6):
+        if n == 1 or not value(6):
             continue
         moment = value(2)
         try:

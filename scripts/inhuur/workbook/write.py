@@ -260,9 +260,11 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
         return cells
 
     matrix.set_results(SHEET_MATRIX, matrix_cells)
-    judged = {row.number: (str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code")))
-              for row in matrix.assessment_rows}
-    judged = {n: key for n, key in judged.items() if key[0] in by_id and key[1] in tender.judged_codes}
+    judged = {}  # row -> (offer id, code) for the rows whose formulas get results
+    for row in matrix.assessment_rows:
+        key = (str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code")))
+        if key[0] in by_id and key[1] in tender.judged_codes:
+            judged[row.number] = key
 
     def assessment_cells(n: int) -> dict[int, tuple[str, Any]] | None:
         if n not in judged:
