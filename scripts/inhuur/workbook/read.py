@@ -183,12 +183,17 @@ def _cell_moment(value: Any, epoch) -> datetime:
     return moment
 
 
-def _cell_count(value: Any) -> int:
+def _whole_number(value: Any, least: int, why: str) -> int:
+    """A cell's whole number of at least `least` (Excel stores 3 as 3.0); else ValueError(why)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("is geen geheel getal (0 of meer)")
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(why)
     return value
+
+
+def _cell_count(value: Any) -> int:
+    return _whole_number(value, 0, "is geen geheel getal (0 of meer)")
 
 
 def _cell_yes_no(value: Any) -> str:
@@ -210,11 +215,7 @@ def _cell_waadi(value: Any) -> str:
 
 
 def _parse_lot(value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("is geen lotnummer; vul 1, 2, 3 … in (volgorde van trekking)")
-    return value
+    return _whole_number(value, 1, "is geen lotnummer; vul 1, 2, 3 … in (volgorde van trekking)")
 
 
 def row_of(matrix: Matrix) -> dict[str, int]:
