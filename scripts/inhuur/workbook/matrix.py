@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
 from lxml import etree
-from openpyxl.utils import get_column_letter
 
 from inhuur import files, xlsx
 from inhuur.ziparts import Deflated
@@ -101,19 +100,11 @@ class Matrix:
         patch; auto_filter: the filter's new range (then `rows` may be a generator)."""
         self._edit(sheet, stale_results, add=rows, replace=replace, auto_filter=auto_filter)
 
-    def set_results(self, sheet: str, cells: Callable[[int], dict[int, tuple[str, Any]] | None],
-                    heights: Callable[[int], float | None] | None = None) -> None:
-        """Write formulas with their results: cells(n) gives column -> (formula without '=', result) for row n
-        (None: the result is not known; a formula None writes the result as a plain value); heights(n) a fixed
-        height for wrapped text."""
-        def row_cells(n: int) -> dict[int, str] | None:
-            wanted = cells(n)
-            return wanted and {column: xlsx.cell_xml(f"{get_column_letter(column)}{n}",
-                                                     result if formula is None else None, formula=formula,
-                                                     result=result)
-                               for column, (formula, result) in wanted.items()}
-
-        self._edit(sheet, False, cells=row_cells, heights=heights)
+    def rewrite(self, sheet: str, cells: Callable[[int], dict[int, str] | None],
+                heights: Callable[[int], float | None] | None = None) -> None:
+        """Rewrite cells row by row, in one pass over the sheet: cells(n) gives column -> <c> XML for row n (each
+        keeps its old style); heights(n) a fixed height for wrapped text. Other saved results stay."""
+        self._edit(sheet, False, cells=cells, heights=heights)
 
     def forget_results(self, sheet: str) -> None:
         """Drop the saved results of a sheet whose formulas read cells that changed elsewhere."""

@@ -250,29 +250,29 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
     offer_rows = {row.number: str(matrix.get(row, "id")) for row in matrix.rows}
     latest_column = layout.index["latest"]
 
-    def matrix_cells(n: int) -> dict[int, tuple[str, Any]] | None:
+    def matrix_cells(n: int) -> dict[int, str] | None:
         offer_id = offer_rows.get(n)
         if offer_id not in values:
             return None
         formulas = matrix_formulas(layout, n)
-        cells = {layout.index[key]: (formulas[key][1:], value) for key, value in values[offer_id].items()}
-        cells[latest_column] = (None, latest.get(offer_id))  # a plain value the tool owns, not a formula
+        cells = _with_results(n, {layout.index[key]: (formulas[key], value) for key, value in values[offer_id].items()})
+        cells[latest_column] = xlsx.cell_xml(f"{layout.letter('latest')}{n}", latest.get(offer_id))  # a value, no formula
         return cells
 
-    matrix.set_results(SHEET_MATRIX, matrix_cells)
+    matrix.rewrite(SHEET_MATRIX, matrix_cells)
     judged = {}  # row -> (offer id, code) for the rows whose formulas get results
     for row in matrix.assessment_rows:
         key = (str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code")))
         if key[0] in by_id and key[1] in tender.judged_codes:
             judged[row.number] = key
 
-    def assessment_cells(n: int) -> dict[int, tuple[str, Any]] | None:
+    def assessment_cells(n: int) -> dict[int, str] | None:
         if n not in judged:
             return None
         offer_id, code = judged[n]
         formulas = assessment_formulas(beo, layout, n, code)
-        return {beo.index[key]: (formulas[key][1:], value)
-                for key, value in assessment_values(tender, by_id[offer_id], code).items()}
+        return _with_results(n, {beo.index[key]: (formulas[key], value)
+                                 for key, value in assessment_values(tender, by_id[offer_id], code).items()})
 
     def assessment_height(n: int) -> float | None:
         if n not in judged:
@@ -280,21 +280,27 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
         offer_id, code = judged[n]
         return assessment_row_height(beo, tender.criterion(code).description, by_id[offer_id].offer.judgments[code])
 
-    matrix.set_results(SHEET_ASSESSMENT, assessment_cells, assessment_height)
+    matrix.rewrite(SHEET_ASSESSMENT, assessment_cells, assessment_height)
     complete = True
     if SHEET_AWARD in matrix.package.sheets():
-        cells: dict[int, dict[int, tuple[str, Any]]] = {}
+        cells: dict[int, dict[int, str]] = {}
         for n, row_values in sheet_rows(matrix, SHEET_AWARD, current=True):  # with rows this rank added
             interview = interviews.get(str(row_values[1]))
             results_ = award_values(tender, interview) if interview else {}
-            for column, formula in award_formulas(tender, n).items():
-                result = results_.get(column)
-                complete = complete and result is not None
-                cells.setdefault(n, {})[column] = (formula[1:], result)
+            formulas = award_formulas(tender, n)
+            complete = complete and all(results_.get(column) is not None for column in formulas)
+            cells[n] = _with_results(n, {column: (formula, results_.get(column))
+                                         for column, formula in formulas.items()})
         if cells:
-            matrix.set_results(SHEET_AWARD, cells.get)
+            matrix.rewrite(SHEET_AWARD, cells.get)
     if complete:
         matrix.results_stored()
+
+
+def _with_results(n: int, cells: dict[int, tuple[str, Any]]) -> dict[int, str]:
+    """Row n's formula cells (column -> (formula with '=', result; None: not known)) as <c> XML."""
+    return {column: xlsx.cell_xml(f"{get_column_letter(column)}{n}", formula=formula[1:], result=result)
+            for column, (formula, result) in cells.items()}
 
 
 def formula_problems(matrix: Matrix) -> list[tuple[str, str, Any]]:
