@@ -322,15 +322,16 @@ def test_pdf_letters_use_the_templates_font_or_its_metric_twin(demo_run):
 
     if shutil.which("pdffonts") is None:
         pytest.skip("pdffonts (poppler-utils) not installed")
-    pdfs = sorted(demo_run.letters.folder.glob("*.pdf"))
-    assert len(pdfs) == 15
-    for pdf in pdfs[:3] + pdfs[-2:]:
+    documents = sorted(demo_run.folder.glob("*/*.docx"))
+    pdfs = sorted(demo_run.folder.glob("*/*.pdf"))
+    assert len(pdfs) == len(documents) > 25                               # every letter of every step
+    for pdf in pdfs:
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
         names = [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]]
         text_fonts = [n for n in names if "Symbol" not in n]     # a list's bullet glyph may come from a symbol font
         assert text_fonts and all(n.startswith(("Carlito", "Calibri")) for n in text_fonts), (pdf.name, names)
         pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-        assert re.search(r"^Pages:\s+1$", pages, re.M), pdf.name              # one page, as in Word
+        assert re.search(r"^Pages:\s+1$", pages, re.M), pdf.name   # one page, as in Word (I-008 quotes four reasons)
 
 
 def test_letters_read_as_dutch_running_text(demo_run):
@@ -570,3 +571,39 @@ def test_the_waiting_room_rejection_quotes_the_clients_step3_comparison(demo_run
     assert f"soortgelijke opdrachten: {own[4]}; soortgelijke organisaties: {own[5]}." in text
     for other in (r for r in rows if r[0] != "I-006"):
         assert other[4] not in text and other[5] not in text     # never another candidate's notes
+
+
+def test_a_rejection_after_the_interview_sets_the_chosen_scores_beside_ones_own(demo_run):
+    """The relative advantages: per competency the rejected candidate's score and each chosen one's, from the
+    Gesprekken sheet; the chosen are named by supplier only; the grid has one column per column shown."""
+    from inhuur import award, workbook
+
+    matrix = workbook.open_workbook(demo_run.workbook)
+    recorded = workbook.read_steps34(matrix)
+    score = {i: award.interview_result(matrix.tender, i, recorded.interviews).counting for i in ("I-001", "I-002",
+                                                                                               "I-004")}
+    scale = matrix.tender.interviews.scale
+    shown = lambda v: f"{v.normalize():f} ({scale[int(v) - 1]})"  # noqa: E731
+    path = demo_run.folder / "brieven-gunning" / "I-001-afwijzing_na_gesprek.docx"
+    document = Document(path)
+    table = document.tables[1]
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == ["Competentie", "Anaïs de Vries", "Sociaal Domein Professionals B.V.", "Hoekstra Zorg & Welzijn"]
+    assert len(rows) == 2 + len(matrix.tender.competencies)
+    for name, own, first, second in rows[1:-1]:
+        assert [own, first, second] == [shown(score[i][name]) for i in ("I-001", "I-002", "I-004")]
+    grid = table._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")
+    assert len(grid) == 4 and sum(int(g.get(grid[0].tag.replace("gridCol", "w"))) for g in grid) == 9071
+    higher = sum(1 for c, v in score["I-002"].items() if v > score["I-001"][c])
+    text = text_of(path)
+    assert f"hoger dan uw kandidaat op {higher} van de {len(score['I-001'])} competenties" in text
+    chosen = [o.candidate for o in workbook.read_offers(matrix)[0] if o.id in ("I-002", "I-004")]
+    assert len(chosen) == 2 and not any(name in text for name in chosen)   # the spec does not allow naming them
+
+
+@pytest.mark.parametrize("kind", letters.KINDS)
+def test_the_closing_stays_with_the_last_paragraph(kind):
+    """A letter that runs over a page moves its last paragraph with the signature, never the signature alone."""
+    paragraphs = Document(letters.TEMPLATES / f"{kind}.docx").paragraphs
+    closing = [p.text for p in paragraphs].index("Met vriendelijke groet,")
+    assert all(p.paragraph_format.keep_with_next for p in paragraphs[closing - 1:-1])

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
+from lxml import etree
 
 from inhuur import award, dutch, rules, ziparts
 from inhuur.rules import Result
@@ -28,6 +29,7 @@ NOTICE = "kennisgeving_gunning"  # the award, told to a supplier rejected earlie
 AWARD_KINDS = ("voornemen_tot_gunning", "afwijzing_na_gesprek", "afwijzing_wachtkamer", NOTICE)
 REJECTED_EARLY = (rules.NON_CONFORMING, rules.KNOCKED_OUT, rules.NOT_SELECTED)
 KINDS = (*KIND_OF_STATUS.values(), LOT, *dict.fromkeys(STEP3_KINDS.values()), *AWARD_KINDS)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
@@ -47,12 +49,13 @@ class CompiledTemplate:
         self._docxtpl = DocxTemplate(io.BytesIO(self.data))
         self._docxtpl.init_docx()
         document = self._docxtpl.docx
-        self.templates = {document.part.partname.lstrip("/"):
-                          self._compile(env, self._docxtpl.xml_to_string(document._element))}
+        sources = {document.part.partname.lstrip("/"): self._docxtpl.xml_to_string(document._element)}
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in self._docxtpl.get_headers_footers(uri):
-                xml = self._docxtpl.get_part_xml(part)
-                self.templates[part.partname.lstrip("/")] = self._compile(env, xml)
+                sources[part.partname.lstrip("/")] = self._docxtpl.get_part_xml(part)
+        self.templates = {name: self._compile(env, xml) for name, xml in sources.items()}
+        # parts whose tables repeat columns ({%tc for %}) get their column widths fitted after each render
+        self._column_loops = {name for name, xml in sources.items() if "{%tc " in xml}
 
     def _compile(self, env: Environment, xml: str):
         # the same preparation docxtpl applies before every render, done once here
@@ -67,10 +70,39 @@ class CompiledTemplate:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             if any(ch in xml for ch in "\n\t\a\f"):  # only then is there a listing for docxtpl to resolve
                 xml = self._docxtpl.resolve_listing(xml)
+            if name in self._column_loops:
+                xml = fit_columns(xml)
             parts[name] = _DECLARATION + xml.encode("utf-8")
         out = io.BytesIO()
         self.members.write(out, parts)
         return out.getvalue()
+
+
+def fit_columns(xml: str) -> str:
+    """A table whose rows gained or lost columns in a column loop: the first column keeps its width, the others
+    share the rest of the table's width equally (in the grid and in every cell), so the table keeps its size."""
+    tree = etree.fromstring(xml.encode("utf-8"))
+    for table in tree.iter(_W + "tbl"):
+        grid = table.find(_W + "tblGrid")
+        widths = [int(c.get(_W + "w")) for c in grid.findall(_W + "gridCol")]
+        rows = [row.findall(_W + "tc") for row in table.iter(_W + "tr")]
+        count = max((len(cells) for cells in rows), default=len(widths))
+        if count == len(widths) or count < 2 or len(widths) < 2:
+            continue
+        rest = sum(widths) - widths[0]
+        new = [widths[0]] + [rest // (count - 1)] * (count - 1)
+        for column in grid.findall(_W + "gridCol"):
+            grid.remove(column)
+        for width in new:
+            etree.SubElement(grid, _W + "gridCol", {_W + "w": str(width)})
+        for cells in rows:
+            if len(cells) == count:
+                for cell, width in zip(cells, new):
+                    cell_width = cell.find(f"{_W}tcPr/{_W}tcW")
+                    if cell_width is not None:
+                        cell_width.set(_W + "w", str(width))
+                        cell_width.set(_W + "type", "dxa")
+    return etree.tostring(tree, encoding="unicode")
 
 
 @dataclass(frozen=True)
@@ -341,20 +373,38 @@ def _steps_context(tender: Tender, result: Result, shared: Totals, steps: Steps)
                   "opmerkingen": selection.remarks if selection else ""},
         "aantal_gesprekken": shared.interviews,
     }
-    if interview is not None and interview.complete:
+    chosen = [i for i in steps.stage.awarded if i in by_id and steps.stage.outcomes.get(i)
+              and steps.stage.outcomes[i].interview and steps.stage.outcomes[i].interview.total is not None]
+    own = interview.counting if interview is not None and interview.complete else {}
+    context["gekozen"] = [_chosen(tender, by_id[i].offer, steps.stage.outcomes[i].interview,
+                                  steps.decisions[i].motivation, own) for i in chosen]
+    if own:
         context.update({
-            "competenties": [{"naam": c, "score": dutch.number(v), "oordeel": scale[min(int(v), len(scale)) - 1]}
-                             for c, v in interview.counting.items()],
+            "competenties": [{"naam": c, "score": _interview_score(scale, v),
+                              "gekozen": [_interview_score(scale, steps.stage.outcomes[i].interview.counting[c])
+                                          for i in chosen]}
+                             for c, v in own.items()],
             "totaal_gesprek": dutch.number(interview.total), "alle_voldoende": bool(interview.passed),
             "plaats_gesprek": outcome.proposal or "",
         })
-    context["gekozen"] = [{"kandidaat": by_id[i].offer.candidate if tender.name_chosen else "",
-                           "leverancier": by_id[i].offer.supplier,
-                           "totaal": dutch.number(steps.stage.outcomes[i].interview.total),
-                           "motivering": steps.decisions[i].motivation}
-                          for i in steps.stage.awarded if i in by_id and steps.stage.outcomes.get(i)
-                          and steps.stage.outcomes[i].interview and steps.stage.outcomes[i].interview.total is not None]
     return context
+
+
+def _interview_score(scale: Sequence[str], value: Decimal) -> str:
+    """A competency score with its word on the scale: '4 (goed)'."""
+    return f"{dutch.number(value)} ({scale[min(max(int(value), 1), len(scale)) - 1]})"
+
+
+def _chosen(tender: Tender, offer, interview, motivation: str, own: dict[str, Decimal]) -> dict[str, Any]:
+    """One chosen offer as a rejected supplier may see it: supplier (name only where the spec allows), total,
+    motivation, and its relative advantage: on how many competencies it scored higher (the table shows which)."""
+    name = f"{offer.candidate} ({offer.supplier})" if tender.name_chosen else f"De kandidaat van {offer.supplier}"
+    higher = sum(1 for c, v in interview.counting.items() if c in own and v > own[c])
+    advantages = (f"hoger dan uw kandidaat op {higher} van de {len(own)} competenties" if higher
+                  else "op geen competentie hoger dan uw kandidaat") if own else ""
+    return {"kandidaat": offer.candidate if tender.name_chosen else "", "leverancier": offer.supplier, "naam": name,
+            "kop": offer.candidate if tender.name_chosen else offer.supplier,
+            "totaal": dutch.number(interview.total), "motivering": motivation, "voordelen": advantages}
 
 
 def _formal_finding(code: str, offer) -> str:
