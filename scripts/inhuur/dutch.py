@@ -119,7 +119,7 @@ def weekday_date(value: date) -> str:
 def appointment(value: date) -> str:
     """When something happens, as Dutch readers write it: 'donderdag 9 juli 2026 om 14.00 uur', or the day."""
     if isinstance(value, datetime):
-        return f"{weekday_date(value)} om {value:%H.%M} uur"
+        return f"{weekday_date(value.date())} om {value:%H.%M} uur"  # the date alone: the cache then hits
     return weekday_date(value)
 
 

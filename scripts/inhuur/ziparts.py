@@ -62,9 +62,11 @@ def member_chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
 class RawMembers:
     """The members of a zip as stored (compressed bytes and metadata), read once, written many times."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, reused: bool = False):
         self.data = data
+        self.reused = reused  # written many times (a letter template): keep each copied member's bytes
         self.infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        self._cache: dict[str, tuple[bytes, bytes]] = {}
 
     def raw(self, info: zipfile.ZipInfo) -> bytes:
         """The member's compressed bytes, straight from the archive."""
@@ -79,30 +81,47 @@ class RawMembers:
         central = []
         offset = 0
         for info in self.infos:
-            name = info.filename.encode("utf-8")
-            flags = 0x800 if info.flag_bits & 0x800 else 0
             content = replace.get(info.filename)
             if content == b"":
                 continue
-            if isinstance(content, Deflated):
-                payload, method, crc, size = content.payload, zipfile.ZIP_DEFLATED, content.crc, content.size
-            elif content is not None:
-                compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-                payload = compressor.compress(content) + compressor.flush()
-                method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(content), len(content)
+            if content is None:
+                local, entry = self._copied(info)  # the same bytes in every letter: built once per template
             else:
-                payload = self.raw(info)
-                method, crc, size = info.compress_type, info.CRC, info.file_size
-                flags |= info.flag_bits & 0x6  # keep the deflate option bits; no data descriptor follows
-            time, date = _dos_time(info.date_time)
-            header = _LOCAL.pack(0x04034B50, 20, flags, method, time, date, crc, len(payload), size, len(name), 0)
-            out.write(header + name + payload)
-            central.append(_CENTRAL.pack(0x02014B50, 20, 20, flags, method, time, date, crc, len(payload), size,
-                                         len(name), 0, 0, 0, 0, info.external_attr, offset) + name)
-            offset += len(header) + len(name) + len(payload)
+                if isinstance(content, Deflated):
+                    payload, crc, size = content.payload, content.crc, content.size
+                else:
+                    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+                    payload = compressor.compress(content) + compressor.flush()
+                    crc, size = zlib.crc32(content), len(content)
+                local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, crc, size, payload)
+            out.write(local)
+            central.append(entry + offset.to_bytes(4, "little") + info.filename.encode("utf-8"))
+            offset += len(local)
         directory = b"".join(central)
         out.write(directory)
         out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
+
+    def _copied(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
+        cached = self._cache.get(info.filename)
+        if cached is None:
+            # keep the deflate option bits; no data descriptor follows
+            cached = self._entry(info, info.compress_type, info.flag_bits & 0x6, info.CRC, info.file_size,
+                                 self.raw(info))
+            if self.reused:
+                self._cache[info.filename] = cached
+        return cached
+
+    @staticmethod
+    def _entry(info: zipfile.ZipInfo, method: int, option_bits: int, crc: int, size: int, payload: bytes
+               ) -> tuple[bytes, bytes]:
+        """A member's local header with its data, and its central directory entry up to the offset."""
+        name = info.filename.encode("utf-8")
+        flags = (0x800 if info.flag_bits & 0x800 else 0) | option_bits
+        time, date = _dos_time(info.date_time)
+        local = _LOCAL.pack(0x04034B50, 20, flags, method, time, date, crc, len(payload), size, len(name), 0)
+        entry = _CENTRAL.pack(0x02014B50, 20, 20, flags, method, time, date, crc, len(payload), size,
+                              len(name), 0, 0, 0, 0, info.external_attr, 0)[:-4]
+        return local + name + payload, entry
 
 
 def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:

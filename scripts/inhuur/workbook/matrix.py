@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -148,6 +150,19 @@ def _stream(package: xlsx.Package, sheet: str, width: int, skip: frozenset[int] 
     return header, rows, last
 
 
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector while the sheets are read: the rows are tuples, dicts and strings without
+    cycles, and the collector would otherwise walk the growing heap again and again (about 6% of reading)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
     """Open an inhuur workbook and read its matrix in one pass; refuse anything else with a clear reason."""
     path = None if hasattr(source, "read") else Path(source)
@@ -189,11 +204,12 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
         return {assessment.index[k]: f[1:] for k, f in
                 assessment_formulas(assessment, layout, number, code.value).items()}
 
-    header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns), expected=matrix_expected)
-    unused = frozenset(assessment.index[k] for k in ("criterium", "stap", "leverancier", "sleutel"))
-    a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns), skip=unused,
-                                       expected=assessment_expected, keep_results=False)
-    register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
+    with _no_cycle_collection():
+        header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns), expected=matrix_expected)
+        unused = frozenset(assessment.index[k] for k in ("criterium", "stap", "leverancier", "sleutel"))
+        a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns), skip=unused,
+                                           expected=assessment_expected, keep_results=False)
+        register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
     return Matrix(package, tender, layout, assessment, path, header, rows, last, a_header, a_rows, a_last, styles,
                   register)
 

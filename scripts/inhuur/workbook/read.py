@@ -43,9 +43,10 @@ def _read_findings(matrix: Matrix) -> Findings:
     judgments: dict[tuple[str, str], Judgment] = {}
     rows: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
+    index = beo.index
     for row in matrix.assessment_rows:
-        n = row.number
-        get = lambda key: matrix.get_assessment(row, key)  # noqa: E731
+        n, cells = row.number, row.cells
+        get = lambda key: None if (c := cells.get(index[key])) is None else c.value  # noqa: E731  (hot: 70,000 rows)
         offer_id, code = str(get("id")), str(get("code") or "")
         if code not in codes:
             problems.append(Problem(beo.cell("code", n), f"'{code}' is geen te beoordelen criterium van deze "

@@ -310,14 +310,18 @@ def formula_problems(matrix: Matrix) -> list[tuple[str, str, Any]]:
     """
     wrong = []
     layout, beo = matrix.layout, matrix.assessment
+    # reading marked each formula equal to the expected one as SAME: a row of those needs no formulas made again
+    matrix_columns = [layout.index[key] for key in matrix_formulas(layout, 2)]
     for row in matrix.rows:
-        if row.cells:
+        if row.cells and not _all_same(row.cells, matrix_columns):
             for key, expected in matrix_formulas(layout, row.number).items():
                 _compare(wrong, SHEET_MATRIX, f"{layout.letter(key)}{row.number}",
                          row.cells.get(layout.index[key]), expected)
+    assessment_columns = {code: [beo.index[key] for key in assessment_formulas(beo, layout, 2, code)]
+                          for code in matrix.tender.judged_codes}
     for row in matrix.assessment_rows:
         code = str(matrix.get_assessment(row, "code"))
-        if code in matrix.tender.judged_codes:
+        if code in assessment_columns and not _all_same(row.cells, assessment_columns[code]):
             for key, expected in assessment_formulas(beo, layout, row.number, code).items():
                 _compare(wrong, SHEET_ASSESSMENT, f"{beo.letter(key)}{row.number}",
                          row.cells.get(beo.index[key]), expected)
@@ -328,6 +332,10 @@ def formula_problems(matrix: Matrix) -> list[tuple[str, str, Any]]:
             for column, expected in award_formulas(matrix.tender, n).items():
                 _compare(wrong, SHEET_AWARD, f"{get_column_letter(column)}{n}", cells.get(column), expected)
     return wrong
+
+
+def _all_same(cells: dict[int, xlsx.RawCell], columns: list[int]) -> bool:
+    return all(c is not None and c.formula is xlsx.SAME for c in map(cells.get, columns))
 
 
 def _compare(wrong: list, sheet: str, ref: str, cell: xlsx.RawCell | None, expected: str) -> None:
