@@ -5,7 +5,9 @@ from __future__ import annotations
 import email
 import io
 import os
+import shutil
 import socket
+import subprocess
 from email import policy
 from dataclasses import replace
 from datetime import datetime
@@ -42,6 +44,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "soffice" in item.keywords:
             item.add_marker(skip)
+
+
+def uno_python() -> str:
+    """The system python3 with LibreOffice's uno module (python3-uno); skips the test where it is missing,
+    fails it where LibreOffice is required (CI)."""
+    python = shutil.which("python3", path="/usr/bin")
+    if python and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
+        return python
+    if os.environ.get("INHUUR_REQUIRE_SOFFICE") == "1":
+        pytest.fail("python3-uno is required to drive LibreOffice")
+    pytest.skip("python3-uno not installed")
 
 
 def free_port() -> int:

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding
+from conftest import (EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding,
+                      uno_python)
 from inhuur import actions, files, mail, soffice, workbook
 from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
 
@@ -94,20 +95,9 @@ def test_a_killed_writer_leaves_no_lock_behind(example_workbook):
 
 # ---------------------------------------------------------------------------------------------- a deleted row
 
-def system_python_with_uno() -> str | None:
-    python = shutil.which("python3", path="/usr/bin")
-    if python and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
-        return python
-    return None
-
-
 @pytest.mark.soffice
 def test_a_row_deleted_in_libreoffice_is_named_and_no_letter_goes_missing(ready, tmp_path, run_cli):
-    python = system_python_with_uno()
-    if python is None:
-        if os.environ.get("INHUUR_REQUIRE_SOFFICE") == "1":
-            pytest.fail("python3-uno is required to edit a workbook through LibreOffice")
-        pytest.skip("python3-uno not installed")
+    python = uno_python()
     subprocess.run([python, str(REPO / "tests" / "lo_edit.py"), str(ready), str(tmp_path / "lo-profile"),
                     "delete-row", "Kandidaten", "I-012"], check=True, timeout=180)
     ids = [r[0] for r in load_workbook(ready)["Kandidaten"].iter_rows(min_row=2, values_only=True)]

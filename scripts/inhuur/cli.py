@@ -47,6 +47,8 @@ COMMANDS = {
     "loting": "leg de uitslag van een loting vast (kolom Loting) met het proces-verbaal (blad Loting), en rangschik",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
+    "excel": "maak van het werkboek een .xlsm met een knop (xlwings) die de ranglijst bijwerkt, controleert, "
+             "brieven maakt of mails klaarzet zonder Excel te verlaten",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot gunning en alle brieven",
 }
 
@@ -113,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ook-onzeker", action="store_true",
                    help="verstuur ook de berichten waarvan onzeker is of ze aankwamen (zelfde Message-ID); "
                         "alleen nadat u bij de ontvanger hebt nagevraagd dat ze niet aankwamen")
+    p = sub.add_parser("excel", help=COMMANDS["excel"], description=COMMANDS["excel"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("-o", "--output", metavar="NAAM.xlsm", help="naam van het .xlsm-bestand (standaard naast het "
+                                                                 "werkboek, bijv. aanvraag_30662.xlsm)")
+    p.add_argument("--overschrijven", action="store_true", help="vervang een bestaand .xlsm en de module ernaast")
     p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
     p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
     return parser
@@ -181,6 +188,16 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "import":
         report = actions.import_offers(args.workbook, args.file)
         _print_import(report, args.workbook, out, err)
+        return 0
+    if args.command == "excel":
+        from inhuur import excel
+        made = excel.make(args.workbook, args.output, force=args.overschrijven)
+        print(f"{made.workbook} gemaakt: het blad {excel.START} heeft een knop die inhuur uitvoert (xlwings "
+              f"{made.xlwings}); de knop roept {made.module.name} aan, dat naast het werkboek moet blijven staan.",
+              file=out)
+        print(f"Python: {made.interpreter} (blad {excel.CONF}). Hernoem het .xlsm-bestand niet: xlwings zoekt de "
+              f"module met dezelfde naam. Werk voortaan in {made.workbook.name}; elk inhuur-commando werkt er ook op.",
+              file=out)
         return 0
     if args.command == "rank":
         report = actions.rank(args.workbook)

@@ -13,6 +13,13 @@ MAX_LISTED = 50
 
 def describe(exc: errors.InhuurError) -> str:
     """The Dutch message for a refusal (printed after 'Fout: ')."""
+    if type(exc).__name__ == "XlwingsMissing":  # inhuur.excel, not imported for the other commands
+        return ("xlwings is niet geïnstalleerd; de knop in Excel heeft het nodig. Installeer het met "
+                ".venv\\Scripts\\pip install -r requirements.txt (Windows) en voer inhuur excel opnieuw uit.")
+    if type(exc).__name__ == "NotAModuleName":
+        return (f"{exc.path.name}: xlwings roept de Python-module aan met de naam van het werkboek, dus die naam mag "
+                f"alleen letters, cijfers en _ bevatten en niet met een cijfer beginnen. Kies bijv. "
+                f"-o aanvraag_30662.xlsm.")
     if isinstance(exc, errors.WorkbookLocked):
         return (f"{exc.path.name} is geopend in Excel of LibreOffice ({exc.lockfile.name} bestaat). "
                 f"Sluit het werkboek en probeer het opnieuw; er is niets geschreven. Is het echt niet "

@@ -77,7 +77,7 @@ class RawMembers:
 
     def write(self, out: IO[bytes], replace: dict[str, bytes | Deflated], level: int = 6) -> None:
         """Write the archive with the given members replaced (b'' drops one; Deflated ones are written as
-        compressed), the others copied compressed."""
+        compressed), the others copied compressed; a name not in the archive is added at the end."""
         central = []
         offset = 0
         for info in self.infos:
@@ -96,6 +96,18 @@ class RawMembers:
                 local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, crc, size, payload)
             out.write(local)
             central.append(entry + offset.to_bytes(4, "little") + info.filename.encode("utf-8"))
+            offset += len(local)
+        known = {info.filename for info in self.infos}
+        for name, content in replace.items():  # new members, after the existing ones
+            if name in known or content == b"" or isinstance(content, Deflated):
+                continue
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o600 << 16
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            payload = compressor.compress(content) + compressor.flush()
+            local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, zlib.crc32(content), len(content), payload)
+            out.write(local)
+            central.append(entry + offset.to_bytes(4, "little") + name.encode("utf-8"))
             offset += len(local)
         directory = b"".join(central)
         out.write(directory)
