@@ -97,6 +97,7 @@ def test_a_refusal_shows_the_clis_message_and_changes_nothing(xlsm):
     assert "inhuur-knop-" not in text                # the copy's path is never shown
     assert book.written == [(excel.START, "B8", [["01-07-2026 09:30: Brieven maken (geweigerd, er is niets "
                                                     "gewijzigd)"]]), (excel.START, excel.RESULT, [[text]])]
+    assert book.messages == [text]
     assert xlsm.read_bytes() == before and not (xlsm.parent / "brieven").exists()
 
 
@@ -174,10 +175,10 @@ def test_the_button_in_a_live_workbook_gives_what_inhuur_rank_gives(example_work
         assert (xlsm.parent / f".~lock.{xlsm.name}#").exists()
         text = button.press(book)
         assert (xlsm.parent / f".~lock.{xlsm.name}#").exists()   # still open: never written behind its back
-        assert "Ranglijst aanvraag 30662" in text and "I-001" in text      # the CLI's whole output, in Start!B9
+        assert "Ranglijst aanvraag 30662" in text and "I-001" in text      # the CLI's whole output
         assert book.messages == [button.summary(text)] and "Het blad Ranglijst is bijgewerkt." in book.messages[0]
-        assert "I-001" not in book.messages[0]                              # the message box: no table
-        assert book.value(excel.START, excel.RESULT) == text
+        assert "I-001" not in book.messages[0]                              # the outcome in words, no table
+        assert book.value(excel.START, excel.RESULT) == book.messages[0]
         ranking = dict(xlsx.Package.open(reference).rows("Ranglijst"))
         for number, row in ranking.items():
             if number == 2:
@@ -189,6 +190,15 @@ def test_the_button_in_a_live_workbook_gives_what_inhuur_rank_gives(example_work
                     (ref, live, cell.value)
         assert {r.offer.id: r.status for r in expected.results}["I-001"] == rules.KNOCKED_OUT   # the finding counted
         assert str(book.value(excel.START, "B8")).endswith("Ranglijst bijwerken (klaar)")
+
+        book.write(excel.START, excel.CHOICE, [["Brieven maken"]])      # the next choice, as a user picks it
+        button.press(book)
+        folder = xlsm.parent / "brieven"
+        assert len(list(folder.glob("*.docx"))) == 15 and (folder / "manifest.json").exists()
+        logged = [book.value("Brieven", f"C{n}") for n in range(2, 18)]   # the log, written into the live book
+        assert sorted(logged[:15]) == sorted(r.offer.id for r in expected.results) and logged[15] is None
+        book.write(excel.START, excel.CHOICE, [["Mails klaarzetten"]])
+        assert "15 e-mails" in button.press(book) and len(list((folder / "e-mails").glob("*.eml"))) == 15
     finally:
         book.close()
     saved = xlsx.Package.open(xlsm)                           # what the office saved keeps the VBA project

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from conftest import (EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding,
                       uno_python)
-from inhuur import actions, files, mail, soffice, workbook
+from inhuur import actions, files, letters, mail, soffice, workbook
 from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
 
 SENT = date.today()  # the letter date is the sending date
@@ -326,14 +326,14 @@ def test_new_overwriting_keeps_the_previous_version(example_workbook):
 
 
 def test_a_workbook_opened_during_letters_is_reported_truthfully(ready, tmp_path, monkeypatch, run_cli):
-    real = actions.letter_writer.write_letters
+    real = letters.write_letters
 
     def and_then_excel_opens_it(*args, **kw):
         made = real(*args, **kw)
         (ready.parent / f"~${ready.name}").write_text("Excel")
         return made
 
-    monkeypatch.setattr(actions.letter_writer, "write_letters", and_then_excel_opens_it)
+    monkeypatch.setattr(letters, "write_letters", and_then_excel_opens_it)
     before = digest(ready)
     result = run_cli("letters", ready, "-o", tmp_path / "brieven", "--datum", "30-06-2026")
     assert result.code == 1 and "niets geschreven" not in result.err

@@ -6,19 +6,19 @@ end: a command that fails has written nothing.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from inhuur import award, dutch, files, letters as letter_writer, record as record_files, rules, soffice, workbook
-from inhuur.dispatch import LettersReport, make_letters, mail_dry_run, mail_send
+from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
 from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
-from inhuur.intake import read_offers
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
+
+if TYPE_CHECKING:  # the letters' modules load docxtpl and Jinja: only the commands that write letters do
+    from inhuur.dispatch import LettersReport
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
@@ -26,7 +26,7 @@ EXAMPLE_OFFERS = PACKAGE_ROOT / "workbook" / "voorbeeld-inschrijvingen-30662.csv
 EXAMPLE_FINDINGS = PACKAGE_ROOT / "workbook" / "voorbeeld-beoordeling-30662.csv"
 # The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
 EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
-EXAMPLE_LOT_DRAWING = letter_writer.LotDrawing(datetime(2026, 7, 1, 10, 0), "Flextender, Hilversum",
+EXAMPLE_LOT_DRAWING = rules.LotDrawing(datetime(2026, 7, 1, 10, 0), "Flextender, Hilversum",
                                                "mr. J. Smit, notaris")  # 2 working days after the invitation
 EXAMPLE_LOT_RECORD = rules.LotRecord(EXAMPLE_LOT_DRAWING.moment, EXAMPLE_LOT_DRAWING.place,
                                      EXAMPLE_LOT_DRAWING.drawn_by, "A. Jansen (Flextender)", ())
@@ -49,6 +49,27 @@ EXAMPLE_AWARDS = {
 EXAMPLE_AWARD_DATE = date(2026, 7, 17)
 
 
+def make_letters(*args, **kwargs) -> LettersReport:
+    """inhuur.dispatch.make_letters, loaded when letters are made (docxtpl and Jinja cost 60 ms to import)."""
+    from inhuur import dispatch
+
+    return dispatch.make_letters(*args, **kwargs)
+
+
+def mail_dry_run(*args, **kwargs) -> list[Path]:
+    """inhuur.dispatch.mail_dry_run, loaded when mail is prepared."""
+    from inhuur import dispatch
+
+    return dispatch.mail_dry_run(*args, **kwargs)
+
+
+def mail_send(*args, **kwargs):
+    """inhuur.dispatch.mail_send, loaded when mail is sent."""
+    from inhuur import dispatch
+
+    return dispatch.mail_send(*args, **kwargs)
+
+
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
@@ -67,6 +88,8 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
 def import_offers(path: str | Path, source: str | Path | IO[bytes]) -> workbook.ImportReport:
     """Validate the whole offers file, then add the new offers; a refused file leaves the workbook as it was."""
     with editing(path, "import") as matrix:
+        from inhuur.intake import read_offers
+
         rows = read_offers(source, matrix.tender)
         report = workbook.add_offers(matrix, rows)
         if report.added:
@@ -168,6 +191,8 @@ class RecordReport:
 
 def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> RecordReport:
     """Record the client's step-3 decisions (step 3) or interview scores (step 4), then rank again; one save."""
+    from inhuur import record as record_files
+
     with editing(path, f"record --step {step}") as matrix:
         offers = workbook.require_valid_inputs(matrix)
         results = rules.evaluate(matrix.tender, offers)
@@ -192,6 +217,8 @@ def record(path: str | Path, step: int, source: str | Path | IO[bytes]) -> Recor
 
 def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordReport:
     """Record assessors' (or the client's) findings from a file on Beoordeling, all or nothing; then rank again."""
+    from inhuur import record as record_files
+
     with editing(path, "record --beoordeling") as matrix:
         offers = workbook.require_valid_inputs(matrix)
         rows = workbook.read_findings(matrix).rows
@@ -258,6 +285,10 @@ class DemoReport:
 
 def demo(folder: str | Path | None = None) -> DemoReport:
     """The main job on the built-in example: build the 30662 workbook, import the sample offers, rank."""
+    import tempfile
+
+    from inhuur import soffice
+
     for needed in (EXAMPLE_SPEC, EXAMPLE_OFFERS, EXAMPLE_FINDINGS):
         if not needed.is_file():
             raise FileMissing(needed)

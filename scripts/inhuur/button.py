@@ -18,7 +18,7 @@ from typing import Any, Iterator, Protocol
 from inhuur import excel, xlsx
 from inhuur.workbook.formulas import normalise_formula
 
-MAX_MESSAGE = 1500  # a message box shows this much; the Start sheet and the CLI have the rest
+MAX_MESSAGE = 1500  # a message box shows this much; Start!B9 has it all
 
 
 class Book(Protocol):
@@ -50,7 +50,8 @@ def command(action: str, work: Path, original: Path, book: Book) -> list[str]:
 
 
 def press(book: Book, now: datetime | None = None) -> str:
-    """Run the action chosen on the Start sheet for the open workbook; the outcome goes to a message and B9."""
+    """Run the action chosen on the Start sheet for the open workbook; the outcome goes to a message and B9.
+    Returns the command's whole output."""
     from inhuur import cli  # the same parser, actions and Dutch messages as on the command line
 
     action = str(book.value(excel.START, excel.CHOICE) or "").strip()
@@ -74,18 +75,18 @@ def press(book: Book, now: datetime | None = None) -> str:
     stamp = (now or datetime.now()).strftime("%d-%m-%Y %H:%M")
     outcome = "klaar" if code == 0 else "geweigerd, er is niets gewijzigd"
     book.write(excel.START, "B8", [[f"{stamp}: {action} ({outcome})"]])
-    book.write(excel.START, excel.RESULT, [[text]])
+    short = summary(text)
+    book.write(excel.START, excel.RESULT, [[short]])
     book.save()
-    book.message(summary(text))
+    book.message(short if len(short) <= MAX_MESSAGE else f"{short[:MAX_MESSAGE]}… (alles in {excel.START}!"
+                                                            f"{excel.RESULT})")
     return text
 
 
 def summary(text: str) -> str:
-    """The message box's text: the CLI's output without its tables (the ranking is on its own sheet), cut short
-    where it is long (the whole output is in Start!B9)."""
+    """The outcome in words: the CLI's output without its tables (the ranking has its own sheet)."""
     paragraphs = [p for p in text.split("\n\n") if not any(set(line) == {"-"} for line in p.splitlines())]
-    short = "\n\n".join(paragraphs).strip() or text
-    return short if len(short) <= MAX_MESSAGE else short[:MAX_MESSAGE] + f"… (alles in {excel.START}!{excel.RESULT})"
+    return "\n\n".join(paragraphs).strip() or text
 
 
 def changed_cells(before, after) -> Iterator[tuple[str, str, list[list[Any]]]]:

@@ -16,10 +16,7 @@ from collections import Counter
 
 from inhuur import __version__, actions, dutch, messages, rules
 from inhuur.errors import InhuurError
-from inhuur.intake import parse_datetime
-from inhuur.letters import LotDrawing
-from inhuur.rules import LotRecord
-from inhuur.mail import Server
+from inhuur.rules import LotDrawing, LotRecord
 
 PASSWORD_VARIABLE = "INHUUR_SMTP_WACHTWOORD"
 
@@ -126,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _date(text: str):
+    from inhuur.intake import parse_datetime
+
     try:
         return parse_datetime(text).date()
     except ValueError:
@@ -133,6 +132,8 @@ def _date(text: str):
 
 
 def _moment(text: str):
+    from inhuur.intake import parse_datetime
+
     try:
         return parse_datetime(text)
     except ValueError:
@@ -286,6 +287,8 @@ def _mail(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"te vragen", file=err)
                 return 2
             password = getpass.getpass(f"Wachtwoord voor {args.user}: ")
+    from inhuur.mail import Server
+
     report = actions.mail_send(args.workbook, args.letters, Server(host, int(port), args.starttls, args.user, password),
                                resend_uncertain=args.ook_onzeker)
     print(f"{len(report.sent)} verstuurd, {len(report.skipped)} al eerder verstuurd (overgeslagen), "

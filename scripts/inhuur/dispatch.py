@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
+from inhuur.xlsx import get_column_letter
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, LotNoticeTooShort, NoTie, NotAssessed, Problem, UnresolvedTie, \

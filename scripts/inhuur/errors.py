@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Sequence
 
 
 class InhuurError(Exception):
@@ -160,4 +161,46 @@ class OutputExists(InhuurError):
 
     def __init__(self, path: Path):
         super().__init__(f"{path} exists")
+        self.path = path
+
+
+class ConversionFailed(InhuurError):
+    """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
+
+    def __init__(self, reason: str, missing: Sequence[Path] = ()):
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = list(missing)
+
+
+class ManifestMissing(InhuurError):
+    """The letters folder has no (readable) manifest.json: run `inhuur letters` first (or it did not finish)."""
+
+    def __init__(self, folder: Path, reason: str = ""):
+        super().__init__(f"{folder}: no manifest.json")
+        self.folder = folder
+        self.reason = reason
+
+
+class LettersDoNotMatch(InhuurError):
+    """The letters folder does not hold exactly the letters the workbook calls for now, byte for byte."""
+
+    def __init__(self, folder: Path, problems: list[str]):
+        super().__init__(f"{folder}: {len(problems)} letters do not match")
+        self.folder = folder
+        self.problems = problems
+
+
+class XlwingsMissing(InhuurError):
+    """The xlwings package (whose VBA project the button needs) is not installed."""
+
+    def __init__(self):
+        super().__init__("xlwings is not installed")
+
+
+class NotAModuleName(InhuurError):
+    """The .xlsm's name cannot be a Python module name, which xlwings needs (it imports the workbook's name)."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path.name} is no module name")
         self.path = path

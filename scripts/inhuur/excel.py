@@ -15,12 +15,11 @@ import zipfile
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from inhuur import files, xlsx, ziparts
-from inhuur.errors import FileMissing, InhuurError, NotAWorkbook, OutputExists
+from inhuur.errors import FileMissing, NotAModuleName, NotAWorkbook, OutputExists, XlwingsMissing
 
 START = "Start"
 CONF = "xlwings.conf"
@@ -35,21 +34,6 @@ _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 _VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 _MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-
-
-class XlwingsMissing(InhuurError):
-    """The xlwings package (whose VBA project the button needs) is not installed."""
-
-    def __init__(self):
-        super().__init__("xlwings is not installed")
-
-
-class NotAModuleName(InhuurError):
-    """The .xlsm's name cannot be a Python module name, which xlwings needs (it imports the workbook's name)."""
-
-    def __init__(self, path: Path):
-        super().__init__(f"{path.name} is no module name")
-        self.path = path
 
 
 @dataclass(frozen=True)
@@ -109,12 +93,21 @@ def make(source: str | Path, target: str | Path | None = None, force: bool = Fal
                                    f"gebruik het .xlsm-bestand zelf)")
     version = xlwings_version()
     interpreter = interpreter or sys.executable
-    parts = _parts(package, vba_project(), interpreter, target.parent)
+    parts = _parts(package, vba_project(), interpreter, target.parent, matrix.styles)
     out = io.BytesIO()
     xlsx.write_package(package, out, parts)
     files.atomic_write(target, lambda handle: handle.write(out.getvalue()), keep_backup=False)
     files.write_text_atomic(module, module_text(target))
+    precompile()
     return Made(target, module, version, interpreter)
+
+
+def precompile() -> None:
+    """Write inhuur's bytecode now: xlwings starts Python with -B (no bytecode written), so without this every
+    button press would compile inhuur's modules again (about 40 ms)."""
+    import compileall
+
+    compileall.compile_dir(Path(__file__).parent, quiet=2)
 
 
 def module_text(workbook: Path) -> str:
@@ -125,7 +118,8 @@ def module_text(workbook: Path) -> str:
             f"def main():\n    press_in_excel()\n")
 
 
-def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path) -> dict[str, bytes]:
+def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path, styles: dict[str, str]
+           ) -> dict[str, bytes]:
     """The parts to add or replace: the VBA project, the two sheets, the button's drawing, and the bookkeeping."""
     names = set(package.zip.namelist())
     numbers = [int(m.group(1)) for n in names if (m := re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", n))]
@@ -160,7 +154,7 @@ def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path) ->
         "xl/_rels/workbook.xml.rels": etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True),
         "[Content_Types].xml": etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True),
         "xl/vbaProject.bin": vba,
-        start_part: start_sheet_xml().encode("utf-8"),
+        start_part: start_sheet_xml(styles).encode("utf-8"),
         f"xl/worksheets/_rels/sheet{start_no}.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" Type="{_OFFICE_REL}/vmlDrawing" '
@@ -199,43 +193,53 @@ def _workbook_xml(package: xlsx.Package, start_id: str, conf_id: str) -> bytes:
     return etree.tostring(book, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _cell(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+def _cell(ref: str, text: str, style: str | None = None) -> str:
+    styled = f' s="{style}"' if style not in (None, "0") else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{xlsx.escape(text)}</t></is></c>'
 
 
-START_TEXT = {
-    "A1": "inhuur: de knop",
-    "A3": "Klik op de knop om uit te voeren wat in B4 staat. Excel bewaart eerst het werkboek; inhuur werkt op een "
-          "kopie en zet de uitkomst terug in dit werkboek.",
-    "A4": "Wat doet de knop?", "B4": ACTIONS[0],
-    "A5": "Map voor brieven en e-mails", "B5": "brieven",
-    "A6": "Brieven ook als pdf", "B6": "Nee",
-    "A8": "Laatste keer", "A9": "Uitkomst",
-    "A11": "Ranglijst bijwerken: als inhuur rank. Controleren: als inhuur check. Brieven maken: als inhuur letters, "
-           "in de map van B5 (naast dit werkboek), gedateerd vandaag. Mails klaarzetten: als inhuur mail, als "
-           ".eml-bestanden in de map 'e-mails' naast die brieven; er wordt niets verstuurd.",
-}
+# (cell, text, style key of the workbook's own styles); the inputs are unlocked cells like every input
+START_CELLS = (
+    ("A1", "inhuur: de knop", "title"),
+    ("A3", "Kies in B4 wat de knop doet en klik op Uitvoeren. Excel bewaart eerst het werkboek; inhuur werkt op "
+           "een kopie en zet wat het veranderde terug in dit werkboek.", "wrap"),
+    ("A4", "Wat doet de knop?", "bold"), ("B4", ACTIONS[0], "input"),
+    ("A5", "Map voor brieven en e-mails", "bold"), ("B5", "brieven", "input"),
+    ("A6", "Brieven ook als pdf", "bold"), ("B6", "Nee", "input"),
+    ("A8", "Laatste keer", "bold"), ("B8", "", "wrap"),
+    ("A9", "Uitkomst", "bold"), ("B9", "", "wrap"),
+    ("A11", "Ranglijst bijwerken: als inhuur rank. Controleren: als inhuur check. Brieven maken: als inhuur "
+            "letters, in de map van B5 (naast dit werkboek), gedateerd vandaag. Mails klaarzetten: als inhuur "
+            "mail, als .eml-bestanden in de map e-mails in die map; er wordt niets verstuurd.", "wrap"),
+)
+START_TEXT = {ref: text for ref, text, _ in START_CELLS}
+_HEIGHTS = {3: 48, 9: 96, 11: 64}
 
 
-def start_sheet_xml() -> str:
+def start_sheet_xml(styles: dict[str, str] | None = None) -> str:
     """The Start sheet: the action choice (a drop-down), the letters' folder, and where the outcome is shown."""
+    styles = styles or {}
     rows: dict[int, list[str]] = {}
-    for ref, text in START_TEXT.items():
-        rows.setdefault(xlsx.split_ref(ref)[1], []).append(_cell(ref, text))
-    body = "".join(f'<row r="{n}">{"".join(cells)}</row>' for n, cells in sorted(rows.items()))
+    for ref, text, style in START_CELLS:
+        rows.setdefault(xlsx.split_ref(ref)[1], []).append(_cell(ref, text, styles.get(style)))
+    body = "".join(f'<row r="{n}"' + (f' ht="{_HEIGHTS[n]}" customHeight="1"' if n in _HEIGHTS else "")
+                   + f'>{"".join(cells)}</row>' for n, cells in sorted(rows.items()))
     choices = ",".join(ACTIONS)
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{xlsx.MAIN}" xmlns:r="{_OFFICE_REL}"><sheetPr codeName="Sheet1"/>'
-            '<dimension ref="A1:B11"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+            f'<worksheet xmlns="{xlsx.MAIN}" xmlns:r="{_OFFICE_REL}"><sheetPr codeName="Sheet1">'
+            '<pageSetUpPr fitToPage="1"/></sheetPr>'
+            '<dimension ref="A1:C11"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="30" customWidth="1"/>'
-            '<col min="2" max="2" width="60" customWidth="1"/></cols>'
-            f"<sheetData>{body}</sheetData>"
+            '<col min="2" max="2" width="62" customWidth="1"/><col min="3" max="3" width="24" customWidth="1"/>'
+            f"</cols><sheetData>{body}</sheetData>"
+            '<mergeCells count="2"><mergeCell ref="A3:C3"/><mergeCell ref="A11:C11"/></mergeCells>'
             '<dataValidations count="2">'
             f'<dataValidation type="list" allowBlank="0" showErrorMessage="1" sqref="{CHOICE}">'
             f'<formula1>"{choices}"</formula1></dataValidation>'
             f'<dataValidation type="list" allowBlank="0" showErrorMessage="1" sqref="{PDF}">'
             '<formula1>"Ja,Nee"</formula1></dataValidation></dataValidations>'
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
             '<legacyDrawing r:id="rId1"/></worksheet>')
 
 
@@ -254,8 +258,8 @@ def button_vml(number: int, caption: str = "Uitvoeren") -> str:
         'fillcolor="buttonFace [67]" strokecolor="windowText [64]" o:insetmode="auto">'
         '<v:fill color2="buttonFace [67]" o:detectmouseclick="t"/><o:lock v:ext="edit" rotation="t"/>'
         '<v:textbox style="mso-direction-alt:auto" o:singleclick="f"><div style="text-align:center">'
-        f'<font face="Calibri" size="220" color="#000000">{escape(caption)}</font></div></v:textbox>'
-        '<x:ClientData ObjectType="Button"><x:Anchor>2, 10, 3, 0, 4, 40, 5, 0</x:Anchor>'
+        f'<font face="Calibri" size="220" color="#000000">{xlsx.escape(caption)}</font></div></v:textbox>'
+        '<x:ClientData ObjectType="Button"><x:Anchor>2, 10, 3, 2, 2, 160, 5, 16</x:Anchor>'
         f'<x:PrintObject>False</x:PrintObject><x:AutoFill>False</x:AutoFill><x:FmlaMacro>[0]!{MACRO}</x:FmlaMacro>'
         '<x:TextHAlign>Center</x:TextHAlign><x:TextVAlign>Center</x:TextVAlign></x:ClientData></v:shape></xml>')
 

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl.utils import get_column_letter
+from inhuur.xlsx import get_column_letter
 
 from inhuur.errors import FileMissing, InvalidOfferFile, Problem
 from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer

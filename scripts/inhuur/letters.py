@@ -13,12 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined
 from lxml import etree
 
 from inhuur import award, dutch, rules, ziparts
-from inhuur.rules import Result
+from inhuur.rules import LotDrawing, Result  # noqa: F401 (LotDrawing: letters.LotDrawing as before)
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "letters"
@@ -34,15 +32,19 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
-def environment() -> Environment:
+def environment():
     """The Jinja environment for letters: autoescape on, so '&' or '<' in a name never breaks the document."""
+    from jinja2 import Environment, StrictUndefined  # loaded by the commands that write letters, not by all
+
     return Environment(autoescape=True, undefined=StrictUndefined)
 
 
 class CompiledTemplate:
     """A Word template parsed and compiled once; each render only fills in a context and zips the result."""
 
-    def __init__(self, path: Path, env: Environment | None = None):
+    def __init__(self, path: Path, env=None):
+        from docxtpl import DocxTemplate  # 50 ms to import: only the commands that write letters pay it
+
         self.path = Path(path)
         self.data = self.path.read_bytes()
         self.members = ziparts.RawMembers(self.data, reused=True)
@@ -58,7 +60,7 @@ class CompiledTemplate:
         # parts whose tables repeat columns ({%tc for %}) get their column widths fitted after each render
         self._column_loops = {name for name, xml in sources.items() if "{%tc " in xml}
 
-    def _compile(self, env: Environment, xml: str):
+    def _compile(self, env, xml: str):
         # the same preparation docxtpl applies before every render, done once here
         xml = self._docxtpl.patch_xml(xml)
         return env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
@@ -113,15 +115,6 @@ def fit_columns(xml: str) -> str:
                         cell_width.set(_W + "w", str(width))
                         cell_width.set(_W + "type", "dxa")
     return etree.tostring(tree, encoding="unicode")
-
-
-@dataclass(frozen=True)
-class LotDrawing:
-    """When, where and by whom a lot is drawn, for the invitation to the tied suppliers."""
-
-    moment: datetime
-    place: str
-    drawn_by: str
 
 
 @dataclass(frozen=True)

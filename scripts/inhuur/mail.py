@@ -7,7 +7,6 @@ import json
 import os
 import re
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -15,10 +14,8 @@ from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Sequence
 
-from jinja2 import Environment, StrictUndefined
-
 from inhuur import dutch
-from inhuur.errors import InhuurError
+from inhuur.errors import LettersDoNotMatch, ManifestMissing  # noqa: F401 (mail.…, as before)
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -29,24 +26,6 @@ JOURNAL = "verzonden.jsonl"
 
 SENT, UNCERTAIN, BUSY = "verzonden", "onzeker", "bezig"
 ENTRY_FIELDS = ("id", "candidate", "supplier", "email", "kind", "file", "reference", "sha256", "content", "date")
-
-
-class ManifestMissing(InhuurError):
-    """The letters folder has no (readable) manifest.json: run `inhuur letters` first (or it did not finish)."""
-
-    def __init__(self, folder: Path, reason: str = ""):
-        super().__init__(f"{folder}: no manifest.json")
-        self.folder = folder
-        self.reason = reason
-
-
-class LettersDoNotMatch(InhuurError):
-    """The letters folder does not hold exactly the letters the workbook calls for now, byte for byte."""
-
-    def __init__(self, folder: Path, problems: list[str]):
-        super().__init__(f"{folder}: {len(problems)} letters do not match")
-        self.folder = folder
-        self.problems = problems
 
 
 @dataclass
@@ -113,6 +92,8 @@ def message_id(reference: str, recipient: str, domain: str) -> str:
 
 def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> list[Outgoing]:
     """One message per letter: Dutch subject and body from templates/mail, the letter (PDF if made) attached."""
+    from jinja2 import Environment, StrictUndefined
+
     env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
     subject = env.from_string((TEMPLATES / "onderwerp.txt").read_text(encoding="utf-8"))
     body = env.from_string((TEMPLATES / "bericht.txt").read_text(encoding="utf-8"))
@@ -299,6 +280,8 @@ def _deliver(connection: smtplib.SMTP, message: EmailMessage) -> None:
 def _connect(server: Server) -> smtplib.SMTP:
     connection = smtplib.SMTP(server.host, server.port, timeout=30)
     if server.starttls:
+        import ssl
+
         connection.starttls(context=ssl.create_default_context())
     if server.user:
         try:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import errno
 
 from inhuur import dutch, errors
-from inhuur.mail import LettersDoNotMatch, ManifestMissing
-from inhuur.soffice import ConversionFailed
+from inhuur.errors import ConversionFailed, LettersDoNotMatch, ManifestMissing
 
 MAX_LISTED = 50
 
 
 def describe(exc: errors.InhuurError) -> str:
     """The Dutch message for a refusal (printed after 'Fout: ')."""
-    if type(exc).__name__ == "XlwingsMissing":  # inhuur.excel, not imported for the other commands
+    if isinstance(exc, errors.XlwingsMissing):
         return ("xlwings is niet geïnstalleerd; de knop in Excel heeft het nodig. Installeer het met "
                 ".venv\\Scripts\\pip install -r requirements.txt (Windows) en voer inhuur excel opnieuw uit.")
-    if type(exc).__name__ == "NotAModuleName":
+    if isinstance(exc, errors.NotAModuleName):
         return (f"{exc.path.name}: xlwings roept de Python-module aan met de naam van het werkboek, dus die naam mag "
                 f"alleen letters, cijfers en _ bevatten en niet met een cijfer beginnen. Kies bijv. "
                 f"-o aanvraag_30662.xlsm.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace as _replace
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl.utils import get_column_letter
+from inhuur.xlsx import get_column_letter
 
 from inhuur import award, rules
 from inhuur.errors import InvalidRecordFile, Problem

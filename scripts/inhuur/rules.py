@@ -438,6 +438,15 @@ def standstill_end(sent: date, days: int, working_day_rule: bool) -> date:
 
 
 @dataclass(frozen=True)
+class LotDrawing:
+    """When, where and by whom a lot is drawn, for the invitation to the tied suppliers."""
+
+    moment: datetime
+    place: str
+    drawn_by: str
+
+
+@dataclass(frozen=True)
 class LotRecord:
     """The proces-verbaal of a lot drawing: when, where, who drew, who witnessed, and the order drawn (ids)."""
 

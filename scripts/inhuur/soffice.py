@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from inhuur.errors import InhuurError
+from inhuur.errors import ConversionFailed  # noqa: F401 (soffice.ConversionFailed, as before)
 
 # Recalculate every formula on load (0 = always) so the saved values are LibreOffice's own, not stale ones.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -24,15 +24,6 @@ _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
-
-
-class ConversionFailed(InhuurError):
-    """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
-
-    def __init__(self, reason: str, missing: Sequence[Path] = ()):
-        super().__init__(reason)
-        self.reason = reason
-        self.missing = list(missing)
 
 
 def find_soffice() -> str | None:

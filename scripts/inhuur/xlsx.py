@@ -6,13 +6,12 @@ import io
 import re
 import zipfile
 from bisect import bisect_left
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterable, Iterator, NamedTuple, Sequence
-from xml.sax.saxutils import escape
 
 from lxml import etree
-from openpyxl.formula.translate import Translator
-from openpyxl.utils import column_index_from_string, get_column_letter
 
 from inhuur import ziparts
 
@@ -47,6 +46,58 @@ def column_of(ref: str) -> int:
     if index is None:
         index = _COLUMNS[letters] = column_index_from_string(letters)
     return index
+
+
+def escape(text: str) -> str:
+    """Text for XML content: &, < and > escaped (xml.sax.saxutils' escape, without importing urllib)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@lru_cache(maxsize=None)
+def get_column_letter(index: int) -> str:
+    """1 -> 'A', 28 -> 'AB' (openpyxl's name; here so that reading and writing need not import openpyxl)."""
+    if not 1 <= index <= 18278:
+        raise ValueError(f"Invalid column index {index}")
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_index_from_string(letters: str) -> int:
+    """'AB' -> 28."""
+    if not 1 <= len(letters) <= 3 or not letters.isascii() or not letters.isalpha():
+        raise ValueError(f"{letters} is not a column")
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+# Excel's serial dates: days since the epoch, the time as a fraction of a day (as openpyxl.utils.datetime does)
+CALENDAR_WINDOWS_1900 = datetime(1899, 12, 30)
+CALENDAR_MAC_1904 = datetime(1904, 1, 1)
+
+
+def to_excel(moment: date | datetime) -> float:
+    """A date or moment as an Excel serial number in the 1900 calendar."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time())
+    days = (moment - CALENDAR_WINDOWS_1900).days
+    if 0 < days <= 60:
+        days -= 1  # Excel counts 29 February 1900, which never was
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+    return days + seconds / 86400
+
+
+def from_excel(value: float, epoch: datetime = CALENDAR_WINDOWS_1900) -> datetime:
+    """An Excel serial number as a moment, to the millisecond."""
+    day, fraction = divmod(value, 1)
+    diff = timedelta(milliseconds=round(fraction * 86400 * 1000))
+    if 0 < value < 60 and epoch == CALENDAR_WINDOWS_1900:
+        day += 1
+    return epoch + timedelta(days=day) + diff
 
 
 def split_ref(ref: str) -> tuple[int, int]:
@@ -204,6 +255,7 @@ def _formula(f, ref: str, masters: dict[str, tuple[str, str]]) -> str | None:
             return f.text
         if si in masters:
             text, origin = masters[si]
+            from openpyxl.formula.translate import Translator  # rare (files saved by Excel): loaded when needed
             return Translator("=" + text, origin=origin).translate_formula(ref)[1:]
         return None
     return f.text or ""

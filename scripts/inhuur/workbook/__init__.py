@@ -7,7 +7,6 @@ Its modules each answer one question: `layout` (where things are), `formulas` (w
 """
 
 from inhuur import xlsx
-from inhuur.workbook.build import STYLE_SAMPLES, build, tender_rows
 from inhuur.workbook.check import (cached_disagreements, check, justification_problems, register_problems,
                                    require_valid_inputs, structure_problems)
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
-from openpyxl.utils.datetime import to_excel
+from inhuur.xlsx import to_excel
 
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from openpyxl.utils import get_column_letter
+from inhuur.xlsx import get_column_letter
 
 from inhuur import award as award_rules, dutch, rules
 from inhuur.spec import Tender

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
+from inhuur.xlsx import get_column_letter
 
 from inhuur.spec import Tender
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
+from inhuur.xlsx import get_column_letter, to_excel
 
 from inhuur import award as award_rules, rules, xlsx
 from inhuur.rules import Result

@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Sequence
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
+from inhuur.xlsx import get_column_letter, to_excel
 
 from inhuur import award as award_rules, dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
