@@ -146,20 +146,40 @@ def test_a_name_python_cannot_import_is_refused_and_nothing_written(example_work
     assert sorted(example_workbook.parent.iterdir()) == listing
 
 
-def test_an_existing_xlsm_is_not_overwritten(example_workbook, run_cli):
+def test_an_xlsm_is_never_replaced_by_the_older_xlsx(example_workbook, run_cli):
     first = run_cli("excel", example_workbook)
     assert first.code == 0 and "aanvraag.xlsm gemaakt" in first.out
-    made = example_workbook.with_name("aanvraag.xlsm").read_bytes()
+    xlsm = example_workbook.with_name("aanvraag.xlsm")
+    assert run_cli("rank", xlsm).code == 0                   # work done in the .xlsm since
+    made = xlsm.read_bytes()
     again = run_cli("excel", example_workbook)
-    assert again.code == 1 and "aanvraag.xlsm bestaat al; er is niets overschreven" in again.err
-    assert example_workbook.with_name("aanvraag.xlsm").read_bytes() == made
-    assert run_cli("excel", example_workbook, "--overschrijven").code == 0
+    assert again.code == 1
+    assert again.err == ("Fout: aanvraag.xlsm bestaat al en kan werk bevatten dat niet in het .xlsx-bestand staat; "
+                         "er is niets overschreven. Werk in aanvraag.xlsm; na een update van inhuur of xlwings "
+                         "vernieuwt inhuur excel aanvraag.xlsm de knop daarin.\n")
+    assert xlsm.read_bytes() == made
 
 
-def test_an_xlsm_is_not_made_twice_over(example_workbook, run_cli):
+def test_the_button_is_renewed_in_place_and_the_work_stays(example_workbook, run_cli):
     xlsm = excel.make(example_workbook).workbook
-    result = run_cli("excel", xlsm, "-o", xlsm.with_name("nog_een.xlsm"))
-    assert result.code == 1 and "het heeft al een blad 'Start' of 'xlwings.conf'" in result.err
+    order = ",".join(sorted(actions.EXAMPLE_LOT, key=actions.EXAMPLE_LOT.get))
+    assert run_cli("loting", xlsm, "--volgorde", order, "--moment", "01-07-2026 10:00", "--plaats", "Hilversum",
+                   "--door", "J. Smit").code == 0           # work done in the .xlsm
+    package = xlsx.Package(xlsm.read_bytes())
+    conf = package.sheets()[excel.CONF]
+    old = {"xl/vbaProject.bin": b"an older VBA project",
+           conf: excel.conf_sheet_xml({"Interpreter_Win": "C:\\oud\\python.exe"}).encode("utf-8")}
+    with xlsm.open("wb") as out:
+        xlsx.write_package(package, out, old)                # as an .xlsm made by an older inhuur would be
+    lots = [row for _, row in xlsx.Package.open(xlsm).rows("Loting")]
+    result = run_cli("excel", xlsm)
+    assert result.code == 0 and result.out.startswith("De knop in ") and "is vernieuwd: xlwings 0.37.8" in result.out
+    assert vba_and_button(xlsm)[0] == excel.vba_project()
+    assert excel.conf_settings(xlsm)["INTERPRETER_WIN"] == sys.executable
+    assert [row for _, row in xlsx.Package.open(xlsm).rows("Loting")] == lots   # the proces-verbaal stays
+    assert run_cli("check", xlsm).code == 0
+    other = run_cli("excel", xlsm, "-o", xlsm.with_name("ander.xlsm"))
+    assert other.code == 1 and "is al voor Excel gemaakt; vernieuw het zonder -o" in other.err
 
 
 def test_the_xlsm_opens_in_openpyxl_and_passes_the_check(xlsm, run_cli):

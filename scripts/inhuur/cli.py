@@ -113,10 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="verstuur ook de berichten waarvan onzeker is of ze aankwamen (zelfde Message-ID); "
                         "alleen nadat u bij de ontvanger hebt nagevraagd dat ze niet aankwamen")
     p = sub.add_parser("excel", help=COMMANDS["excel"], description=COMMANDS["excel"])
-    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek (of het .xlsm, om de knop daarin te "
+                                                              "vernieuwen)")
     p.add_argument("-o", "--output", metavar="NAAM.xlsm", help="naam van het .xlsm-bestand (standaard naast het "
                                                                  "werkboek, bijv. aanvraag_30662.xlsm)")
-    p.add_argument("--overschrijven", action="store_true", help="vervang een bestaand .xlsm en de module ernaast")
     p = sub.add_parser("demo", help=COMMANDS["demo"], description=COMMANDS["demo"])
     p.add_argument("folder", metavar="MAP", nargs="?", help="map voor de uitvoer (standaard: een nieuwe tijdelijke map)")
     return parser
@@ -192,7 +192,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     if args.command == "excel":
         from inhuur import excel
-        made = excel.make(args.workbook, args.output, force=args.overschrijven)
+        made = excel.make(args.workbook, args.output)
+        if made.renewed:
+            print(f"De knop in {made.workbook} is vernieuwd: xlwings {made.xlwings}, Python {made.interpreter}; "
+                  f"de rest van het werkboek is ongewijzigd.", file=out)
+            return 0
         print(f"{made.workbook} gemaakt: het blad {excel.START} heeft een knop die inhuur uitvoert (xlwings "
               f"{made.xlwings}); de knop roept {made.module.name} aan, dat naast het werkboek moet blijven staan.",
               file=out)

@@ -198,6 +198,14 @@ class XlwingsMissing(InhuurError):
         super().__init__("xlwings is not installed")
 
 
+class XlsmExists(InhuurError):
+    """`inhuur excel` would replace an .xlsm, which may hold work done since it was made."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} exists")
+        self.path = path
+
+
 class NotAModuleName(InhuurError):
     """The .xlsm's name cannot be a Python module name, which xlwings needs (it imports the workbook's name)."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from inhuur import files, xlsx, ziparts
-from inhuur.errors import FileMissing, NotAModuleName, NotAWorkbook, OutputExists, XlwingsMissing
+from inhuur.errors import FileMissing, NotAModuleName, NotAWorkbook, XlsmExists, XlwingsMissing
 
 START = "Start"
 CONF = "xlwings.conf"
@@ -44,6 +44,7 @@ class Made:
     module: Path
     xlwings: str
     interpreter: str
+    renewed: bool = False
 
 
 def xlwings_version() -> str:
@@ -72,34 +73,57 @@ def target_for(source: Path) -> Path:
     return source.with_name(f"{name}.xlsm")
 
 
-def make(source: str | Path, target: str | Path | None = None, force: bool = False,
-         interpreter: str | None = None) -> Made:
-    """Write the macro-enabled copy of an inhuur workbook and the Python module its button calls."""
+def make(source: str | Path, target: str | Path | None = None, interpreter: str | None = None) -> Made:
+    """Write the macro-enabled copy of an inhuur workbook and the Python module its button calls; given an .xlsm
+    made so before, renew its VBA project, xlwings.conf and module in place (after upgrading xlwings)."""
     source = Path(source)
     if not source.is_file():
         raise FileMissing(source)
+    from inhuur.workbook import open_workbook  # the same check every command makes: an inhuur workbook
+    sheets = open_workbook(source).package.sheets()
+    if START in sheets and CONF in sheets:
+        if target is not None and Path(target).resolve() != source.resolve():
+            raise NotAWorkbook(source, f"het is al voor Excel gemaakt; vernieuw het zonder -o: inhuur excel "
+                                       f"{source.name}")
+        return renew(source, interpreter)
     target = Path(target) if target is not None else target_for(source)
     if not target.stem.isidentifier() or keyword.iskeyword(target.stem) or target.suffix.lower() != ".xlsm":
         raise NotAModuleName(target)
-    module = target.with_suffix(".py")
-    for path in (target, module):
-        if path.exists() and not force:
-            raise OutputExists(path)
-    from inhuur.workbook import open_workbook  # the same check every command makes: an inhuur workbook
+    if target.exists():
+        raise XlsmExists(target)  # it may hold work done since: never replaced by the older .xlsx
     matrix = open_workbook(source)
-    package = matrix.package
-    if START in package.sheets() or CONF in package.sheets():
-        raise NotAWorkbook(source, f"het heeft al een blad '{START}' of '{CONF}' (het is al voor Excel gemaakt; "
-                                   f"gebruik het .xlsm-bestand zelf)")
     version = xlwings_version()
     interpreter = interpreter or sys.executable
-    parts = _parts(package, vba_project(), interpreter, target.parent, matrix.styles)
+    parts = _parts(matrix.package, vba_project(), interpreter, target.parent, matrix.styles)
     out = io.BytesIO()
-    xlsx.write_package(package, out, parts)
+    xlsx.write_package(matrix.package, out, parts)
     files.atomic_write(target, lambda handle: handle.write(out.getvalue()), keep_backup=False)
+    module = target.with_suffix(".py")
     files.write_text_atomic(module, module_text(target))
     precompile()
     return Made(target, module, version, interpreter)
+
+
+def renew(path: Path, interpreter: str | None = None) -> Made:
+    """Put the installed xlwings' VBA project and this interpreter into an .xlsm made before, under the writer
+    lock like every command (refused while it is open); everything else in it stays as it is."""
+    from inhuur import workbook
+    from inhuur.guard import editing
+
+    version = xlwings_version()
+    interpreter = interpreter or sys.executable
+    with editing(path, "excel") as matrix:
+        rels = matrix.package.xml("xl/_rels/workbook.xml.rels")
+        vba = [r.get("Target") for r in rels if r.get("Type") == _VBA_REL]
+        matrix.changed["xl/" + (vba[0].lstrip("/").removeprefix("xl/") if vba else "vbaProject.bin")] = vba_project()
+        matrix.changed[matrix.package.sheets()[CONF]] = conf_sheet_xml(
+            {"Interpreter_Win": interpreter, "Interpreter_Mac": interpreter, "PYTHONPATH": str(path.parent)}
+        ).encode("utf-8")
+        workbook.save(matrix)
+    module = path.with_suffix(".py")
+    files.write_text_atomic(module, module_text(path))
+    precompile()
+    return Made(path, module, version, interpreter, renewed=True)
 
 
 def precompile() -> None:

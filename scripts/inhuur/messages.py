@@ -15,6 +15,10 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.XlwingsMissing):
         return ("xlwings is niet geïnstalleerd; de knop in Excel heeft het nodig. Installeer het met "
                 ".venv\\Scripts\\pip install -r requirements.txt (Windows) en voer inhuur excel opnieuw uit.")
+    if isinstance(exc, errors.XlsmExists):
+        return (f"{exc.path.name} bestaat al en kan werk bevatten dat niet in het .xlsx-bestand staat; er is niets "
+                f"overschreven. Werk in {exc.path.name}; na een update van inhuur of xlwings vernieuwt "
+                f"inhuur excel {exc.path.name} de knop daarin.")
     if isinstance(exc, errors.NotAModuleName):
         return (f"{exc.path.name}: xlwings roept de Python-module aan met de naam van het werkboek, dus die naam mag "
                 f"alleen letters, cijfers en _ bevatten en niet met een cijfer beginnen. Kies bijv. "
