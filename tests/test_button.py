@@ -101,6 +101,26 @@ def test_a_refusal_shows_the_clis_message_and_changes_nothing(xlsm):
     assert xlsm.read_bytes() == before and not (xlsm.parent / "brieven").exists()
 
 
+def test_a_failure_while_writing_back_says_how_to_get_back(xlsm):
+    class Failing(FileBook):
+        def write(self, sheet, ref, rows):
+            raise RuntimeError("Excel is bezig")
+
+    book = Failing(xlsm, "Ranglijst bijwerken")
+    text = button.press(book)
+    assert text == ("Interne fout in inhuur (RuntimeError: Excel is bezig). Sluit het werkboek zonder op te slaan: "
+                    "dan is het weer zoals het bij de klik werd bewaard. Meld dit met deze tekst.")
+    assert book.messages == [text] and book.saved == 1     # saved before the run, never after a half write-back
+
+
+def test_a_workbook_that_is_no_file_here_is_named(xlsm):
+    book = FileBook(Path("https:/gemeente.sharepoint.com/Inkoop/aanvraag.xlsm"), "Controleren")
+    text = button.press(book)
+    assert text.startswith("inhuur vindt het werkboek niet als bestand op deze computer "
+                           "(https:/gemeente.sharepoint.com/Inkoop/aanvraag.xlsm).")
+    assert book.messages == [text] and book.written == []
+
+
 class LiveBook:
     """The workbook open in LibreOffice (tests/lo_live.py), behind the same calls as inhuur.button.XlwingsBook."""
 

@@ -51,7 +51,17 @@ def command(action: str, work: Path, original: Path, book: Book) -> list[str]:
 
 def press(book: Book, now: datetime | None = None) -> str:
     """Run the action chosen on the Start sheet for the open workbook; the outcome goes to a message and B9.
-    Returns the command's whole output."""
+    Returns the command's whole output. Never a traceback in Excel: a failure says how to get back."""
+    try:
+        return _press(book, now)
+    except Exception as exc:  # a bug or a failing application; the CLI's own refusals never get here
+        text = (f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Sluit het werkboek zonder op te slaan: "
+                f"dan is het weer zoals het bij de klik werd bewaard. Meld dit met deze tekst.")
+        book.message(text)
+        return text
+
+
+def _press(book: Book, now: datetime | None) -> str:
     from inhuur import cli  # the same parser, actions and Dutch messages as on the command line
 
     action = str(book.value(excel.START, excel.CHOICE) or "").strip()
@@ -62,6 +72,11 @@ def press(book: Book, now: datetime | None = None) -> str:
         return text
     book.save()
     original = book.path
+    if not original.is_file():  # e.g. a workbook opened from SharePoint: Excel's name for it is a web address
+        text = (f"inhuur vindt het werkboek niet als bestand op deze computer ({original}). Bewaar het in een map "
+                f"op deze computer (of een gesynchroniseerde OneDrive-map), open het daar en klik opnieuw.")
+        book.message(text)
+        return text
     with tempfile.TemporaryDirectory(prefix="inhuur-knop-") as tmp:
         work = Path(tmp) / original.name
         shutil.copyfile(original, work)
