@@ -80,7 +80,8 @@ def make(source: str | Path, target: str | Path | None = None, interpreter: str 
     if not source.is_file():
         raise FileMissing(source)
     from inhuur.workbook import open_workbook  # the same check every command makes: an inhuur workbook
-    sheets = open_workbook(source).package.sheets()
+    matrix = open_workbook(source)
+    sheets = matrix.package.sheets()
     if START in sheets and CONF in sheets:
         if target is not None and Path(target).resolve() != source.resolve():
             raise NotAWorkbook(source, f"het is al voor Excel gemaakt; vernieuw het zonder -o: inhuur excel "
@@ -91,7 +92,6 @@ def make(source: str | Path, target: str | Path | None = None, interpreter: str 
         raise NotAModuleName(target)
     if target.exists():
         raise XlsmExists(target)  # it may hold work done since: never replaced by the older .xlsx
-    matrix = open_workbook(source)
     version = xlwings_version()
     interpreter = interpreter or sys.executable
     parts = _parts(matrix.package, vba_project(), interpreter, target.parent, matrix.styles)
@@ -113,12 +113,9 @@ def renew(path: Path, interpreter: str | None = None) -> Made:
     version = xlwings_version()
     interpreter = interpreter or sys.executable
     with editing(path, "excel") as matrix:
-        rels = matrix.package.xml("xl/_rels/workbook.xml.rels")
-        vba = [r.get("Target") for r in rels if r.get("Type") == _VBA_REL]
-        matrix.changed["xl/" + (vba[0].lstrip("/").removeprefix("xl/") if vba else "vbaProject.bin")] = vba_project()
-        matrix.changed[matrix.package.sheets()[CONF]] = conf_sheet_xml(
-            {"Interpreter_Win": interpreter, "Interpreter_Mac": interpreter, "PYTHONPATH": str(path.parent)}
-        ).encode("utf-8")
+        vba = matrix.package.related(_VBA_REL)
+        matrix.changed[vba[0] if vba else "xl/vbaProject.bin"] = vba_project()
+        matrix.changed[matrix.package.sheets()[CONF]] = conf_sheet_xml(settings(interpreter, path.parent)).encode()
         workbook.save(matrix)
     module = path.with_suffix(".py")
     files.write_text_atomic(module, module_text(path))
@@ -184,8 +181,7 @@ def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path, st
             f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" Type="{_OFFICE_REL}/vmlDrawing" '
             f'Target="../drawings/vmlDrawing{vml_no}.vml"/></Relationships>').encode("utf-8"),
         f"xl/drawings/vmlDrawing{vml_no}.vml": button_vml(vml_no).encode("utf-8"),
-        conf_part: conf_sheet_xml({"Interpreter_Win": interpreter, "Interpreter_Mac": interpreter,
-                                   "PYTHONPATH": str(folder)}).encode("utf-8"),
+        conf_part: conf_sheet_xml(settings(interpreter, folder)).encode("utf-8"),
     }
 
 
@@ -217,11 +213,6 @@ def _workbook_xml(package: xlsx.Package, start_id: str, conf_id: str) -> bytes:
     return etree.tostring(book, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _cell(ref: str, text: str, style: str | None = None) -> str:
-    styled = f' s="{style}"' if style not in (None, "0") else ""
-    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{xlsx.escape(text)}</t></is></c>'
-
-
 # (cell, text, style key of the workbook's own styles); the inputs are unlocked cells like every input
 START_CELLS = (
     ("A1", "inhuur: de knop", "title"),
@@ -245,7 +236,7 @@ def start_sheet_xml(styles: dict[str, str] | None = None) -> str:
     styles = styles or {}
     rows: dict[int, list[str]] = {}
     for ref, text, style in START_CELLS:
-        rows.setdefault(xlsx.split_ref(ref)[1], []).append(_cell(ref, text, styles.get(style)))
+        rows.setdefault(xlsx.split_ref(ref)[1], []).append(xlsx.cell_xml(ref, text, styles.get(style)))
     body = "".join(f'<row r="{n}"' + (f' ht="{_HEIGHTS[n]}" customHeight="1"' if n in _HEIGHTS else "")
                    + f'>{"".join(cells)}</row>' for n, cells in sorted(rows.items()))
     choices = ",".join(ACTIONS)
@@ -288,10 +279,15 @@ def button_vml(number: int, caption: str = "Uitvoeren") -> str:
         '<x:TextHAlign>Center</x:TextHAlign><x:TextVAlign>Center</x:TextVAlign></x:ClientData></v:shape></xml>')
 
 
-def conf_sheet_xml(settings: dict[str, str]) -> str:
+def settings(interpreter: str, folder: Path) -> dict[str, str]:
+    """What xlwings.conf holds: the interpreter that made the workbook (for Windows and macOS) and its folder."""
+    return {"Interpreter_Win": interpreter, "Interpreter_Mac": interpreter, "PYTHONPATH": str(folder)}
+
+
+def conf_sheet_xml(values: dict[str, str]) -> str:
     """The xlwings.conf sheet: one setting a row from A1 down (xlwings stops at the first empty A cell)."""
-    rows = "".join(f'<row r="{n}">{_cell(f"A{n}", key)}{_cell(f"B{n}", value)}</row>'
-                   for n, (key, value) in enumerate(settings.items(), start=1))
+    rows = "".join(xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", key), xlsx.cell_xml(f"B{n}", value)])
+                   for n, (key, value) in enumerate(values.items(), start=1))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{xlsx.MAIN}"><sheetPr codeName="Sheet2"/><sheetData>{rows}</sheetData>'
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')

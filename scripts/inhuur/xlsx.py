@@ -136,13 +136,18 @@ class Package:
         """Sheet name -> part name (e.g. 'Kandidaten' -> 'xl/worksheets/sheet4.xml'), in workbook order."""
         if self._sheets is None:
             rels = {r.get("Id"): r.get("Target") for r in self.xml("xl/_rels/workbook.xml.rels")}
-            sheets = {}
-            for sheet in self.xml("xl/workbook.xml").iter(f"{_M}sheet"):
-                target = rels[sheet.get(f"{{{REL}}}id")]
-                part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-                sheets[sheet.get("name")] = _normalise_part(part)
-            self._sheets = sheets
+            self._sheets = {sheet.get("name"): self.workbook_part(rels[sheet.get(f"{{{REL}}}id")])
+                            for sheet in self.xml("xl/workbook.xml").iter(f"{_M}sheet")}
         return self._sheets
+
+    def workbook_part(self, target: str) -> str:
+        """The part a target in workbook.xml's relationships names: 'worksheets/s4.xml' -> 'xl/worksheets/s4.xml'."""
+        return _normalise_part(target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target))
+
+    def related(self, kind: str) -> list[str]:
+        """The parts workbook.xml relates to with a relationship type, e.g. the VBA project."""
+        return [self.workbook_part(r.get("Target")) for r in self.xml("xl/_rels/workbook.xml.rels")
+                if r.get("Type") == kind]
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-level defined names -> their formula text, e.g. 'Aanvraag!$B$19'."""
