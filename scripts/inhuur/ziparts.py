@@ -80,34 +80,22 @@ class RawMembers:
         compressed), the others copied compressed; a name not in the archive is added at the end."""
         central = []
         offset = 0
-        for info in self.infos:
+        known = {info.filename for info in self.infos}
+        new = [zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)) for name in replace if name not in known]
+        for info in new:
+            info.external_attr = 0o600 << 16
+        for info in (*self.infos, *new):
             content = replace.get(info.filename)
             if content == b"":
                 continue
             if content is None:
                 local, entry = self._copied(info)  # the same bytes in every letter: built once per template
             else:
-                if isinstance(content, Deflated):
-                    payload, crc, size = content.payload, content.crc, content.size
-                else:
-                    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-                    payload = compressor.compress(content) + compressor.flush()
-                    crc, size = zlib.crc32(content), len(content)
-                local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, crc, size, payload)
+                if not isinstance(content, Deflated):
+                    content = Deflated.of((content,), level)
+                local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, content.crc, content.size, content.payload)
             out.write(local)
             central.append(entry + offset.to_bytes(4, "little") + info.filename.encode("utf-8"))
-            offset += len(local)
-        known = {info.filename for info in self.infos}
-        for name, content in replace.items():  # new members, after the existing ones
-            if name in known or content == b"" or isinstance(content, Deflated):
-                continue
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o600 << 16
-            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-            payload = compressor.compress(content) + compressor.flush()
-            local, entry = self._entry(info, zipfile.ZIP_DEFLATED, 0, zlib.crc32(content), len(content), payload)
-            out.write(local)
-            central.append(entry + offset.to_bytes(4, "little") + name.encode("utf-8"))
             offset += len(local)
         directory = b"".join(central)
         out.write(directory)
