@@ -67,10 +67,6 @@ class CompiledTemplate:
 
     def render(self, context: dict[str, Any]) -> bytes:
         """The letter as .docx bytes."""
-        return self.package(self.fill(context))
-
-    def fill(self, context: dict[str, Any]) -> dict[str, bytes]:
-        """The template's parts filled in with a context (XML, not yet compressed)."""
         parts = {}
         for name, template in self.templates.items():
             xml = template.render(context).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
@@ -81,10 +77,6 @@ class CompiledTemplate:
             if name in self._column_loops:
                 xml = fit_columns(xml)
             parts[name] = _DECLARATION + xml.encode("utf-8")
-        return parts
-
-    def package(self, parts: dict[str, bytes]) -> bytes:
-        """The .docx: filled parts compressed, every other part copied as stored."""
         out = io.BytesIO()
         self.members.write(out, parts, level=1)  # level 1: a third of the time of 6, a few hundred bytes more
         return out.getvalue()
@@ -378,16 +370,16 @@ def _steps_context(tender: Tender, result: Result, shared: Totals, steps: Steps)
                   "opmerkingen": selection.remarks if selection else ""},
         "aantal_gesprekken": shared.interviews,
     }
-    chosen = [i for i in steps.stage.awarded if i in by_id and steps.stage.outcomes.get(i)
-              and steps.stage.outcomes[i].interview and steps.stage.outcomes[i].interview.total is not None]
+    outcomes = steps.stage.outcomes
+    chosen = {i: outcomes[i].interview for i in steps.stage.awarded if i in by_id and outcomes.get(i)
+              and outcomes[i].interview and outcomes[i].interview.total is not None}
     own = interview.counting if interview is not None and interview.complete else {}
-    context["gekozen"] = [_chosen(tender, by_id[i].offer, steps.stage.outcomes[i].interview,
-                                  steps.decisions[i].motivation, own) for i in chosen]
+    context["gekozen"] = [_chosen(tender, by_id[i].offer, scores, steps.decisions[i].motivation, own)
+                          for i, scores in chosen.items()]
     if own:
         context.update({
             "competenties": [{"naam": c, "score": _interview_score(scale, v),
-                              "gekozen": [_interview_score(scale, steps.stage.outcomes[i].interview.counting[c])
-                                          for i in chosen]}
+                              "gekozen": [_interview_score(scale, scores.counting[c]) for scores in chosen.values()]}
                              for c, v in own.items()],
             "totaal_gesprek": dutch.number(interview.total), "alle_voldoende": bool(interview.passed),
             "plaats_gesprek": outcome.proposal or "",
@@ -403,12 +395,12 @@ def _interview_score(scale: Sequence[str], value: Decimal) -> str:
 def _chosen(tender: Tender, offer, interview, motivation: str, own: dict[str, Decimal]) -> dict[str, Any]:
     """One chosen offer as a rejected supplier may see it: supplier (name only where the spec allows), total,
     motivation, and its relative advantage: on how many competencies it scored higher (the table shows which)."""
-    name = f"{offer.candidate} ({offer.supplier})" if tender.name_chosen else f"De kandidaat van {offer.supplier}"
+    candidate = offer.candidate if tender.name_chosen else ""
     higher = sum(1 for c, v in interview.counting.items() if c in own and v > own[c])
     advantages = (f"hoger dan uw kandidaat op {higher} van de {len(own)} competenties" if higher
                   else "op geen competentie hoger dan uw kandidaat") if own else ""
-    return {"kandidaat": offer.candidate if tender.name_chosen else "", "leverancier": offer.supplier, "naam": name,
-            "kop": offer.candidate if tender.name_chosen else offer.supplier,
+    return {"kandidaat": candidate, "leverancier": offer.supplier, "kop": candidate or offer.supplier,
+            "naam": f"{candidate} ({offer.supplier})" if candidate else f"De kandidaat van {offer.supplier}",
             "totaal": dutch.number(interview.total), "motivering": motivation, "voordelen": advantages}
 
 
