@@ -131,20 +131,26 @@ class WorkbookBusy(InhuurError):
         self.holder = holder
 
 
-class WorkbookReadOnly(InhuurError):
+class FileRefusal(InhuurError):
+    """A refusal about one file (`path`); a subclass says what is wrong in `problem` (English, for logs)."""
+
+    problem = "is refused"
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} {self.problem}")
+        self.path = path
+
+
+class WorkbookReadOnly(FileRefusal):
     """The workbook is marked read-only: it is never silently replaced."""
 
-    def __init__(self, path: Path):
-        super().__init__(f"{path} is read-only")
-        self.path = path
+    problem = "is read-only"
 
 
-class FileMissing(InhuurError):
+class FileMissing(FileRefusal):
     """An input file does not exist."""
 
-    def __init__(self, path: Path):
-        super().__init__(f"{path} does not exist")
-        self.path = path
+    problem = "does not exist"
 
 
 class NotAWorkbook(InhuurError):
@@ -156,12 +162,10 @@ class NotAWorkbook(InhuurError):
         self.reason = reason
 
 
-class OutputExists(InhuurError):
+class OutputExists(FileRefusal):
     """`new` would overwrite an existing workbook."""
 
-    def __init__(self, path: Path):
-        super().__init__(f"{path} exists")
-        self.path = path
+    problem = "exists"
 
 
 class ConversionFailed(InhuurError):
@@ -198,17 +202,13 @@ class XlwingsMissing(InhuurError):
         super().__init__("xlwings is not installed")
 
 
-class XlsmExists(InhuurError):
+class XlsmExists(FileRefusal):
     """`inhuur excel` would replace an .xlsm, which may hold work done since it was made."""
 
-    def __init__(self, path: Path):
-        super().__init__(f"{path} exists")
-        self.path = path
+    problem = "exists"
 
 
-class NotAModuleName(InhuurError):
+class NotAModuleName(FileRefusal):
     """The .xlsm's name cannot be a Python module name, which xlwings needs (it imports the workbook's name)."""
 
-    def __init__(self, path: Path):
-        super().__init__(f"{path.name} is no module name")
-        self.path = path
+    problem = "is no module name"
