@@ -49,25 +49,16 @@ EXAMPLE_AWARDS = {
 EXAMPLE_AWARD_DATE = date(2026, 7, 17)
 
 
-def make_letters(*args, **kwargs) -> LettersReport:
-    """inhuur.dispatch.make_letters, loaded when letters are made (docxtpl and Jinja cost 60 ms to import)."""
-    from inhuur import dispatch
-
-    return dispatch.make_letters(*args, **kwargs)
+_FROM_DISPATCH = ("make_letters", "mail_dry_run", "mail_send")
 
 
-def mail_dry_run(*args, **kwargs) -> list[Path]:
-    """inhuur.dispatch.mail_dry_run, loaded when mail is prepared."""
-    from inhuur import dispatch
+def __getattr__(name: str):
+    """The letters and mail commands (inhuur.dispatch), loaded on first use: docxtpl and Jinja cost 60 ms."""
+    if name in _FROM_DISPATCH:
+        from inhuur import dispatch
 
-    return dispatch.mail_dry_run(*args, **kwargs)
-
-
-def mail_send(*args, **kwargs):
-    """inhuur.dispatch.mail_send, loaded when mail is sent."""
-    from inhuur import dispatch
-
-    return dispatch.mail_send(*args, **kwargs)
+        return getattr(dispatch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
@@ -288,6 +279,7 @@ def demo(folder: str | Path | None = None) -> DemoReport:
     import tempfile
 
     from inhuur import soffice
+    from inhuur.dispatch import make_letters, mail_dry_run
 
     for needed in (EXAMPLE_SPEC, EXAMPLE_OFFERS, EXAMPLE_FINDINGS):
         if not needed.is_file():
