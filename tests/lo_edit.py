@@ -5,37 +5,16 @@ Deletes the row whose column A holds ID (after lifting the password-less sheet p
 would with Extra > Blad beveiligen), then saves the workbook as .xlsx in place and quits.
 """
 
-import subprocess
 import sys
-import time
 
 import uno
-from com.sun.star.beans import PropertyValue
 
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
+from lo_live import connect, prop  # the same LibreOffice start and UNO connection as the live button tests
 
 
 def main(path, profile, action, sheet_name, row_id):
-    port = 20000 + (int(time.time() * 1000) % 20000)
-    office = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo",
-                               f"-env:UserInstallation=file://{profile}",
-                               f"--accept=socket,host=127.0.0.1,port={port};urp;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    office, ctx = connect(profile)
     try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        for _ in range(300):
-            try:
-                ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("LibreOffice did not answer")
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0, (prop("Hidden", True),))
         sheet = doc.Sheets.getByName(sheet_name)
