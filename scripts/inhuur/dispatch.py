@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from inhuur.xlsx import get_column_letter
-
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, LotNoticeTooShort, NoTie, NotAssessed, Problem, UnresolvedTie, \
     WorkbookLocked
 from inhuur.guard import all_problems, editing
 from inhuur.rules import Result
+from inhuur.xlsx import get_column_letter
 
 MANIFEST = "manifest.json"
 

@@ -12,11 +12,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from inhuur.xlsx import get_column_letter
-
 from inhuur.errors import FileMissing, InvalidOfferFile, Problem
 from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer
 from inhuur.spec import Tender
+from inhuur.xlsx import get_column_letter
 
 BASE_COLUMNS = ("leverancier", "contactpersoon", "email", "kandidaat", "uurtarief", "ingediend",
                 "cv_paginas", "cv_taal", "cv_pdf", "referenties", "dba_onderbouwing")

@@ -6,13 +6,12 @@ from dataclasses import dataclass, replace as _replace
 from pathlib import Path
 from typing import IO, Any
 
-from inhuur.xlsx import get_column_letter
-
 from inhuur import award, rules
 from inhuur.errors import InvalidRecordFile, Problem
 from inhuur.intake import normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
 from inhuur.rules import Finding
 from inhuur.spec import Tender
+from inhuur.xlsx import get_column_letter
 
 FINDING_COLUMNS = ("criterium", "oordeel", "motivering", "door")
 ROLES = ("beoordelaar", "opdrachtgever")

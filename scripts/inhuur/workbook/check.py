@@ -7,8 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
-from inhuur.xlsx import to_excel
-
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.rules import Offer, Result
@@ -17,6 +15,7 @@ from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import read_findings, read_offers
 from inhuur.workbook.write import formula_problems
+from inhuur.xlsx import to_excel
 
 
 def structure_problems(matrix: Matrix) -> list[Problem]:

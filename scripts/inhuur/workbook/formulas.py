@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from inhuur.xlsx import get_column_letter
-
 from inhuur import award as award_rules, dutch, rules
 from inhuur.spec import Tender
 from inhuur.workbook.layout import (NAME_DEADLINE, NAME_MIN_INTERVIEWERS, NAME_PASS_MARK, NAME_RATE_CAP,
                                     NAME_SHORTLIST, SHEET_INTERVIEWS, STAND_ASSESSED, STAND_CLIENT,
                                     STAND_NOT_NEEDED, STAND_OPEN, STAND_SELF, AssessmentLayout, Layout,
                                     assessment_key, points_name, quoted, requirement_name)
+from inhuur.xlsx import get_column_letter
 
 
 def _text(value: str) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inhuur.xlsx import get_column_letter
-
 from inhuur.spec import Tender
+from inhuur.xlsx import get_column_letter
 
 SHEET_INSTRUCTIONS = "Instructies"
 SHEET_TENDER = "Aanvraag"

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from inhuur.xlsx import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, get_column_letter
-
 from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
 from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime
 from inhuur.rules import Judgment, Offer
 from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LOTS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
+from inhuur.xlsx import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, get_column_letter
 
 
 @dataclass

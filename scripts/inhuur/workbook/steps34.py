@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from inhuur.xlsx import get_column_letter, to_excel
-
 from inhuur import award as award_rules, rules, xlsx
 from inhuur.rules import Result
 from inhuur.workbook.formulas import award_formulas
@@ -14,6 +12,7 @@ from inhuur.workbook.layout import (SHEET_AWARD, SHEET_INTERVIEWS, SHEET_STEP3, 
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import Steps34
 from inhuur.workbook.write import looks_like_formula
+from inhuur.xlsx import get_column_letter, to_excel
 
 
 def stale_step3_rows(steps: Steps34, step2: Sequence[Result]) -> tuple[dict[str, int], dict[str, int]]:

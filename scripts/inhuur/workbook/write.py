@@ -6,8 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Sequence
 
-from inhuur.xlsx import get_column_letter, to_excel
-
 from inhuur import award as award_rules, dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
@@ -19,6 +17,7 @@ from inhuur.workbook.layout import (LOT_TITLES, SHEET_ASSESSMENT, SHEET_AWARD, S
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.workbook.read import read_offers, row_of, sheet_rows
 from inhuur.workbook.values import assessment_values, award_values, matrix_values
+from inhuur.xlsx import get_column_letter, to_excel
 
 
 def looks_like_formula(value: Any) -> bool:
