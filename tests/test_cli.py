@@ -164,3 +164,13 @@ def test_every_command_has_help_and_a_readme_entry():
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "inhuur", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "inhuur" in result.stdout and "OPDRACHT" in result.stdout
+
+
+def test_rank_loads_only_what_it_uses(example_workbook):
+    """A button press waits for what `rank` imports: the letter and workbook-building libraries stay unloaded."""
+    code = ("import contextlib, io, sys\nfrom inhuur import cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    code = cli.main(['rank', sys.argv[1]])\n"
+            "print(code, *sorted({m.split('.')[0] for m in sys.modules} & {'babel', 'docxtpl', 'jinja2', 'openpyxl', "
+            "'docx', 'hashlib', 'socket'}))")
+    result = subprocess.run([sys.executable, "-c", code, str(example_workbook)], capture_output=True, text=True)
+    assert result.stdout.split() == ["0"], result.stdout + result.stderr

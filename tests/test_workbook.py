@@ -206,7 +206,7 @@ def test_ranking_sheet_counts_sorts_and_lists_deviations(example_workbook):
     actions.rank(example_workbook, now=datetime(2026, 6, 30, 10, 15))
     ws = load_workbook(example_workbook)["Ranglijst"]
     values = [[c for c in row] for row in ws.iter_rows(values_only=True)]
-    assert "dinsdag 30 juni 2026 om 10.15 uur" in values[1][0]
+    assert "Bijgewerkt op 30-06-2026 om 10.15 uur door inhuur" in values[1][0]
     counts = {row[0]: row[1] for row in values[5:10]}
     assert counts == {"Voorgedragen": 4, "Loting nodig": 2, "Niet geselecteerd": 3, "Knock-out": 3,
                       "Niet conform": 3}

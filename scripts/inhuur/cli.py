@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import sys
-import traceback
 from decimal import Decimal
 from typing import Sequence, TextIO
 
@@ -152,7 +151,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return _run(args, out, err)
     except InhuurError as exc:
         if args.verbose:
-            traceback.print_exc(file=err)
+            _traceback(err)
         print(f"Fout: {messages.describe(exc)}", file=err)
         return 1
     except KeyboardInterrupt:
@@ -163,15 +162,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return 1
     except OSError as exc:  # the file system refused: no write access, disk full, a name too long
         if args.verbose:
-            traceback.print_exc(file=err)
+            _traceback(err)
         print(f"Fout: {messages.describe_os_error(exc)}", file=err)
         return 1
     except Exception as exc:  # a bug, not the user's mistake: say so, details with --verbose
         if args.verbose:
-            traceback.print_exc(file=err)
+            _traceback(err)
         print(f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Er is niets half geschreven. "
               f"Meld dit met de uitvoer van --verbose.", file=err)
         return 3
+
+
+def _traceback(err: TextIO) -> None:
+    """The exception being handled, for --verbose (traceback is loaded only then: a button press waits for imports)."""
+    import traceback
+
+    traceback.print_exc(file=err)
 
 
 def _silence_stdout() -> None:

@@ -34,7 +34,7 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime,
               "De aanvraag laat de eigen opgave van de leverancier tellen waar geen oordeel is vastgelegd."))
     rows = [
         values_row_xml(matrix, 1, [f"Ranglijst aanvraag {tender.number} — {tender.title}"], [styles.get("title")]),
-        values_row_xml(matrix, 2, [f"Bijgewerkt op {dutch.moment(when)} door inhuur (de regels uit de aanvraag, "
+        values_row_xml(matrix, 2, [f"Bijgewerkt op {dutch.stamp(when)} door inhuur (de regels uit de aanvraag, "
                                    f"niet de formules)."]),
         values_row_xml(matrix, 3, [f"Volgorde: hoogste score, dan laagste uurtarief; bij gelijke score én tarief "
                                    f"beslist een vastgelegde loting. De beste {tender.shortlist_size} worden "
