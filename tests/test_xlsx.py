@@ -86,6 +86,40 @@ def test_an_empty_sheet_data_is_opened_for_new_rows():
     assert cells(root) == {"A1": (None, "1", None)}
 
 
+def reader() -> xlsx.Package:
+    """A package with no parts: enough to read sheet XML handed to Package.rows as `data`."""
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").close()
+    return xlsx.Package(buffer.getvalue())
+
+
+LONG = "lang " * 200  # row 5 is longer than the smallest blocks below
+ROWS = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{MAIN}"><cols><col min="1" max="2"/></cols>'
+        '<sheetData>'
+        + "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="inlineStr"><is><t>'
+                  f'{LONG if n == 5 else f"tekst {n} &amp; meer"}</t></is></c></row>' for n in range(1, 40))
+        + '<row r="41"/><row r="42"><c r="C42" t="str"><f>A1&amp;"x"</f><v>1x</v></c></row>'
+          '</sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>').encode()
+
+
+@pytest.mark.parametrize("block", [64, 300, 1 << 17])
+@pytest.mark.parametrize("size", [7, 1000, 1 << 20])
+def test_rows_are_read_whole_whatever_the_block_and_chunk_size(monkeypatch, block, size):
+    monkeypatch.setattr(xlsx, "PARSE_BLOCK", block)
+    read = dict(reader().rows("blad", data=chunked(ROWS, size)))
+    assert list(read) == [*range(1, 40), 41, 42]
+    assert [read[n][1].value for n in range(1, 40)] == list(range(1, 40))
+    assert read[5][2].value == LONG and read[6][2].value == "tekst 6 & meer"
+    assert read[41] == {} and read[42] == {3: xlsx.RawCell("1x", 'A1&"x"', None)}
+
+
+def test_a_prefixed_or_empty_sheet_is_read_and_a_cut_off_one_refused():
+    assert list(reader().rows("blad", data=chunked(PREFIXED, 5))) == [(2, {1: xlsx.RawCell(2, "1+1", None)})]
+    assert list(reader().rows("blad", data=[f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()])) == []
+    with pytest.raises(ValueError, match="inside sheetData"):
+        list(reader().rows("blad", data=[ROWS[:ROWS.index(b"</sheetData>")]]))
+
+
 def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl(tmp_path):
     from openpyxl import Workbook
 
