@@ -234,7 +234,7 @@ def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord 
     """Write a lot's order (offer id -> order drawn) into the Loting column, and its proces-verbaal on the Loting
     sheet; refused unless the ids are exactly the offers of one tie that needs the lot."""
     with editing(path, "loting") as matrix:
-        offers, _ = all_problems(matrix)  # a missing motivation elsewhere does not change who is tied; check names it
+        offers, _, _ = all_problems(matrix)  # a missing motivation elsewhere does not change who is tied; check names it
         results = rules.evaluate(matrix.tender, [replace(o, lot=None) for o in offers])  # the tie as before any lot
         groups = [{r.offer.id for r in group} for group in rules.unresolved_ties(results)]
         if set(order) not in groups or sorted(order.values()) != list(range(1, len(order) + 1)):
@@ -249,7 +249,7 @@ def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord 
 def check(path: str | Path) -> int:
     """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
     matrix = workbook.open_workbook(Path(path))
-    offers, problems = all_problems(matrix)
+    offers, problems, _ = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(str(path), problems)
     return len(offers)

@@ -38,10 +38,9 @@ class LettersReport:
 def _letter_inputs(matrix: workbook.Matrix, lot: bool) -> tuple[list[Result], letter_writer.Steps | None]:
     """The results and steps 3–4 the letters are made from; refused while the workbook is not ready for letters."""
     path = str(matrix.path or "werkboek")
-    offers, problems = all_problems(matrix)
+    _, problems, results = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(path, problems)
-    results = rules.evaluate(matrix.tender, offers)
     if not rules.is_final(results):
         rows = workbook.read_findings(matrix).rows
         raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))

@@ -31,16 +31,18 @@ def reopened(matrix: workbook.Matrix) -> workbook.Matrix:
     return fresh
 
 
-def all_problems(matrix: workbook.Matrix) -> tuple[list[rules.Offer], list[Problem]]:
-    """Everything `check` finds: the workbook's own checks, steps 3–4 cells, Stap 3 rows off the shortlist."""
+def all_problems(matrix: workbook.Matrix) -> tuple[list[rules.Offer], list[Problem], list[Result] | None]:
+    """Everything `check` finds: the workbook's own checks, steps 3–4 cells, Stap 3 rows off the shortlist; and
+    the engine's results when there is no problem (the check needs them; callers need not evaluate again)."""
     offers, problems = workbook.check(matrix)
     steps = workbook.read_steps34(matrix)
     problems += steps.problems
-    if not problems:
-        results = rules.evaluate(matrix.tender, offers)
-        if not rules.unresolved_ties(results):
-            problems += step3_conflicts(steps, results)
-    return offers, problems
+    if problems:
+        return offers, problems, None
+    results = rules.evaluate(matrix.tender, offers)
+    if not rules.unresolved_ties(results):
+        problems += step3_conflicts(steps, results)
+    return offers, problems, results
 
 
 def step3_conflicts(steps: workbook.Steps34, results: list[Result]) -> list[Problem]:
