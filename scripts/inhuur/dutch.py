@@ -98,11 +98,13 @@ _SEPARATORS = str.maketrans(",.", ".,")  # Python groups with ',' and a decimal 
 _THOUSANDTH = Decimal("0.001")
 
 
+@lru_cache(maxsize=4096)  # letters format the same few values thousands of times
 def money(amount: Decimal | int) -> str:
     """An amount in euros as Dutch readers expect it: '€ 1.234,50' (a non-breaking space; cents rounded half-even)."""
     return "€\xa0" + f"{Decimal(amount):,.2f}".translate(_SEPARATORS)
 
 
+@lru_cache(maxsize=4096)
 def number(value: Decimal | int) -> str:
     """A number with a decimal comma where it has decimals, at most three: 30, 12,5, 1.234,568."""
     text = f"{Decimal(value).quantize(_THOUSANDTH, rounding=ROUND_HALF_EVEN):,f}"

@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -78,7 +77,9 @@ class CompiledTemplate:
                 xml = fit_columns(xml)
             parts[name] = _DECLARATION + xml.encode("utf-8")
         out = io.BytesIO()
-        self.members.write(out, parts, level=1)  # level 1: a third of the time of 6, a few hundred bytes more
+        # level 0 (deflate framing, no compression): the rendered parts are a few KB each; compressing them took
+        # 0.08 ms of the 1 ms a letter costs, for 6 KB less in a 45 KB file (the styles stay compressed)
+        self.members.write(out, parts, level=0)
         return out.getvalue()
 
 
@@ -471,23 +472,17 @@ def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent:
     """Render one letter per planned offer into folder; each template is compiled once."""
     folder.mkdir(parents=True, exist_ok=True)
     compiled: dict[str, CompiledTemplate] = {}
-    pending = []
     earlier = (history or History()).earlier
-    # a second thread writes and hashes each letter while the next is rendered: file I/O and SHA-256 release the GIL
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        for result, kind, context, content in planned_contents(tender, results, sent, lot, steps, history):
-            if kind not in compiled:
-                compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
-            kenmerk, replaces = assign_reference(reference(tender, result, kind), content,
-                                                 earlier.get((result.offer.id, kind), []))
-            name = f"{result.offer.id}-{kind}.docx"
-            digest = writer.submit(_store, folder / name, compiled[kind].render({**context, "kenmerk": kenmerk}))
-            pending.append((result.offer, kind, name, kenmerk, content, replaces, digest))
-    return [Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name, kenmerk, digest.result(), content,
-                   replaces, o.salutation) for o, kind, name, kenmerk, content, replaces, digest in pending]
-
-
-def _store(path: Path, data: bytes) -> str:
-    """Write one letter; its SHA-256 for the log and the manifest."""
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+    made = []
+    for result, kind, context, content in planned_contents(tender, results, sent, lot, steps, history):
+        if kind not in compiled:
+            compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
+        kenmerk, replaces = assign_reference(reference(tender, result, kind), content,
+                                             earlier.get((result.offer.id, kind), []))
+        name = f"{result.offer.id}-{kind}.docx"
+        data = compiled[kind].render({**context, "kenmerk": kenmerk})
+        (folder / name).write_bytes(data)
+        o = result.offer
+        made.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name, kenmerk,
+                           hashlib.sha256(data).hexdigest(), content, replaces, o.salutation))
+    return made
