@@ -5,14 +5,17 @@ For each size: a workbook with that many offers, every judgment assessed (as dec
 shortlist boundary decided by a recorded lot; then `letters` is timed whole (open, check, evaluate,
 render, write, log, manifest). The baseline renders the same letters' contexts with a fresh
 DocxTemplate per letter on the largest template (niet_geselecteerd, with the criteria table), measured
-in the same run. Goals (the letters issue): the time per letter at the largest size within 1.2x of the
-smallest, and the whole command at least 25x the baseline's letters per second. Exits 1 when missed.
+in the same run. Each is timed three times and the fastest counts (as timeit does: the slower runs measure
+the machine's other work); the letters command runs on a fresh copy of the workbook into a new folder each
+time. Goals (the letters issue): the time per letter at the largest size within 1.2x of the smallest, and the
+whole command at least 25x the baseline's letters per second. Exits 1 when missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +30,7 @@ from bench_pipeline import SPEC, offers_csv  # noqa: E402
 from inhuur import actions, letters, rules, workbook  # noqa: E402
 
 SCALE_LIMIT, SPEED_GOAL = 1.2, 25.0
+REPEAT = 3
 
 
 def ready_workbook(count: int, folder: Path) -> Path:
@@ -60,12 +64,16 @@ def main(argv=None) -> int:
         folder = Path(tmp)
         for count in args.sizes:
             book = ready_workbook(count, folder)
-            start = time.perf_counter()
-            made = actions.make_letters(book, folder / f"brieven-{count}", sent=date.today())
-            seconds = time.perf_counter() - start
-            per_letter[count] = seconds / len(made.letters)
-            print(f"{count:>6} offers: {len(made.letters)} letters in {seconds:.2f} s, "
-                  f"{1000 * per_letter[count]:.2f} ms per letter (whole command)")
+            runs = []
+            for run in range(REPEAT):
+                copy = folder / f"run-{count}-{run}.xlsx"
+                shutil.copyfile(book, copy)
+                start = time.perf_counter()
+                made = actions.make_letters(copy, folder / f"brieven-{count}-{run}", sent=date.today())
+                runs.append(time.perf_counter() - start)
+            per_letter[count] = min(runs) / len(made.letters)
+            print(f"{count:>6} offers: {len(made.letters)} letters in {', '.join(f'{s:.2f}' for s in runs)} s, "
+                  f"fastest {1000 * per_letter[count]:.2f} ms per letter (whole command)")
         # baseline: a fresh DocxTemplate per letter, the same contexts, on the largest template
         matrix = workbook.open_workbook(book)
         results = rules.evaluate(matrix.tender, workbook.require_valid_inputs(matrix))
@@ -73,15 +81,19 @@ def main(argv=None) -> int:
         shared = letters.totals(results)
         contexts = [letters.letter_context(matrix.tender, r, results, "niet_geselecteerd", date.today(), shared=shared)
                     for r in sample]
-        start = time.perf_counter()
-        for context in contexts:
-            template = DocxTemplate(letters.TEMPLATES / "niet_geselecteerd.docx")
-            template.render(context, autoescape=True)
-            template.save(io.BytesIO())
-        baseline = (time.perf_counter() - start) / len(contexts)
+        baselines = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            for context in contexts:
+                template = DocxTemplate(letters.TEMPLATES / "niet_geselecteerd.docx")
+                template.render(context, autoescape=True)
+                template.save(io.BytesIO())
+            baselines.append((time.perf_counter() - start) / len(contexts))
+        baseline = min(baselines)
     smallest, largest = per_letter[min(per_letter)], per_letter[max(per_letter)]
     scale, speed = largest / smallest, baseline / largest
-    print(f"fresh DocxTemplate per letter (baseline): {1000 * baseline:.2f} ms per letter")
+    print(f"fresh DocxTemplate per letter (baseline): {', '.join(f'{1000 * b:.2f}' for b in baselines)} ms per "
+          f"letter, fastest {1000 * baseline:.2f}")
     print(f"{max(per_letter)} vs {min(per_letter)} offers: {scale:.2f}x the time per letter (goal at most "
           f"{SCALE_LIMIT}x: {'met' if scale <= SCALE_LIMIT else 'not met'}); whole command {speed:.1f}x the "
           f"baseline (goal at least {SPEED_GOAL:.0f}x: {'met' if speed >= SPEED_GOAL else 'not met'})")
