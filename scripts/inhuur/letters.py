@@ -77,7 +77,7 @@ class CompiledTemplate:
                 xml = fit_columns(xml)
             parts[name] = _DECLARATION + xml.encode("utf-8")
         out = io.BytesIO()
-        # level 0 (deflate framing, no compression): the rendered parts are a few KB each; compressing them took
+        # level 0: the rendered parts are stored, not compressed. They are a few KB each; compressing them took
         # 0.08 ms of the 1 ms a letter costs, for 6 KB less in a 45 KB file (the styles stay compressed)
         self.members.write(out, parts, level=0)
         return out.getvalue()

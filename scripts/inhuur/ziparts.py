@@ -77,7 +77,8 @@ class RawMembers:
 
     def write(self, out: IO[bytes], replace: dict[str, bytes | Deflated], level: int = 6) -> None:
         """Write the archive with the given members replaced (b'' drops one; Deflated ones are written as
-        compressed), the others copied compressed; a name not in the archive is added at the end."""
+        compressed, bytes deflated at `level`, or stored at level 0), the others copied compressed; a name not in
+        the archive is added at the end."""
         central = []
         offset = 0
         known = {info.filename for info in self.infos}
@@ -90,6 +91,8 @@ class RawMembers:
                 continue
             if content is None:
                 local, entry = self._copied(info)  # the same bytes in every letter: built once per template
+            elif not isinstance(content, Deflated) and level == 0:  # stored as it is: no deflate framing either
+                local, entry = self._entry(info, zipfile.ZIP_STORED, 0, zlib.crc32(content), len(content), content)
             else:
                 if not isinstance(content, Deflated):
                     content = Deflated.of((content,), level)
