@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from inhuur import dutch
 
@@ -17,11 +17,13 @@ amounts = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), place
 whole = st.integers(min_value=-10**9, max_value=10**9)
 
 
+@settings(max_examples=1000)
 @given(st.one_of(amounts, whole))
 def test_money_is_babels_nl_currency_format(value):
     assert dutch.money(value) == format_currency(value, "EUR", locale="nl_NL")
 
 
+@settings(max_examples=1000)
 @given(st.one_of(amounts, whole))
 def test_number_is_babels_nl_decimal_format(value):
     assert dutch.number(value) == format_decimal(value, locale="nl_NL")
