@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import shutil
 import sys
 
 import pytest
@@ -174,3 +175,17 @@ def test_rank_loads_only_what_it_uses(example_workbook):
             "'docx', 'hashlib', 'socket'}))")
     result = subprocess.run([sys.executable, "-c", code, str(example_workbook)], capture_output=True, text=True)
     assert result.stdout.split() == ["0"], result.stdout + result.stderr
+
+
+def test_rank_prints_its_columns_aligned_for_the_longest_status(run_cli, demo_run, tmp_path):
+    book = tmp_path / "werkboek.xlsx"
+    shutil.copyfile(demo_run.workbook, book)
+    result = run_cli("rank", book)
+    lines = result.out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Rang  ID"))
+    table = lines[header + 2:lines.index("", header)]
+    assert any("Voornemen tot gunning" in line for line in table)
+    reason = lines[header].index("Reden")
+    longer = [line for line in table if len(line) >= reason]                # rows with a reason (or an overflow)
+    assert longer and all(line[reason - 1] == " " and line[reason] != " " for line in longer)
+    assert any(line[reason:].startswith("KO") for line in longer)

@@ -394,7 +394,9 @@ def _cut(text: str, width: int) -> str:
 def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
     t = report.tender
     print(f"Ranglijst aanvraag {t.number} — {t.title} (top {t.shortlist_size} wordt voorgedragen)", file=out)
-    head = f"{'Rang':>4}  {'ID':<6} {'Leverancier':<28} {'Kandidaat':<24} {'Uurtarief':>10} {'Score':>5}  {'Status':<17} Reden"
+    wide = max((len(dutch.STATUS_LABELS[report.status(r)]) for r in report.results), default=6)  # 'Voornemen tot…'
+    head = (f"{'Rang':>4}  {'ID':<6} {'Leverancier':<28} {'Kandidaat':<24} {'Uurtarief':>10} {'Score':>5}  "
+            f"{'Status':<{wide}} Reden")
     print(head, file=out)
     print("-" * len(head), file=out)
     for r in rules.ranking_order(report.results):
@@ -402,8 +404,8 @@ def _print_ranking(report: actions.RankReport, out: TextIO) -> None:
         rank = "" if r.rank is None else (f"{r.rank}=" if (r.shared or 1) > 1 else str(r.rank))
         score = "" if r.score is None else dutch.number(r.score)
         print(f"{rank:>4}  {o.id:<6} {_cut(o.supplier, 28):<28} {_cut(o.candidate, 24):<24} "
-              f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[report.status(r)]:<17} "
-              f"{rules.reason_text(t, r.failed)}", file=out)
+              f"{dutch.money(o.rate):>10} {score:>5}  {dutch.STATUS_LABELS[report.status(r)]:<{wide}} "
+              f"{rules.reason_text(t, r.failed)}".rstrip(), file=out)
     counts = ", ".join(f"{dutch.STATUS_LABELS[s].lower()}: {n}" for s, n in report.counts().items())
     print(f"\n{len(report.results)} inschrijvingen — {counts}. Het blad Ranglijst is bijgewerkt.", file=out)
     _print_work(report, out)
