@@ -136,3 +136,34 @@ def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl(tmp_pa
     assert zipfile.ZipFile(io.BytesIO(out.getvalue())).testzip() is None
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     assert sheet["A1"].value == "kop" and sheet["A5001"].value == 5001 and sheet.max_row == 5001
+
+
+TEXTS = ["gewoon", " voorloop", "achteraan ", "twee  spaties", "regel\neen", "tab\there", "  "]
+
+
+def test_only_text_with_spaces_to_keep_is_marked_preserve():
+    root = etree.fromstring(f'<row xmlns="{MAIN}">{"".join(xlsx.cell_xml(f"A{i}", t) for i, t in enumerate(TEXTS, 1))}'
+                            f'</row>'.encode())
+    marked = {t.text: t.get("{http://www.w3.org/XML/1998/namespace}space") for t in root.iter(f"{{{MAIN}}}t")}
+    assert marked == {"gewoon": None, **{t: "preserve" for t in TEXTS[1:]}}
+
+
+@pytest.mark.soffice
+def test_texts_keep_their_spaces_through_libreoffice(tmp_path):
+    from openpyxl import Workbook
+
+    from inhuur import soffice
+
+    book = Workbook()
+    book.active["A1"] = "kop"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    package = xlsx.Package(buffer.getvalue())
+    part = package.sheets()["Sheet"]
+    rows = [xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", text)]) for n, text in enumerate(TEXTS, start=2)]
+    path = tmp_path / "teksten.xlsx"
+    with path.open("wb") as out:
+        xlsx.write_package(package, out, {part: ziparts.Deflated.of(xlsx.edit_sheet(package.chunks(part), add=rows))})
+    saved = soffice.recalculate([path], tmp_path / "lo")[0]
+    sheet = load_workbook(saved).active
+    assert [sheet.cell(row=n, column=1).value for n in range(2, 2 + len(TEXTS))] == TEXTS
