@@ -206,7 +206,7 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
 
     with _no_cycle_collection():
         header, rows, last = _stream(package, SHEET_MATRIX, len(layout.columns), expected=matrix_expected)
-        unused = frozenset(assessment.index[k] for k in ("criterium", "stap", "leverancier", "sleutel"))
+        unused = frozenset(assessment.index[k] for k in ("kandidaat", "criterium", "stap", "leverancier", "sleutel"))
         a_header, a_rows, a_last = _stream(package, SHEET_ASSESSMENT, len(assessment.columns), skip=unused,
                                            expected=assessment_expected, keep_results=False)
         register = {str(row.cells[1].value): row.number for row in _stream(package, SHEET_REGISTER, 1)[1]}
