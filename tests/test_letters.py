@@ -522,7 +522,7 @@ def test_a_lot_result_that_is_not_the_tie_is_refused(example_workbook, run_cli, 
     result = run_cli("loting", example_workbook, "--volgorde", order, "--moment", "03-07-2026 10:00",
                      "--plaats", "Hilversum", "--door", "notaris")
     assert result.code == 1
-    assert result.err.startswith(f"Fout: er is niets vastgelegd: de volgorde ")
+    assert result.err.startswith("Fout: er is niets vastgelegd: de volgorde ")
     assert "(gelijke standen op de grens: I-005, I-006)" in result.err
     assert example_workbook.read_bytes() == before
 

@@ -15,8 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersNotLogged, LotNoticeTooShort, NoTie, NotAssessed, Problem, UnresolvedTie, \
-    WorkbookLocked
+from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
+    ManifestMissing, NoTie, NotAssessed, Problem, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing
 from inhuur.rules import Result
 from inhuur.xlsx import get_column_letter
@@ -170,7 +170,7 @@ def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
     try:
         sent = date.fromisoformat(manifest.get("date") or entries[0]["date"]) if entries else date.today()
     except ValueError:
-        raise mailer.ManifestMissing(folder, "de datum van de brieven is onleesbaar")
+        raise ManifestMissing(folder, "de datum van de brieven is onleesbaar")
     results, steps = _letter_inputs(matrix, drawing is not None)
     now = {(r.offer.id, kind): content for r, kind, _, content in
            letter_writer.planned_contents(matrix.tender, results, sent, drawing, steps, _history(matrix))}
@@ -189,7 +189,7 @@ def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
             problems.append(f"{offer_id}: het werkboek vraagt een brief '{dutch.KIND_WORDS[kind]}' die niet in de map "
                             f"staat")
     if problems:
-        raise mailer.LettersDoNotMatch(folder, problems)
+        raise LettersDoNotMatch(folder, problems)
     return entries
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from inhuur import files, xlsx, ziparts
+from inhuur import files, xlsx
 from inhuur.errors import FileMissing, NotAModuleName, NotAWorkbook, XlsmExists, XlwingsMissing
 
 START = "Start"

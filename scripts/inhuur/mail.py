@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from inhuur import dutch
-from inhuur.errors import LettersDoNotMatch, ManifestMissing  # noqa: F401 (mail.…, as before)
+from inhuur.errors import ManifestMissing
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"

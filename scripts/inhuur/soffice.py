@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from inhuur.errors import ConversionFailed  # noqa: F401 (soffice.ConversionFailed, as before)
+from inhuur.errors import ConversionFailed
 
 # Recalculate every formula on load (0 = always) so the saved values are LibreOffice's own, not stale ones.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path, PurePosixPath

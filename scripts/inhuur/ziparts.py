@@ -48,9 +48,6 @@ class Deflated:
         if rest:
             yield rest
 
-    def inflate(self) -> bytes:
-        return b"".join(self.chunks())
-
 
 def member_chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
     """A stored member's content a chunk at a time, never all of it in memory."""
