@@ -425,6 +425,11 @@ def public_holidays(year: int) -> set[date]:
             sunday + timedelta(days=39), sunday + timedelta(days=50), date(year, 12, 25), date(year, 12, 26)}
 
 
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a holiday of the Algemene termijnenwet."""
+    return day.weekday() < 5 and day not in public_holidays(day.year)
+
+
 def standstill_end(sent: date, days: int, working_day_rule: bool) -> date:
     """Last day of the standstill period: it starts the day after sending and lasts `days` calendar days.
 
@@ -432,7 +437,7 @@ def standstill_end(sent: date, days: int, working_day_rule: bool) -> date:
     Example: sent Friday 10 July 2026, 20 days: ends Thursday 30 July 2026.
     """
     end = sent + timedelta(days=days)
-    while working_day_rule and (end.weekday() >= 5 or end in public_holidays(end.year)):
+    while working_day_rule and not is_working_day(end):
         end += timedelta(days=1)
     return end
 
@@ -455,11 +460,6 @@ class LotRecord:
     drawn_by: str
     witnesses: str
     order: tuple[str, ...]
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a holiday of the Algemene termijnenwet."""
-    return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
 def working_day_after(start: date, count: int) -> date:
