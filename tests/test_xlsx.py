@@ -120,7 +120,9 @@ def test_a_prefixed_or_empty_sheet_is_read_and_a_cut_off_one_refused():
         list(reader().rows("blad", data=[ROWS[:ROWS.index(b"</sheetData>")]]))
 
 
-def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl(tmp_path):
+def with_rows(values: list) -> bytes:
+    """An openpyxl workbook with 'kop' in A1, and the values below it in column A written by inhuur's sheet editor
+    (the edited sheet kept deflated, as commands keep it)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -129,12 +131,16 @@ def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl(tmp_pa
     book.save(buffer)
     package = xlsx.Package(buffer.getvalue())
     part = package.sheets()["Sheet"]
-    rows = [xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", n)]) for n in range(2, 5002)]
-    changed = {part: ziparts.Deflated.of(xlsx.edit_sheet(package.chunks(part), add=rows))}
+    rows = [xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", value)]) for n, value in enumerate(values, start=2)]
     out = io.BytesIO()
-    xlsx.write_package(package, out, changed)
-    assert zipfile.ZipFile(io.BytesIO(out.getvalue())).testzip() is None
-    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    xlsx.write_package(package, out, {part: ziparts.Deflated.of(xlsx.edit_sheet(package.chunks(part), add=rows))})
+    return out.getvalue()
+
+
+def test_deflated_parts_are_written_and_read_back_by_zipfile_and_openpyxl():
+    data = with_rows(list(range(2, 5002)))
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+    sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].value == "kop" and sheet["A5001"].value == 5001 and sheet.max_row == 5001
 
 
@@ -150,20 +156,10 @@ def test_only_text_with_spaces_to_keep_is_marked_preserve():
 
 @pytest.mark.soffice
 def test_texts_keep_their_spaces_through_libreoffice(tmp_path):
-    from openpyxl import Workbook
-
     from inhuur import soffice
 
-    book = Workbook()
-    book.active["A1"] = "kop"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    package = xlsx.Package(buffer.getvalue())
-    part = package.sheets()["Sheet"]
-    rows = [xlsx.row_xml(n, [xlsx.cell_xml(f"A{n}", text)]) for n, text in enumerate(TEXTS, start=2)]
     path = tmp_path / "teksten.xlsx"
-    with path.open("wb") as out:
-        xlsx.write_package(package, out, {part: ziparts.Deflated.of(xlsx.edit_sheet(package.chunks(part), add=rows))})
+    path.write_bytes(with_rows(TEXTS))
     saved = soffice.recalculate([path], tmp_path / "lo")[0]
     sheet = load_workbook(saved).active
     assert [sheet.cell(row=n, column=1).value for n in range(2, 2 + len(TEXTS))] == TEXTS
