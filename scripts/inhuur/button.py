@@ -9,7 +9,6 @@ Excel; the tests play Excel's part with LibreOffice through its UNO bridge.
 from __future__ import annotations
 
 import io
-import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -55,10 +54,8 @@ def press(book: Book, now: datetime | None = None) -> str:
     try:
         return _press(book, now)
     except Exception as exc:  # a bug or a failing application; the CLI's own refusals never get here
-        text = (f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Sluit het werkboek zonder op te slaan: "
-                f"dan is het weer zoals het bij de klik werd bewaard. Meld dit met deze tekst.")
-        book.message(text)
-        return text
+        return _tell(book, f"Interne fout in inhuur ({type(exc).__name__}: {exc}). Sluit het werkboek zonder op te "
+                           f"slaan: dan is het weer zoals het bij de klik werd bewaard. Meld dit met deze tekst.")
 
 
 def _press(book: Book, now: datetime | None) -> str:
@@ -66,21 +63,18 @@ def _press(book: Book, now: datetime | None) -> str:
 
     action = str(book.value(excel.START, excel.CHOICE) or "").strip()
     if action not in excel.ACTIONS:
-        text = (f"Kies in cel {excel.CHOICE} van het blad {excel.START} wat de knop doet: "
-                f"{', '.join(excel.ACTIONS)}.")
-        book.message(text)
-        return text
+        return _tell(book, f"Kies in cel {excel.CHOICE} van het blad {excel.START} wat de knop doet: "
+                           f"{', '.join(excel.ACTIONS)}.")
     book.save()
     original = book.path
     if not original.is_file():  # e.g. a workbook opened from SharePoint: Excel's name for it is a web address
-        text = (f"inhuur vindt het werkboek niet als bestand op deze computer ({original}). Bewaar het in een map "
-                f"op deze computer (of een gesynchroniseerde OneDrive-map), open het daar en klik opnieuw.")
-        book.message(text)
-        return text
+        return _tell(book, f"inhuur vindt het werkboek niet als bestand op deze computer ({original}). Bewaar het "
+                           f"in een map op deze computer (of een gesynchroniseerde OneDrive-map), open het daar en "
+                           f"klik opnieuw.")
     with tempfile.TemporaryDirectory(prefix="inhuur-knop-") as tmp:
         work = Path(tmp) / original.name
-        shutil.copyfile(original, work)
-        before = work.read_bytes()
+        before = original.read_bytes()  # read once: the copy is written from it
+        work.write_bytes(before)
         out, err = io.StringIO(), io.StringIO()
         code = cli.main(command(action, work, original, book), out, err)
         text = (out.getvalue() + err.getvalue()).replace(str(work), str(original)).strip()
@@ -95,6 +89,12 @@ def _press(book: Book, now: datetime | None) -> str:
     book.save()
     book.message(short if len(short) <= MAX_MESSAGE else f"{short[:MAX_MESSAGE]}… (alles in {excel.START}!"
                                                             f"{excel.RESULT})")
+    return text
+
+
+def _tell(book: Book, text: str) -> str:
+    """Show a refusal in a message box; it is also what the press returns."""
+    book.message(text)
     return text
 
 
