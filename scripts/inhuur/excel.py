@@ -95,9 +95,7 @@ def make(source: str | Path, target: str | Path | None = None, interpreter: str 
     version = xlwings_version()
     interpreter = interpreter or sys.executable
     parts = _parts(matrix.package, vba_project(), interpreter, target.parent, matrix.styles)
-    out = io.BytesIO()
-    xlsx.write_package(matrix.package, out, parts)
-    files.atomic_write(target, lambda handle: handle.write(out.getvalue()), keep_backup=False)
+    files.atomic_write(target, lambda handle: xlsx.write_package(matrix.package, handle, parts), keep_backup=False)
     module = target.with_suffix(".py")
     files.write_text_atomic(module, module_text(target))
     precompile()
