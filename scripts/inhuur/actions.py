@@ -27,7 +27,7 @@ EXAMPLE_FINDINGS = PACKAGE_ROOT / "workbook" / "voorbeeld-beoordeling-30662.csv"
 # The example's recorded lot drawing: (offer id, order drawn); see README "Loting".
 EXAMPLE_LOT = {"I-006": 1, "I-005": 2}
 EXAMPLE_LOT_DRAWING = rules.LotDrawing(datetime(2026, 7, 1, 10, 0), "Flextender, Hilversum",
-                                               "mr. J. Smit, notaris")  # 2 working days after the invitation
+                                       "mr. J. Smit, notaris")  # 2 working days after the invitation
 EXAMPLE_LOT_RECORD = rules.LotRecord(EXAMPLE_LOT_DRAWING.moment, EXAMPLE_LOT_DRAWING.place,
                                      EXAMPLE_LOT_DRAWING.drawn_by, "A. Jansen (Flextender)", ())
 EXAMPLE_LOT_LETTERS_DATE = date(2026, 6, 29)
