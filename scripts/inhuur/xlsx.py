@@ -196,13 +196,13 @@ class Package:
                     if c.tag != _C_TAG:
                         continue
                     position += 1
+                    kind = c.get("t")
+                    if not len(c) and kind != "inlineStr" and number > 1:
+                        continue  # a styled empty cell (six a row on Beoordeling): absent, as below
                     ref = c.get("r")
                     column = (_COLUMNS.get(ref.rstrip("0123456789")) or column_of(ref)) if ref else position
                     if (max_col is not None and column > max_col) or (column in skip and number > 1):
                         continue
-                    kind = c.get("t")
-                    if not len(c) and kind != "inlineStr" and number > 1:
-                        continue  # a styled empty cell (six a row on Beoordeling): absent, as below
                     v = f = inline = None
                     for child in c:  # one pass over the children: three find() calls cost twice as much
                         tag = child.tag
