@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import json
@@ -22,7 +23,7 @@ from openpyxl import load_workbook
 
 from conftest import (EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding,
                       uno_python)
-from inhuur import actions, files, letters, mail, soffice, workbook
+from inhuur import actions, files, guard, letters, mail, soffice, workbook
 from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
 
 SENT = date.today()  # the letter date is the sending date
@@ -91,6 +92,18 @@ def test_a_killed_writer_leaves_no_lock_behind(example_workbook):
     holder.stdout.close()
     with files.writing(example_workbook, "rank", wait=2):
         pass
+
+
+def test_a_commands_workbook_is_kept_from_the_cycle_collector_and_given_back(example_workbook):
+    """The rows read stay out of the collector's full collections while the command runs (at 2,000 offers it
+    walked them again and again); afterwards, also after a failure, the collector has every object back."""
+    assert gc.get_freeze_count() == 0
+    with guard.editing(example_workbook, "rank") as matrix:
+        assert gc.get_freeze_count() > sum(len(row.cells) for row in matrix.assessment_rows)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ZeroDivisionError), guard.editing(example_workbook, "rank"):
+        1 / 0
+    assert gc.get_freeze_count() == 0
 
 
 # ---------------------------------------------------------------------------------------------- a deleted row
