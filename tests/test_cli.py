@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import shutil
 import sys
@@ -165,6 +166,22 @@ def test_every_command_has_help_and_a_readme_entry():
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "inhuur", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "inhuur" in result.stdout and "OPDRACHT" in result.stdout
+
+
+def test_the_command_in_a_new_process_prints_all_and_ends_with_its_exit_code(example_workbook, run_cli, tmp_path):
+    """`inhuur` ends the process without Python's shutdown: what it printed into a pipe still arrives whole, the
+    exit code is main()'s, and the workbook is written."""
+    expected = run_cli("rank", example_workbook).out
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as on a user's machine
+    done = subprocess.run([sys.executable, "-m", "inhuur", "rank", str(example_workbook)], capture_output=True,
+                          text=True, env=buffered)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == expected
+    assert load_workbook(example_workbook)["Ranglijst"]["A1"].value
+    refused = subprocess.run([sys.executable, "-m", "inhuur", "rank", str(tmp_path / "weg.xlsx")],
+                             capture_output=True, text=True, env=buffered)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == f"Fout: {tmp_path / 'weg.xlsx'} bestaat niet. Controleer de naam en de map.\n"
 
 
 def test_rank_loads_only_what_it_uses(example_workbook):

@@ -1,5 +1,5 @@
 """Allow `python -m inhuur`."""
 
-from inhuur.cli import main
+from inhuur.cli import run
 
-raise SystemExit(main())
+run()
