@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno
 import gc
+import getpass
 import hashlib
 import io
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -79,7 +81,7 @@ def test_a_second_writer_waits_then_is_told_who_holds_the_workbook(example_workb
         with pytest.raises(WorkbookBusy) as info:
             with files.writing(example_workbook, "rank", wait=0.2):
                 pass
-    assert "(inhuur letters, sinds" in info.value.holder
+    assert info.value.holder.startswith(f"{getpass.getuser()} op {platform.node()} (inhuur letters, sinds ")
 
 
 def test_a_killed_writer_leaves_no_lock_behind(example_workbook):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from decimal import Decimal
 from typing import Sequence, TextIO
 
-import getpass
 import os
 from collections import Counter
 
@@ -229,6 +227,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "rank":
         report = actions.rank(args.workbook)
         if args.json:
+            import json  # only for --json: a button press need not wait for it
+
             print(json.dumps(ranking_json(report), indent=2), file=out)
             _print_warnings(report, err)
         else:
@@ -312,6 +312,8 @@ def _mail(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 print(f"inhuur mail: fout: zet het wachtwoord in {PASSWORD_VARIABLE}; er is geen terminal om het "
                       f"te vragen", file=err)
                 return 2
+            import getpass
+
             password = getpass.getpass(f"Wachtwoord voor {args.user}: ")
     from inhuur.mail import Server
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import warnings
@@ -23,7 +22,6 @@ OPTIONAL_COLUMNS = ("waadi", "toelichting", "aanhef")
 ALIASES = {"e_mail": "email", "emailadres": "email", "e_mailadres": "email", "cv_pagina's": "cv_paginas",
            "cv_pagina’s": "cv_paginas", "tarief": "uurtarief"}
 MAX_PROBLEMS = 50
-csv.field_size_limit(16 * 1024 * 1024)  # read long fields whole, so the cell limit below names them
 MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters an .xlsx (XML) cannot hold, or that no one types: control characters, noncharacters, lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -75,6 +73,9 @@ def read_table(source: str | Path | IO[bytes], name: str | None = None) -> tuple
 
 
 def _csv_rows(raw: bytes, name: str) -> list[list[Any]]:
+    import csv  # here, not at the top: `rank` reads the workbook with this module's date rules, never a CSV
+
+    csv.field_size_limit(16 * 1024 * 1024)  # read long fields whole, so the cell limit below names them
     text = _decode(raw, name)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
