@@ -147,7 +147,7 @@ def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path, st
                      default=0)
     start_part, conf_part = f"xl/worksheets/sheet{start_no}.xml", f"xl/worksheets/sheet{conf_no}.xml"
 
-    rels = package.xml("xl/_rels/workbook.xml.rels")
+    rels = package.tree("xl/_rels/workbook.xml.rels")
     ids = {r.get("Id") for r in rels}
     fresh = (f"rId{n}" for n in range(1, 10_000) if f"rId{n}" not in ids)
     start_id, conf_id, vba_id = next(fresh), next(fresh), next(fresh)
@@ -156,7 +156,7 @@ def _parts(package: xlsx.Package, vba: bytes, interpreter: str, folder: Path, st
                                  (vba_id, _VBA_REL, "vbaProject.bin")):
         etree.SubElement(rels, f"{{{_PKG_REL}}}Relationship", Id=rel_id, Type=kind, Target=target)
 
-    types = package.xml("[Content_Types].xml")
+    types = package.tree("[Content_Types].xml")
     for node in types:
         if node.get("PartName") == "/xl/workbook.xml":
             node.set("ContentType", _MACRO_MAIN)
@@ -187,7 +187,7 @@ def _workbook_xml(package: xlsx.Package, start_id: str, conf_id: str) -> bytes:
     """workbook.xml with Start as the first sheet and xlwings.conf (hidden) as the last; the VBA project's
     ThisWorkbook module named; sheet-local names and the open tab moved along with the sheets."""
     main = xlsx.MAIN
-    book = package.xml("xl/workbook.xml")
+    book = package.tree("xl/workbook.xml")
     pr = book.find(f"{{{main}}}workbookPr")
     if pr is None:
         pr = etree.Element(f"{{{main}}}workbookPr")

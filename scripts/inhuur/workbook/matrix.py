@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-from lxml import etree
 
 from inhuur import files, xlsx
 from inhuur.ziparts import Deflated
@@ -174,7 +173,7 @@ def open_workbook(source: str | Path | IO[bytes]) -> Matrix:
     try:
         package = xlsx.Package.open(source)
         sheets = package.sheets()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: bad XML
         raise NotAWorkbook(name, f"geen leesbaar Excel-werkboek ({type(exc).__name__})")
     if SHEET_META not in sheets:
         raise NotAWorkbook(name, "geen inhuur-werkboek (maak er een met `inhuur new`)")
