@@ -6,12 +6,9 @@ import errno
 import gc
 import getpass
 import hashlib
-import io
-import json
 import os
 import platform
 import re
-import shutil
 import signal
 import stat
 import subprocess
@@ -23,10 +20,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import (EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding,
-                      uno_python)
-from inhuur import actions, files, guard, letters, mail, soffice, workbook
-from inhuur.errors import InvalidOfferFile, InvalidWorkbook, LettersNotLogged, WorkbookBusy, WorkbookReadOnly
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding, uno_python
+from inhuur import actions, files, guard, letters, mail, workbook
+from inhuur.errors import InvalidWorkbook, WorkbookBusy, WorkbookReadOnly
 
 SENT = date.today()  # the letter date is the sending date
 HOSTILE = REPO / "tests" / "data" / "hostile"
@@ -302,7 +298,7 @@ def test_a_drop_after_data_is_uncertain_not_resent(ready, tmp_path, smtp, run_cl
     first = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
     assert first.code == 1 and "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in first.out
     uncertain = smtp.messages[2]
-    assert f"Onzeker: " in first.err and uncertain["X-Inhuur-Kenmerk"] in first.err
+    assert "Onzeker: " in first.err and uncertain["X-Inhuur-Kenmerk"] in first.err
     second = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
     assert "0 verstuurd, 14 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in second.out
     assert len(smtp.messages) == 15                               # not silently sent twice

@@ -19,7 +19,7 @@ from inhuur.spec import Tender
 from inhuur.workbook.instructions import instruction_rows
 from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, LOT_TITLES, MARKER, MOMENT_FORMAT, MONEY_FORMAT,
                                     NAME_DEADLINE, NAME_MIN_INTERVIEWERS, NAME_PASS_MARK, NAME_RATE_CAP,
-                                    NAME_SHORTLIST, RANKING_HEADER_ROW, REGISTER_TITLES, SENT_TITLES, SHEET_ASSESSMENT,
+                                    NAME_SHORTLIST, RANKING_HEADER_ROW, REGISTER_TITLES, SENT_TITLES,
                                     SHEET_AWARD, SHEET_CRITERIA, SHEET_INSTRUCTIONS, SHEET_INTERVIEWS,
                                     SHEET_LETTERS, SHEET_LOTS, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
                                     SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_CLIENT, STAND_OPEN, STEP3_TITLES,

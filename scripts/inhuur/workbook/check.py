@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.rules import Offer, Result
-from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST, SHEET_ASSESSMENT, SHEET_MATRIX,
+from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST, SHEET_MATRIX,
                                     points_name, requirement_name)
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import read_findings, read_offers

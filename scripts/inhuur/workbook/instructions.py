@@ -19,9 +19,9 @@ def instruction_rows(tender: Tender) -> list[tuple[str, Any]]:
                      "inhuur geen brieven.")
     return [
         ("title", f"Aanvraag {tender.number} – {tender.title}: zo werkt dit werkboek"),
-        ("text", f"Dit werkboek is de scoringsmatrix van de beoordeling. Het rekent zelf knock-outs, scores, rang "
-                 f"en status uit zodra u een oordeel typt. Het programma inhuur controleert dezelfde uitkomst met "
-                 f"de regels van de aanvraag, werkt de ranglijst bij en maakt de brieven."),
+        ("text", "Dit werkboek is de scoringsmatrix van de beoordeling. Het rekent zelf knock-outs, scores, rang "
+                 "en status uit zodra u een oordeel typt. Het programma inhuur controleert dezelfde uitkomst met "
+                 "de regels van de aanvraag, werkt de ranglijst bij en maakt de brieven."),
         ("heading", "De stappen"),
         ("text", "0. Formele eisen (ontvankelijkheid): uit de inschrijving zelf (tijdig, cv-pagina's, taal, pdf, "
                  "referenties, onderbouwing Wet DBA, Waadi). Wie er één mist is niet conform."),

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-
 from inhuur import files, xlsx
 from inhuur.ziparts import Deflated
 from inhuur.errors import FileMissing, NotAWorkbook
