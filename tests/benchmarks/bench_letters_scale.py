@@ -9,7 +9,9 @@ in the same run, between the runs of the largest size (so both meet the same mom
 speed varies). Each is timed three times and the fastest counts (as timeit does: the slower runs measure
 the machine's other work); the letters command runs on a fresh copy of the workbook into a new folder each
 time. Goals (the letters issue): the time per letter at the largest size within 1.2x of the smallest, and the
-whole command at least 25x the baseline's letters per second. Exits 1 when missed.
+whole process at least 25x the baseline's letters per second. The process is also timed as a user starts it, a
+new `inhuur letters` process (start-up, imports and exit included), between the runs of the largest size; the
+goal is checked on that. Exits 1 when missed.
 
 The workbooks and letters go to a memory-backed folder (/dev/shm) where the machine has one, as the baseline
 renders into memory: on this machine's disk, creating a file takes 10 µs when the disk is idle and up to 250 µs
@@ -23,6 +25,7 @@ import argparse
 import io
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -96,7 +99,7 @@ def main(argv=None) -> int:
         for count in sorted(args.sizes):
             book = ready_workbook(count, folder)
             contexts = baseline_contexts(book) if count == max(args.sizes) else None
-            runs = []
+            runs, processes = [], []
             for run in range(REPEAT):
                 copy = folder / f"run-{count}-{run}.xlsx"
                 shutil.copyfile(book, copy)
@@ -105,18 +108,35 @@ def main(argv=None) -> int:
                 runs.append(time.perf_counter() - start)
                 if contexts:  # the baseline between the runs, so that both see the same moments of the machine
                     baselines.append(fresh_docxtemplate(contexts))
+                    processes.append(letters_process(book, folder / f"proces-{run}"))
             per_letter[count] = min(runs) / len(made.letters)
             print(f"{count:>6} offers: {len(made.letters)} letters in {', '.join(f'{s:.2f}' for s in runs)} s, "
                   f"fastest {1000 * per_letter[count]:.2f} ms per letter (whole command)")
+            if processes:
+                per_process = min(processes) / len(made.letters)
+                print(f"{count:>6} offers as a new `inhuur letters` process (start-up and imports included): "
+                      f"{', '.join(f'{s:.2f}' for s in processes)} s, fastest {1000 * per_process:.2f} ms per letter")
     baseline = min(baselines)
     smallest, largest = per_letter[min(per_letter)], per_letter[max(per_letter)]
-    scale, speed = largest / smallest, baseline / largest
+    scale, speed, process_speed = largest / smallest, baseline / largest, baseline / per_process
     print(f"fresh DocxTemplate per letter (baseline): {', '.join(f'{1000 * b:.2f}' for b in baselines)} ms per "
           f"letter, fastest {1000 * baseline:.2f}")
+    met = scale <= SCALE_LIMIT and process_speed >= SPEED_GOAL
     print(f"{max(per_letter)} vs {min(per_letter)} offers: {scale:.2f}x the time per letter (goal at most "
           f"{SCALE_LIMIT}x: {'met' if scale <= SCALE_LIMIT else 'not met'}); whole command {speed:.1f}x the "
-          f"baseline (goal at least {SPEED_GOAL:.0f}x: {'met' if speed >= SPEED_GOAL else 'not met'})")
-    return 0 if scale <= SCALE_LIMIT and speed >= SPEED_GOAL else 1
+          f"baseline, whole process {process_speed:.1f}x (goal at least {SPEED_GOAL:.0f}x: "
+          f"{'met' if process_speed >= SPEED_GOAL else 'not met'})")
+    return 0 if met else 1
+
+
+def letters_process(book: Path, folder: Path) -> float:
+    """Seconds for `inhuur letters` as a new process on a fresh copy of the workbook, start to exit."""
+    copy = folder.with_suffix(".xlsx")
+    shutil.copyfile(book, copy)
+    command = [str(Path(sys.executable).with_name("inhuur")), "letters", str(copy), "-o", str(folder)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
