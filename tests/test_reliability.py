@@ -80,6 +80,17 @@ def test_a_second_writer_waits_then_is_told_who_holds_the_workbook(example_workb
     assert info.value.holder.startswith(f"{getpass.getuser()} op {platform.node()} (inhuur letters, sinds ")
 
 
+def test_a_lock_held_by_an_earlier_inhuur_still_names_its_holder(example_workbook):
+    """Earlier versions wrote the holder as json; a colleague's older copy on a shared folder is named all the same."""
+    with files.writing(example_workbook, "letters"):
+        files.writer_lock_path(example_workbook).write_text(
+            '{"wie": "Jan", "computer": "PC-12", "proces": 7, "opdracht": "rank", "sinds": "2026-07-09 10:00:00"}')
+        with pytest.raises(WorkbookBusy) as info:
+            with files.writing(example_workbook, "rank", wait=0.2):
+                pass
+    assert info.value.holder == "Jan op PC-12 (inhuur rank, sinds 2026-07-09 10:00:00)"
+
+
 def test_a_killed_writer_leaves_no_lock_behind(example_workbook):
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from inhuur import files\n"
                                f"with files.writing(__import__('pathlib').Path({str(example_workbook)!r}), 'x'):\n"

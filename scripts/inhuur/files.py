@@ -188,6 +188,13 @@ def _holder(handle) -> str:
     except (OSError, ValueError):
         text = ""
     info = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    if text.startswith("{"):  # an earlier inhuur wrote json: a colleague may still run one on a shared folder
+        import json
+
+        try:
+            info = json.loads(text)
+        except ValueError:
+            info = {}
     if not info:
         return "een ander proces"
     return (f"{info.get('wie', '?')} op {info.get('computer', '?')} (inhuur {info.get('opdracht', '?')}, "
