@@ -417,8 +417,15 @@ def _row_blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
         return
     tail = b"</" + prefix + b"sheetData></" + _ROOT.search(head).group(1) + b">"
     row_end, data_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
-    for chunk in source:
-        buffer += chunk
+    while True:
+        chunk = next(source, None)
+        if chunk is None:  # all read: what is left are the last rows, up to the end of sheetData
+            end = buffer.find(data_end)
+            if end == -1:
+                raise ValueError("sheet ends inside sheetData")
+            buffer = buffer[:end]
+        else:
+            buffer += chunk
         start = 0  # cut blocks from here; the rest is kept once per chunk (not once per block: 100 MB of copying)
         while len(buffer) - start >= PARSE_BLOCK:
             cut = buffer.rfind(row_end, start, start + PARSE_BLOCK)
@@ -430,11 +437,10 @@ def _row_blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield b"".join((head, buffer[start:cut], tail))
             start = cut
         buffer = buffer[start:]
-    end = buffer.find(data_end)
-    if end == -1:
-        raise ValueError("sheet ends inside sheetData")
-    if buffer[:end].strip():
-        yield head + buffer[:end] + tail
+        if chunk is None:
+            if buffer.strip():
+                yield head + buffer + tail
+            return
 
 
 def _parsed_blocks(chunks: Iterable[bytes], size: int) -> Iterator:
