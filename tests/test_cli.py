@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import shutil
 import sys
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 
 from conftest import EXAMPLE_FINDINGS, EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_into
-from inhuur import cli, soffice
+from inhuur import cli, soffice, xlsx
 
 
 def test_new_import_rank_check(run_cli, tmp_path):
@@ -182,6 +184,36 @@ def test_the_command_in_a_new_process_prints_all_and_ends_with_its_exit_code(exa
                              capture_output=True, text=True, env=buffered)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr == f"Fout: {tmp_path / 'weg.xlsx'} bestaat niet. Controleer de naam en de map.\n"
+
+
+def damaged(book, sheet: str, row: int) -> None:
+    """The workbook with the end tag of a sheet's row `row` broken, as a cut-off or badly repaired file has it."""
+    package = xlsx.Package.open(book)
+    part = package.sheets()[sheet]
+    members = [(info, package.zip.read(info)) for info in package.zip.infolist()]
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            if info.filename == part:
+                at = [m.start() for m in re.finditer(b"</row>", data)][row - 1]
+                data = data[:at] + b"</rij>" + data[at + len(b"</row>"):]
+            out.writestr(info, data)
+
+
+@pytest.mark.parametrize("block, damage", [
+    (1 << 17, "het is niet te lezen"),                   # the whole sheet is one block: nothing was read
+    (300, "na rij 4 is het niet meer te lezen"),         # a block a row: rows 1-4 were read whole
+])
+def test_a_damaged_sheet_is_named_and_nothing_is_written(example_workbook, run_cli, monkeypatch, block, damage):
+    monkeypatch.setattr(xlsx, "PARSE_BLOCK", block)
+    damaged(example_workbook, "Kandidaten", 5)
+    before = example_workbook.read_bytes()
+    for command in ("rank", "check"):
+        result = run_cli(command, example_workbook)
+        assert (result.code, result.out) == (1, "")
+        assert result.err == (f"Fout: {example_workbook}: het blad Kandidaten is beschadigd: {damage}. Het werkboek is "
+                              f"niet gewijzigd. Open het in Excel of LibreOffice (dat biedt aan het te herstellen) en "
+                              f"sla het opnieuw op, of ga verder met de vorige versie (aanvraag.vorige.xlsx).\n")
+    assert example_workbook.read_bytes() == before
 
 
 def test_rank_loads_only_what_it_uses(example_workbook):

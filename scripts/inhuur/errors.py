@@ -153,6 +153,17 @@ class FileMissing(FileRefusal):
     problem = "does not exist"
 
 
+class DamagedSheet(InhuurError, ValueError):
+    """A sheet of a workbook is not readable XML (cut off, mismatched tags): the file was damaged outside inhuur.
+    `after_row`: the last row read whole (0: none); `cause`: the parser's own words, for --verbose."""
+
+    def __init__(self, path: Path | None, sheet: str, after_row: int, cause: str):
+        super().__init__(f"{path or 'workbook'}: sheet {sheet} unreadable after row {after_row}: {cause}")
+        self.path = path
+        self.sheet = sheet
+        self.after_row = after_row
+
+
 class NotAWorkbook(InhuurError):
     """A file is not an inhuur workbook (not .xlsx, corrupt, or without the tool's sheets)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from inhuur import dutch, errors
+from inhuur import dutch, errors, files
 from inhuur.errors import ConversionFailed, LettersDoNotMatch, ManifestMissing
 
 MAX_LISTED = 50
@@ -37,6 +37,13 @@ def describe(exc: errors.InhuurError) -> str:
         return f"{exc.path} bestaat niet. Controleer de naam en de map."
     if isinstance(exc, errors.NotAWorkbook):
         return f"{exc.path} kan niet worden gebruikt: {exc.reason}."
+    if isinstance(exc, errors.DamagedSheet):
+        damage = (f"na rij {exc.after_row} is het niet meer te lezen" if exc.after_row else "het is niet te lezen")
+        earlier = files.backup_path(exc.path) if exc.path else None
+        instead = f", of ga verder met de vorige versie ({earlier.name})" if earlier and earlier.exists() else ""
+        return (f"{exc.path or 'het werkboek'}: het blad {exc.sheet} is beschadigd: {damage}. Het werkboek is niet "
+                f"gewijzigd. Open het in Excel of LibreOffice (dat biedt aan het te herstellen) en sla het opnieuw "
+                f"op{instead}.")
     if isinstance(exc, errors.OutputExists):
         return (f"{exc.path} bestaat al; er is niets overschreven. Kies een andere naam met -o, of gebruik "
                 f"--overschrijven als u het bestaande werkboek echt wilt vervangen.")

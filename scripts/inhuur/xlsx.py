@@ -12,6 +12,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 from xml.etree import ElementTree
 
 from inhuur import ziparts
+from inhuur.errors import DamagedSheet
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -147,8 +148,9 @@ def split_ref(ref: str) -> tuple[int, int]:
 class Package:
     """An .xlsx file held in memory: find parts, read sheets as a stream, write a copy with parts replaced."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, path: Path | None = None):
         self.data = data
+        self.path = path  # named in a refusal
         self.zip = zipfile.ZipFile(io.BytesIO(data))
         self._shared: list[str] | None = None
         self._sheets: dict[str, str] | None = None
@@ -156,8 +158,9 @@ class Package:
     @classmethod
     def open(cls, source: str | Path | IO[bytes]) -> "Package":
         """Read a package from a path or a binary file object."""
-        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-        return cls(data)
+        if hasattr(source, "read"):
+            return cls(source.read())
+        return cls(Path(source).read_bytes(), Path(source))
 
     def has(self, part: str) -> bool:
         return part in self.zip.NameToInfo
@@ -225,11 +228,21 @@ class Package:
         costs no memory). `data` (chunks of XML) streams the sheet as changed since opening instead of as stored;
         `size` is then its length in bytes, which chooses the parser (see LXML_FROM).
         """
-        strings = self.shared_strings()
-        masters: dict[str, tuple[str, str]] = {}
         if data is None:
             part = self.sheets()[sheet]
             data, size = self.chunks(part), self.zip.getinfo(part).file_size
+        last = 0
+        try:
+            for number, cells in self._rows(data, size, max_col, skip):
+                last = number
+                yield number, cells
+        except (SyntaxError, ValueError) as exc:  # SyntaxError: either parser's XML error; ValueError: a cut-off
+            raise DamagedSheet(self.path, sheet, last, str(exc)) from exc  # sheet, a cell not what its type says
+
+    def _rows(self, data: Iterable[bytes], size: int, max_col: int | None, skip: frozenset[int]
+              ) -> Iterator[tuple[int, dict[int, RawCell]]]:
+        strings = self.shared_strings()
+        masters: dict[str, tuple[str, str]] = {}
         for sheet_data in _parsed_blocks(data, size):
             for row in sheet_data:
                 if row.tag != _ROW_TAG:
