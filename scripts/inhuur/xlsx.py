@@ -25,6 +25,7 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 # 9 ms, which a button press waits for. A part smaller than this is parsed with xml.etree, a larger one with lxml;
 # reading uses only the API both share. Neither fetches external entities or anything from the network.
 LXML_FROM = 1 << 18
+_LXML_OPTIONS = {"resolve_entities": False, "no_network": True, "huge_tree": True}
 
 
 def parser_for(size: int) -> Callable[[bytes], Any]:
@@ -43,18 +44,17 @@ def lxml_tree(data: bytes):
 def _lxml_parser():
     from lxml import etree
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    return etree.XMLParser(**_LXML_OPTIONS)
 
 
 def _each(data: bytes, tag: str) -> Iterator[Any]:
     """The elements of a document with this tag, each as soon as it is complete and cleared after use."""
-    if len(data) < LXML_FROM:
+    if parser_for(len(data)) is ElementTree.fromstring:
         found = (node for _, node in ElementTree.iterparse(io.BytesIO(data)) if node.tag == tag)
     else:
         from lxml import etree
 
-        found = (node for _, node in etree.iterparse(io.BytesIO(data), tag=tag, resolve_entities=False,
-                                                        no_network=True, huge_tree=True))
+        found = (node for _, node in etree.iterparse(io.BytesIO(data), tag=tag, **_LXML_OPTIONS))
     for node in found:
         yield node
         node.clear()
