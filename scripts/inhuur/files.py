@@ -187,7 +187,6 @@ def _holder(handle) -> str:
         text = handle.read().decode("utf-8")
     except (OSError, ValueError):
         text = ""
-    info = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
     if text.startswith("{"):  # an earlier inhuur wrote json: a colleague may still run one on a shared folder
         import json
 
@@ -195,6 +194,8 @@ def _holder(handle) -> str:
             info = json.loads(text)
         except ValueError:
             info = {}
+    else:
+        info = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
     if not info:
         return "een ander proces"
     return (f"{info.get('wie', '?')} op {info.get('computer', '?')} (inhuur {info.get('opdracht', '?')}, "
