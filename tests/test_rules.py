@@ -416,3 +416,18 @@ def test_random_models_score_within_bounds_in_cents_and_rank_by_the_tie_rule(mod
             ahead = a.score > b.score or (a.score == b.score and a.offer.rate < b.offer.rate) or \
                 (lots and a.offer.lot < b.offer.lot)
             assert (a.rank < b.rank) == ahead
+
+
+def test_work_list_scores_the_best_case_with_price_and_threshold(tender):
+    model = replace(priced(tender), min_score=Decimal("45"))
+    # OUT is knocked out on a declaration only; its best case (KO1 Ja) is 30 + 20 = 50: it could enter.
+    # LOW has only G8 open: its best case is 5 + 20 = 25, below the threshold, so it cannot come in.
+    assessed = {c: Judgment(declared="Ja", assessor="Ja" if c.startswith("KO") else "Nee", assessor_by="X")
+                for c in ("KO1", "KO2", "G4", "G5", "G6", "G7")}
+    offers = [make_offer("OUT", "G4", judgments={"KO1": Judgment(declared="Nee")}),
+              make_offer("LOW", "", judgments=assessed)]
+    results = evaluate(model, offers)
+    effects = {w.result.offer.id: w.effect for w in rules.work_list(model, results)}
+    assert effects == {"OUT": "in", "LOW": ""}
+    alone = evaluate(model, offers[:1])
+    assert [w.effect for w in rules.work_list(model, alone)] == ["in"]   # no offer scored yet: P is its own L

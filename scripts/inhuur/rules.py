@@ -249,9 +249,9 @@ def _judgment(offer: Offer, code: str) -> Judgment:
 def rank(entries: Sequence[tuple[str, Decimal, Decimal, int | None]]) -> dict[str, Placing]:
     """Rank (id, score, rate, lot) entries: score high first, then rate low first, then recorded lot.
 
-    Only exact ties count: the scores as rounded per criterion (to cents) are compared exactly, so two
-    computed price scores that round alike tie (17,14 + 80 and 97,14) and 97,14 beats 97,13. Entries with equal score and rate share a rank and the next rank is skipped
-    ("1224" ranking), unless every member of that tie has a lot number: then the lot order (1 first)
+    Only exact ties count, on the score as rounded per criterion (to cents): 80 + 17,14 (price 17,142…)
+    and 90 + 7,14 (price 7,138…) tie at 97,14, and 97,14 beats 97,13. Entries with equal score and rate
+    share a rank and the next rank is skipped ("1224" ranking), unless every member of that tie has a lot number: then the lot order (1 first)
     breaks it, and entries with the same lot number still share. A partly recorded lot is ignored.
 
     Example, entries as (id, score, rate, lot):
@@ -442,14 +442,16 @@ def work_list(tender: Tender, results: Sequence[Result]) -> list[WorkItem]:
     """
     eligible = sorted(((-r.score, r.offer.rate, r.offer.id) for r in results if r.rank is not None))
     keys = [(k[0], k[1]) for k in eligible]
-    rates = [r.offer.rate for r in results if r.score is not None]
+    known = price_range(r.offer.rate for r in results if r.score is not None)
     n = tender.shortlist_size
 
     def in_shortlist(offer_id: str, own: tuple[Decimal, Decimal] | None, case: Offer) -> bool:
         formal, knock_outs = failed_requirements(tender, case)
         if formal or knock_outs:
             return False
-        case_score = score(tender, case, price_range([*rates, case.rate]))
+        # L and H as they are, widened by the case's own rate (which may enter the comparison)
+        case_score = score(tender, case, price_range([case.rate] if known is None else
+                                                     [known.low, known.high, case.rate]))
         if tender.min_score is not None and case_score < tender.min_score:
             return False
         key = (-case_score, case.rate)
