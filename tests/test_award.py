@@ -122,3 +122,48 @@ def test_proposal_order_docstring_example(tender):
     interviews = {k: award.InterviewResult(k, {}, 2, True, True, Decimal(t), (), ()) for k, t in
                   (("A", 40), ("B", 40), ("C", 42))}
     assert award.proposal_order(results, interviews) == ["C", "B", "A"]
+
+
+# --- The interview counting towards the final score ([gesprekken] punten) ----------------------------------------
+
+def counting(tender, points="55"):
+    return replace(tender, interviews=replace(tender.interviews, points=Decimal(points)))
+
+
+def test_interview_points_are_the_share_of_the_counting_scores_rounded_to_cents(tender):
+    t = counting(tender)
+    # consensus: 9 × 4 + 1 × 1 = 37 of 10 × 5 = 50: 55 × 37 / 50 = 40.70; the 1 fails the candidate still
+    one = award.interview_result(t, "I-001", interviewed(t, "I-001", c9=1))
+    assert (one.points, one.passed) == (Decimal("40.70"), False)
+    # average of three interviewers (sums 37, 38, 38): 55 × 113 / 150 = 41.4333… -> 41.43
+    avg = replace(t, interviews=replace(t.interviews, counts="gemiddelde"))
+    three = [Interview("I-001", name, "", scores(avg, 4, **extra)) for name, extra in
+             (("A", {"c0": 1}), ("B", {"c0": 2}), ("C", {"c0": 2}))]
+    assert award.interview_result(avg, "I-001", three).points == Decimal("41.43")
+    # 30662 (no interview points): pass/fail only
+    assert award.interview_result(tender, "I-001", interviewed(tender, "I-001")).points is None
+
+
+def test_interview_points_round_half_away_from_zero(tender):
+    # 2.5 points × 41 / 50 = 2.05 exactly; 0.5 × 41 / 50 = 0.41; 1.25 × 41 / 50 = 1.025 -> 1.03 (not 1.02)
+    t = counting(tender, "1.25")
+    assert award.interview_result(t, "I-001", interviewed(t, "I-001", c0=5)).points == Decimal("1.03")
+
+
+def test_final_score_orders_the_proposal_then_rate_then_lot(tender):
+    t = counting(tender, "50")
+    offers = [make_offer("I-001", "G4 G5 G6 G7 G8", rate="75.00"),   # 100 + 40 (all 4s) = 140
+              make_offer("I-002", "G4 G5", rate="60.00"),             # 50 + 50 (all 5s) = 100: better interview
+              make_offer("I-003", "G4 G5 G6 G7", rate="70.00"),       # 95 + 45 = 140: ties I-001, lower rate
+              make_offer("I-004", "G4 G5 G6 G7", rate="70.00", lot=1),  # 95 + 45 = 140, same rate: lot 1 first
+              make_offer("I-005", "G4 G5 G6 G7 G8", rate="50.00")]    # 100 + 47 = 147, but one 2: fails
+    step2 = rules.evaluate(t, offers)
+    interviews = (interviewed(t, "I-001") + interviewed(t, "I-002", 5, 5)
+                  + interviewed(t, "I-003", agreed=4, c0=5, c1=5, c2=5, c3=5, c4=5)
+                  + interviewed(t, "I-004", agreed=4, c0=5, c1=5, c2=5, c3=5, c4=5)
+                  + interviewed(t, "I-005", 5, 5, c0=2))
+    stage = award.evaluate(t, step2, selections([f"I-00{n}" for n in range(1, 6)]), interviews, [])
+    finals = {k: o.final_score for k, o in stage.outcomes.items()}
+    assert finals == {"I-001": 140, "I-002": 100, "I-003": 140, "I-004": 140, "I-005": 147}
+    assert stage.outcomes["I-005"].status == award.FAILED                  # voldoende still fails it
+    assert stage.proposal == ["I-004", "I-003", "I-001", "I-002"]

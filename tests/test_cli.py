@@ -127,6 +127,68 @@ def test_new_refuses_to_overwrite_and_bad_spec(run_cli, workbook_path, tmp_path)
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_new_refuses_an_award_model_the_workbook_cannot_compute_yet(run_cli, tmp_path):
+    text = EXAMPLE_SPEC.read_text(encoding="utf-8")
+    ko3 = text[text.index('[[knock_out]]\ncode = "KO3"'):text.index("[[gunning]]")]
+    text = text.replace(ko3, "").replace('max_uurtarief = "77.50"', "").replace(
+        "punten = 30\n", 'punten = 30\nniveaus = [ { oordeel = "geen", punten = 0 }, { oordeel = "5 jaar", punten = 30 } ]\n',
+        1).replace("totaal_punten = 100", "totaal_punten = 170\nminimale_score = 40").replace(
+        "voldoende = 3\n", "voldoende = 3\npunten = 50\n") + '\n[prijs]\npunten = 20\nformule = "grens"\ngrens = "49.25"\n'
+    spec = tmp_path / "model.toml"
+    spec.write_text(text, encoding="utf-8")
+    result = run_cli("new", spec, "-o", tmp_path / "x.xlsx")
+    assert result.code == 1
+    assert result.err == (
+        f"Fout: {spec}: het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen werkboek "
+        f"gemaakt (5 velden):\n"
+        f"  - gunning[1].niveaus: een staffel (punten per niveau)\n"
+        f"  - prijs: prijs als gunningscriterium (formule grens)\n"
+        f"  - gesprekken.punten: punten voor het gesprek in de eindscore\n"
+        f"  - aanvraag.minimale_score: een minimumscore om gerangschikt te worden\n"
+        f"  - aanvraag.max_uurtarief: ontbreekt: een aanvraag zonder maximumuurtarief\n"
+        f"De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek nog niet: het "
+        f"zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op de versie van inhuur die dit "
+        f"werkboek maakt.\n")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_rank_json_gives_points_per_criterion_and_the_score_unchanged(run_cli, example_workbook):
+    document = json.loads(run_cli("rank", example_workbook, "--json").out)
+    people = {c["id"]: c for c in document["candidates"]}
+    scored = [c for c in people.values() if c["score"] is not None]
+    assert scored and all(list(c["points"]) == ["G4", "G5", "G6", "G7", "G8"] for c in scored)
+    assert all(sum(c["points"].values()) == c["score"] for c in scored)
+    assert [c["points"] for c in people.values() if c["score"] is None] == [None] * (len(people) - len(scored))
+    first = next(c for c in scored if c["candidate"] == "Anaïs de Vries")
+    assert first["points"] == {"G4": 30, "G5": 20, "G6": 20, "G7": 25, "G8": 5} and first["score"] == 100
+    assert all("final_score" not in c for c in people.values())            # 30662: the interview is pass/fail
+
+
+def test_rank_json_of_an_award_model_has_price_interview_points_and_final_score(tender):
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from conftest import make_offer
+    from inhuur import actions, award, rules
+    from inhuur.spec import Price
+
+    model = replace(tender, price=Price(Decimal(20), "relatief"),
+                    interviews=replace(tender.interviews, points=Decimal("55")))
+    results = rules.evaluate(model, [make_offer("I-001", "G4", rate="60.00"), make_offer("I-002", "G5", rate="70.00"),
+                                     make_offer("I-003", "G5", rate="99.00")])
+    consensus = {c: 4 for c in model.competencies} | {model.competencies[0]: 3}
+    interviews = [award.Interview("I-002", who, "", consensus) for who in ("A", "B", "Consensus")]
+    stage = award.evaluate(model, results, [award.Selection("I-002", award.INVITE)], interviews, [])
+    document = cli.ranking_json(actions.RankReport(model, results, stage=stage))
+    people = {c["id"]: c for c in document["candidates"]}
+    assert people["I-002"]["points"] == {"G4": 0, "G5": 20, "G6": 0, "G7": 0, "G8": 0, "prijs": 17.14, "gesprek": 42.9}
+    assert (people["I-002"]["score"], people["I-002"]["final_score"]) == (37.14, 80.04)   # 55 × 39 / 50 = 42.90
+    assert people["I-001"]["points"]["prijs"] == 20 and people["I-001"]["final_score"] is None
+    assert "gesprek" not in people["I-001"]["points"]
+    assert (people["I-003"]["points"], people["I-003"]["score"]) == (None, None)         # knocked out (KO3)
+    assert json.loads(json.dumps(document)) == document
+
+
 def test_verbose_shows_the_traceback_only_when_asked(run_cli):
     assert "Traceback" not in run_cli("rank", "nee.xlsx").err
     assert "Traceback" in run_cli("--verbose", "rank", "nee.xlsx").err

@@ -63,6 +63,7 @@ class InterviewResult:
     total: Decimal | None
     disagreements: tuple[str, ...]
     below_pass: tuple[str, ...]
+    points: Decimal | None = None        # interview points where [gesprekken] punten counts, once complete
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Outcome:
     status: str
     interview: InterviewResult | None = None
     proposal: int | None = None          # place in the tool's award proposal among those who passed
+    final_score: Decimal | None = None   # step-2 score + interview points, where the interview counts
 
 
 @dataclass
@@ -119,17 +121,42 @@ def interview_result(tender: Tender, offer_id: str, interviews: Sequence[Intervi
     below = tuple(c for c, v in counting.items() if v is not None and v < rules_.pass_mark)
     passed = (not below) if complete else None
     total = sum(counting.values(), Decimal(0)) if complete else None
-    return InterviewResult(offer_id, counting, len(individual), complete, passed, total, tuple(disagreements), below)
+    points = None
+    if complete and rules_.points is not None:
+        # the sum of the counting scores, exactly: the consensus's, or every interviewer's divided by their number
+        counted = [agreed] if rules_.counts == "consensus" else individual
+        given = sum(i.scores[c] for i in counted for c in tender.competencies)
+        points = rules.share(rules_.points, Decimal(given),
+                             Decimal(len(counted) * len(tender.competencies) * len(rules_.scale)))
+    return InterviewResult(offer_id, counting, len(individual), complete, passed, total, tuple(disagreements), below,
+                           points)
+
+
+def final_score(result: Result, interview: InterviewResult | None) -> Decimal | None:
+    """The step-2 score plus the interview points, where the interview counts and is scored; else None."""
+    if interview is None or interview.points is None or result.score is None:
+        return None
+    return result.score + interview.points
 
 
 def proposal_order(results: Mapping[str, Result], interviews: Mapping[str, InterviewResult]) -> list[str]:
     """Those who passed, best first: interview total high, then step-2 score high, then rate low.
 
     Example: A (total 40, score 80, € 70), B (40, 80, € 65), C (42, 60, € 77,50) gives C, B, A.
+    Where the interview counts ([gesprekken] punten): final score high, then rate low, then the recorded lot.
+    Example: A (score 40, interview 45, € 70), B (45, 40, € 65) tie on 85: B first (lower rate).
     """
     passed = [i for i, r in interviews.items() if r.passed]
-    return sorted(passed, key=lambda i: (-interviews[i].total, -(results[i].score or 0), results[i].offer.rate,
-                                         rules.id_key(i)))
+
+    def key(offer_id: str) -> tuple:
+        result, interview = results[offer_id], interviews[offer_id]
+        final = final_score(result, interview)
+        if final is not None:
+            lot = result.offer.lot if result.offer.lot is not None else 10**9
+            return (-final, result.offer.rate, lot, rules.id_key(offer_id))
+        return (-interview.total, -(result.score or 0), result.offer.rate, rules.id_key(offer_id))
+
+    return sorted(passed, key=key)
 
 
 def evaluate(tender: Tender, step2: Sequence[Result], selections: Sequence[Selection],
@@ -171,7 +198,8 @@ def evaluate(tender: Tender, step2: Sequence[Result], selections: Sequence[Selec
             status = WAITING_ROOM
         else:
             continue  # shortlisted, no step-3 decision yet
-        stage.outcomes[offer_id] = Outcome(offer_id, status, interview, place.get(offer_id))
+        stage.outcomes[offer_id] = Outcome(offer_id, status, interview, place.get(offer_id),
+                                           final_score(results[offer_id], interview))
     all_scored = invited and all(scored[i].complete for i in invited)
     if not awards and all_scored and len(stage.proposal) < tender.professionals:
         needed = tender.professionals - len(stage.proposal)

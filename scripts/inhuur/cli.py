@@ -365,6 +365,17 @@ def _json_number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _points_json(result: rules.Result, interview) -> dict | None:
+    """Points per criterion code (and 'prijs', and 'gesprek' where the interview counts and is scored), or None
+    where the offer was not scored in step 2."""
+    if result.score is None:
+        return None
+    earned = {code: _json_number(value) for code, value in result.points.items()}
+    if interview is not None and interview.points is not None:
+        earned[rules.INTERVIEW] = _json_number(interview.points)
+    return earned
+
+
 def ranking_json(report: actions.RankReport) -> dict:
     """The `rank --json` document: one entry per candidate, ranking order."""
     candidates = []
@@ -385,6 +396,9 @@ def ranking_json(report: actions.RankReport) -> dict:
             "proposal": outcome.proposal if outcome else None,
             "step3": report.step3.get(o.id),
             "failed": list(r.failed), "score": _json_number(r.score), "rank": r.rank,
+            "points": _points_json(r, interview),
+            **({"final_score": _json_number(outcome.final_score if outcome else None)}
+               if report.tender.interviews.points is not None else {}),
             "shared_rank": r.shared, "tie_group": list(r.tie_group), "lot": o.lot,
             "reason": rules.reason_text(report.tender, r.failed),
             "assessed": r.assessed, "open": list(r.open),

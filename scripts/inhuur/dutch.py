@@ -27,6 +27,8 @@ STATUS_LABELS = {
     rules.SHORTLISTED: "Voorgedragen",
     rules.NOT_SELECTED: "Niet geselecteerd",
     rules.TIE_UNRESOLVED: "Loting nodig",
+    rules.BELOW_THRESHOLD: "Onder de minimumscore",
+    rules.WITHDRAWN: "Ingetrokken",
 }
 
 

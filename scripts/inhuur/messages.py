@@ -56,6 +56,12 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.PointsDoNotAddUp):
         return _listing(exc, "de punten van de gunningscriteria kloppen niet",
                         "Pas de punten of aanvraag.totaal_punten aan in het specificatiebestand.")
+    if isinstance(exc, errors.ModelNotInWorkbook):
+        return _listing(exc, "het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen "
+                             "werkboek gemaakt",
+                        "De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek "
+                        "nog niet: het zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op "
+                        "de versie van inhuur die dit werkboek maakt.", ("veld", "velden"))
     if isinstance(exc, errors.InvalidSpec):
         return _listing(exc, "de specificatie van de aanvraag klopt niet", "Verbeter het TOML-bestand.")
     if isinstance(exc, errors.InvalidWorkbook):
@@ -119,9 +125,9 @@ def describe(exc: errors.InhuurError) -> str:
     return str(exc)
 
 
-def _listing(exc: errors.ProblemsError, headline: str, advice: str) -> str:
+def _listing(exc: errors.ProblemsError, headline: str, advice: str, noun: tuple[str, str] = ("fout", "fouten")) -> str:
     count = len(exc.problems)
-    lines = [f"{exc.source}: {headline} ({count} {'fout' if count == 1 else 'fouten'}):"]
+    lines = [f"{exc.source}: {headline} ({count} {noun[0] if count == 1 else noun[1]}):"]
     lines += [f"  - {p}" for p in exc.problems[:MAX_LISTED]]
     if count > MAX_LISTED:
         lines.append(f"  … en nog {count - MAX_LISTED}")

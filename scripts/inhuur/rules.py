@@ -7,9 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from inhuur.spec import FormalRequirement, Tender
+from inhuur.spec import AwardCriterion, FormalRequirement, Price, Tender
 
 YES, NO, NOT_APPLICABLE = "Ja", "Nee", "n.v.t."
 
@@ -19,6 +19,11 @@ SHORTLISTED = "shortlisted"
 NOT_SELECTED = "not_selected"
 TIE_UNRESOLVED = "tie_unresolved"
 STATUSES = (SHORTLISTED, TIE_UNRESOLVED, NOT_SELECTED, KNOCKED_OUT, NON_CONFORMING)
+# The award models' statuses (issue 17): kept out of STATUSES, which the workbook lists, until it shows them.
+BELOW_THRESHOLD = "below_threshold"
+WITHDRAWN = "withdrawn"
+PRICE = "prijs"        # the price's key among an offer's points
+INTERVIEW = "gesprek"  # the interview's key, where it counts
 
 
 def is_yes(value: str | None) -> bool:
@@ -101,6 +106,8 @@ class Offer:
     email: str = ""
     lot: int | None = None
     note: str = ""
+    withdrawn: date | None = None   # the day the candidate withdrew (trekt zich terug); None while in the race
+    withdrawn_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class Result:
     tie_group: tuple[str, ...] = field(default=())
     open: tuple[str, ...] = field(default=())
     required: tuple[str, ...] = field(default=())
+    points: Mapping[str, Decimal] = field(default_factory=dict)  # code (and 'prijs') -> points, where scored
 
     @property
     def assessed(self) -> bool:
@@ -161,9 +169,77 @@ def failed_requirements(tender: Tender, offer: Offer) -> tuple[tuple[str, ...], 
     return formal, tuple(knock_outs)
 
 
-def score(tender: Tender, offer: Offer) -> Decimal:
-    """Sum of the points of the award criteria whose effective judgment is Ja (binary criteria)."""
-    return sum((a.points for a in tender.award if _judgment(offer, a.code).met), Decimal(0))
+@dataclass(frozen=True)
+class PriceRange:
+    """L and H: the lowest and highest rate among the offers compared on price."""
+
+    low: Decimal
+    high: Decimal
+
+
+def price_range(rates: Iterable[Decimal]) -> PriceRange | None:
+    """The range of these rates, or None when there are none."""
+    rates = list(rates)
+    return PriceRange(min(rates), max(rates)) if rates else None
+
+
+def share(points: Decimal, numerator: Decimal, denominator: Decimal) -> Decimal:
+    """points × numerator / denominator rounded to 2 decimals, half away from zero, computed exactly.
+
+    Exact integer arithmetic, so a result of exactly x,xx5 always rounds up (17,125 -> 17,13), never
+    down through a binary or 28-digit intermediate. Example: share(20, 60, 70) = 17,14 (17,142857…).
+    """
+    a, b = points.as_integer_ratio()
+    c, d = numerator.as_integer_ratio()
+    e, f = denominator.as_integer_ratio()
+    top, bottom = a * c * f, b * d * e
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    cents = (200 * abs(top) + bottom) // (2 * bottom)
+    return Decimal(cents if top >= 0 else -cents).scaleb(-2)
+
+
+def price_points(price: Price, rate: Decimal, compared: PriceRange | None) -> Decimal:
+    """The price's points for rate P, with L and H from `compared`, rounded to cents and kept within [0, punten].
+
+    relatief: punten × L / P; lineair: punten × (H − P) / (H − L), all points when H = L; absoluut:
+    punten × (bovengrens − P) / (bovengrens − ondergrens); grens: all points when P ≤ grens, else 0.
+    Example: 20 points relatief, L € 60, P € 70 gives 17,14.
+    """
+    if price.formula == "grens":
+        return price.points if rate <= price.limit else Decimal(0)
+    if price.formula == "absoluut":
+        value = share(price.points, price.upper - rate, price.upper - price.lower)
+    elif compared is None:
+        raise ValueError("a price formula that compares needs the range of rates")
+    elif price.formula == "relatief":
+        value = share(price.points, compared.low, rate)
+    elif compared.high == compared.low:
+        value = price.points
+    else:
+        value = share(price.points, compared.high - rate, compared.high - compared.low)
+    return min(max(value, Decimal(0)), price.points)  # a frozen L or H may lie inside the rates now compared
+
+
+def criterion_points(criterion: AwardCriterion, judgment: Judgment) -> Decimal:
+    """The points the effective finding earns: Ja all (binary); on a graded criterion its level's, else 0."""
+    if criterion.levels:
+        level = criterion.level(judgment.effective)
+        return level.points if level else Decimal(0)
+    return criterion.points if judgment.met else Decimal(0)
+
+
+def points(tender: Tender, offer: Offer, compared: PriceRange | None = None) -> dict[str, Decimal]:
+    """The offer's step-2 points per award criterion code, and 'prijs' where price is a criterion."""
+    result = {a.code: criterion_points(a, _judgment(offer, a.code)) for a in tender.award}
+    if tender.price is not None:
+        result[PRICE] = price_points(tender.price, offer.rate, compared)
+    return result
+
+
+def score(tender: Tender, offer: Offer, compared: PriceRange | None = None) -> Decimal:
+    """The step-2 score: the sum of the offer's points (each already in whole cents)."""
+    return sum(points(tender, offer, compared).values(), Decimal(0))
 
 
 def _judgment(offer: Offer, code: str) -> Judgment:
@@ -173,8 +249,9 @@ def _judgment(offer: Offer, code: str) -> Judgment:
 def rank(entries: Sequence[tuple[str, Decimal, Decimal, int | None]]) -> dict[str, Placing]:
     """Rank (id, score, rate, lot) entries: score high first, then rate low first, then recorded lot.
 
-    Only exact ties count. Entries with equal score and rate share a rank and the next rank is skipped
-    ("1224" ranking), unless every member of that tie has a lot number: then the lot order (1 first)
+    Only exact ties count, on the score as rounded per criterion (to cents): 80 + 17,14 (price 17,142…)
+    and 90 + 7,14 (price 7,138…) tie at 97,14, and 97,14 beats 97,13. Entries with equal score and rate
+    share a rank and the next rank is skipped ("1224" ranking), unless every member of that tie has a lot number: then the lot order (1 first)
     breaks it, and entries with the same lot number still share. A partly recorded lot is ignored.
 
     Example, entries as (id, score, rate, lot):
@@ -202,13 +279,21 @@ def rank(entries: Sequence[tuple[str, Decimal, Decimal, int | None]]) -> dict[st
     return placings
 
 
-def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
-    """Evaluate all offers (steps 0–2) and return one Result per offer, in the input order."""
+def evaluate(tender: Tender, offers: Sequence[Offer], sent: PriceRange | None = None) -> list[Result]:
+    """Evaluate all offers (steps 0–2) and return one Result per offer, in the input order.
+
+    A withdrawn offer is not scored. L and H (price) come from the offers scored in step 2, unless `sent`
+    is given (L and H as they stood when this step's letters were sent) and [prijs] na_intrekking is
+    vast: then those stay. An offer scoring below aanvraag.minimale_score is not ranked (below_threshold).
+    """
     partial: dict[str, tuple[str, tuple[str, ...]]] = {}
     eligible: list[Offer] = []
-    scores: dict[str, Decimal] = {}
     judging: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # id -> (required, still open)
     for offer in offers:
+        if offer.withdrawn is not None:
+            partial[offer.id] = (WITHDRAWN, ())
+            judging[offer.id] = ((), ())  # nothing left to assess for a candidate who is no longer available
+            continue
         formal, knock_outs = failed_requirements(tender, offer)
         required = _required(tender, formal, knock_outs)
         judging[offer.id] = (required, () if tender.self_declaration else
@@ -219,10 +304,13 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
             partial[offer.id] = (KNOCKED_OUT, knock_outs)
         else:
             eligible.append(offer)
-            scores[offer.id] = score(tender, offer)
-    placings = rank([(o.id, scores[o.id], o.rate, o.lot) for o in eligible])
+    compared = comparison(tender, eligible, sent)
+    earned = {o.id: points(tender, o, compared) for o in eligible}
+    scores = {i: sum(p.values(), Decimal(0)) for i, p in earned.items()}
+    ranked = [o for o in eligible if tender.min_score is None or scores[o.id] >= tender.min_score]
+    placings = rank([(o.id, scores[o.id], o.rate, o.lot) for o in ranked])
     ties: dict[tuple[Decimal, Decimal], list[str]] = defaultdict(list)
-    for o in eligible:
+    for o in ranked:
         ties[(scores[o.id], o.rate)].append(o.id)
     results = []
     n = tender.shortlist_size
@@ -231,6 +319,10 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
         if offer.id in partial:
             status, failed = partial[offer.id]
             results.append(Result(offer, status, failed, open=still_open, required=required))
+            continue
+        if offer.id not in placings:
+            results.append(Result(offer, BELOW_THRESHOLD, (), scores[offer.id], open=still_open, required=required,
+                                  points=earned[offer.id]))
             continue
         place = placings[offer.id]
         if place.rank <= n < place.rank + place.shared - 1:
@@ -241,8 +333,21 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
             status = NOT_SELECTED
         group = ties[(scores[offer.id], offer.rate)]
         results.append(Result(offer, status, (), scores[offer.id], place.rank, place.shared,
-                              tuple(group) if len(group) > 1 else (), still_open, required))
+                              tuple(group) if len(group) > 1 else (), still_open, required, earned[offer.id]))
     return results
+
+
+def comparison(tender: Tender, eligible: Sequence[Offer], sent: PriceRange | None = None) -> PriceRange | None:
+    """L and H for the price formula: from the eligible offers' rates, or `sent` where na_intrekking is vast.
+
+    Example (relatief, 20 points): A € 60, B € 70, C € 80; A withdraws after the letters. vast keeps L € 60
+    (B 17,14, C 15); herberekenen makes L € 70 (B 20, C 17,50).
+    """
+    if tender.price is None or not tender.price.compares:
+        return None
+    if sent is not None and tender.price.after_withdrawal == "vast":
+        return sent
+    return price_range(o.rate for o in eligible)
 
 
 def required_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:
@@ -335,15 +440,21 @@ def work_list(tender: Tender, results: Sequence[Result]) -> list[WorkItem]:
     others stay as they are. Then provisional rank, then id. Example: I-007 at provisional place 6 with
     G5 open that is worth 20 points comes before I-012 at place 9 whose best case stays below place 5.
     """
-    eligible = sorted(((-r.score, r.offer.rate, r.offer.id) for r in results if r.score is not None))
+    eligible = sorted(((-r.score, r.offer.rate, r.offer.id) for r in results if r.rank is not None))
     keys = [(k[0], k[1]) for k in eligible]
+    known = price_range(r.offer.rate for r in results if r.score is not None)
     n = tender.shortlist_size
 
     def in_shortlist(offer_id: str, own: tuple[Decimal, Decimal] | None, case: Offer) -> bool:
         formal, knock_outs = failed_requirements(tender, case)
         if formal or knock_outs:
             return False
-        key = (-score(tender, case), case.rate)
+        # L and H as they are, widened by the case's own rate (which may enter the comparison)
+        case_score = score(tender, case, price_range([case.rate] if known is None else
+                                                     [known.low, known.high, case.rate]))
+        if tender.min_score is not None and case_score < tender.min_score:
+            return False
+        key = (-case_score, case.rate)
         better = bisect_left(keys, key)
         if own is not None and own < key:
             better -= 1  # the offer itself, as it stands now, does not compete with itself
@@ -353,7 +464,7 @@ def work_list(tender: Tender, results: Sequence[Result]) -> list[WorkItem]:
     for r in results:
         if not r.open:
             continue
-        own = (-r.score, r.offer.rate) if r.score is not None else None
+        own = (-r.score, r.offer.rate) if r.rank is not None else None
         now = r.status in (SHORTLISTED, TIE_UNRESOLVED)
         unassessed = [c for c, j in r.offer.judgments.items() if not j.assessed]
         best = _with_declared(r.offer, unassessed, YES)
@@ -384,9 +495,10 @@ def unresolved_ties(results: Sequence[Result]) -> list[list[Result]]:
 
 
 def ranking_order(results: Sequence[Result]) -> list[Result]:
-    """Results sorted for display: ranked offers by rank, then knock-outs, then non-conforming; id last."""
-    group = {s: i for i, s in enumerate((SHORTLISTED, TIE_UNRESOLVED, NOT_SELECTED, KNOCKED_OUT,
-                                         NON_CONFORMING))}
+    """Results sorted for display: ranked offers by rank, then below the threshold, knock-outs, non-conforming,
+    withdrawn; id last."""
+    group = {s: i for i, s in enumerate((SHORTLISTED, TIE_UNRESOLVED, NOT_SELECTED, BELOW_THRESHOLD, KNOCKED_OUT,
+                                         NON_CONFORMING, WITHDRAWN))}
 
     def key(r: Result):
         ranked = r.rank is not None

@@ -24,6 +24,10 @@ FORMAL_FIELDS: dict[str, tuple[str, ...]] = {
     "waadi": ("niet_nee", "ja"),
 }
 KNOCK_OUT_KINDS = ("oordeel", "max_uurtarief")
+# Price formulas ([prijs] formule) and the bounds each one uses (DESIGN.md "Award models").
+PRICE_BOUNDS: dict[str, tuple[str, ...]] = {
+    "relatief": (), "lineair": (), "absoluut": ("ondergrens", "bovengrens"), "grens": ("grens",)}
+AFTER_WITHDRAWAL = ("vast", "herberekenen")
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
@@ -64,18 +68,55 @@ class KnockOut:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of a graded criterion: the finding that names it (its label) and the points it gives."""
+
+    label: str
+    points: Decimal
+
+
+def level_key(label: str) -> str:
+    """How a level's label is compared: without case and surrounding spaces."""
+    return label.strip().casefold()
+
+
+@dataclass(frozen=True)
 class AwardCriterion:
-    """A binary award criterion: met gives all its points, not met gives none."""
+    """An award criterion: binary (met gives all its points, not met none) or graded (the finding is a level)."""
 
     code: str
     points: Decimal
     description: str
     short: str = ""
+    levels: tuple[Level, ...] = ()
 
     @property
     def label(self) -> str:
         """Code and short wording, e.g. 'G5 Suite (Centric)'."""
         return f"{self.code} {self.short or _shorten(self.description)}"
+
+    def level(self, finding: str | None) -> Level | None:
+        """The level a finding names (without case and surrounding spaces), or None."""
+        if not isinstance(finding, str):
+            return None
+        return next((lv for lv in self.levels if level_key(lv.label) == level_key(finding)), None)
+
+
+@dataclass(frozen=True)
+class Price:
+    """Price as an award criterion ([prijs]): its points, formula, the formula's bounds, what a withdrawal does."""
+
+    points: Decimal
+    formula: str                       # relatief | lineair | absoluut | grens
+    lower: Decimal | None = None       # ondergrens (absoluut): a rate at or below it gets all points
+    upper: Decimal | None = None       # bovengrens (absoluut): a rate at or above it gets none
+    limit: Decimal | None = None       # grens (grens): a rate at or below it gets all points, above it none
+    after_withdrawal: str = "vast"     # na_intrekking: vast | herberekenen (after the step's letters are sent)
+
+    @property
+    def compares(self) -> bool:
+        """True when the points depend on the other offers' rates (L and H), so a withdrawal can move them."""
+        return not PRICE_BOUNDS[self.formula]
 
 
 def _shorten(text: str, limit: int = 32) -> str:
@@ -110,6 +151,7 @@ class Interviews:
     bring: tuple[str, ...] = ()
     vog_weeks: int = 4
     vog_p_weeks: int = 8
+    points: Decimal | None = None   # the interview's share of the final score; None: pass/fail only (30662)
 
 
 @dataclass(frozen=True)
@@ -135,7 +177,7 @@ class Tender:
     intermediary: str
     shortlist_size: int
     professionals: int
-    rate_cap: Decimal
+    rate_cap: Decimal | None     # None: the request sets no cap
     total_points: Decimal
     deadline: datetime
     formal: tuple[FormalRequirement, ...]
@@ -154,6 +196,8 @@ class Tender:
     court: str = ""   # the court for a kort geding, e.g. Midden-Nederland; '' gives a neutral wording
     name_chosen: bool = False  # may rejections name the chosen professional (personal data), or only the supplier
     lot: LotRules = field(default_factory=LotRules)
+    price: Price | None = None           # [prijs]: price as an award criterion
+    min_score: Decimal | None = None     # aanvraag.minimale_score: below it after step 2, an offer is not ranked
 
     @cached_property
     def _by_code(self) -> dict[str, "FormalRequirement | KnockOut | AwardCriterion"]:
@@ -181,8 +225,8 @@ _AANVRAAG = {
     "opleidingsniveau": (False, str), "regio": (False, str), "functieschaal": (False, (str, int)),
     "das_opdracht": (False, bool), "hybride_werken": (False, bool), "werkdagen": (False, str),
     "aantal_professionals": (True, int), "voordragen": (True, int),
-    "max_uurtarief": (True, (str, int, float)), "totaal_punten": (True, (int, float, str)),
-    "fee": (False, str),
+    "max_uurtarief": (False, (str, int, float)), "totaal_punten": (True, (int, float, str)),
+    "fee": (False, str), "minimale_score": (False, (int, float, str)),
 }
 _PLANNING = {
     "vragen_tot": (False, (date,)), "antwoorden": (False, (date,)), "sluiting": (True, (datetime,)),
@@ -196,15 +240,18 @@ _FORMAL = {"code": (True, str), "soort": (True, str), "waarde": (False, (int, st
            "omschrijving": (True, str), "kort": (False, str)}
 _KNOCK_OUT = {"code": (True, str), "soort": (True, str), "omschrijving": (True, str), "kort": (False, str)}
 _AWARD = {"code": (True, str), "punten": (True, (int, float, str)), "omschrijving": (True, str),
-          "kort": (False, str)}
+          "kort": (False, str), "niveaus": (False, list)}
+_LEVEL = {"oordeel": (True, str), "punten": (True, (int, float, str))}
+_PRICE = {"punten": (True, (int, float, str)), "formule": (True, str), "ondergrens": (False, (str, int, float)),
+          "bovengrens": (False, (str, int, float)), "grens": (False, (str, int, float)), "na_intrekking": (False, str)}
 _ASSESSMENT = {"zelfverklaring_telt": (False, bool), "naam_gekozen_professional": (False, bool)}
 _LOT = {"aankondiging_werkdagen": (False, int), "grondslag": (False, str), "methode": (False, str),
         "bijwonen": (False, str)}
 _INTERVIEWS = {"minimaal_interviewers": (False, int), "schaal": (False, list), "voldoende": (False, int),
                "telt": (False, str), "rollen": (False, list), "meenemen": (False, list),
-               "vog_weken": (False, int), "vog_p_weken": (False, int)}
+               "vog_weken": (False, int), "vog_p_weken": (False, int), "punten": (False, (int, float, str))}
 _TOP = {"aanvraag", "planning", "opschortende_termijn", "afzender", "formeel", "knock_out",
-        "gunning", "competenties", "gesprekken", "overig", "beoordeling", "loting"}
+        "gunning", "competenties", "gesprekken", "overig", "beoordeling", "loting", "prijs"}
 
 
 def load_spec(source: str | Path | IO[bytes]) -> Tender:
@@ -252,8 +299,9 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
     lot = _table(data, "loting", _LOT, problems) if "loting" in data else {}
     if isinstance(lot.get("aankondiging_werkdagen"), int) and lot["aankondiging_werkdagen"] < 1:
         problems.append(Problem("loting.aankondiging_werkdagen", "moet minstens 1 werkdag zijn"))
+    price = _price(data, problems)
     _unique_codes(formal, knock_outs, award, problems)
-    rate_cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
+    rate_cap = _rate_cap(aanvraag, knock_outs, price, problems)
     total = _decimal(aanvraag.get("totaal_punten"), "aanvraag.totaal_punten", problems)
     for key in ("voordragen", "aantal_professionals"):
         if isinstance(aanvraag.get(key), int) and aanvraag[key] < 1:
@@ -261,14 +309,21 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
     if isinstance(standstill.get("dagen"), int) and standstill["dagen"] < 0:
         problems.append(Problem("opschortende_termijn.dagen", "mag niet negatief zijn"))
     _check_dates(aanvraag, planning, problems)
+    parts = [(a.code, a.points) for a in award] + ([("prijs", price.points)] if price else []) + \
+        ([("gesprek", interviews.points)] if interviews.points is not None else [])
     points_problem = None
-    if total is not None and award and all(a.points is not None for a in award):
-        points = sum((a.points for a in award), Decimal(0))
+    if total is not None and award and all(points is not None for _, points in parts):
+        points = sum((points for _, points in parts), Decimal(0))
         if points != total:
-            listed = " + ".join(f"{a.code} {_num(a.points)}" for a in award)
+            listed = " + ".join(f"{name} {_num(value)}" for name, value in parts)
             points_problem = Problem("aanvraag.totaal_punten",
                                      f"de gunningscriteria tellen op tot {_num(points)} ({listed}), "
                                      f"niet tot het opgegeven totaal {_num(total)}")
+    step2_points = sum((value for name, value in parts if name != "gesprek" and value is not None), Decimal(0))
+    min_score = _min_score(aanvraag, step2_points, problems)
+    if interviews.points is not None and not competencies:
+        problems.append(Problem("gesprekken.punten", "er zijn geen competenties ([competenties] lijst) om het "
+                                                     "gesprek mee te scoren; noem ze of laat punten weg"))
     if problems:
         raise InvalidSpec(source, problems + ([points_problem] if points_problem else []))
     if points_problem:
@@ -286,6 +341,7 @@ def parse_spec(text: str, source: str = "spec") -> Tender:
         name_chosen=assessment.get("naam_gekozen_professional", False),
         lot=LotRules(**{field_: lot[key] for key, field_ in (("aankondiging_werkdagen", "notice_days"),
                      ("grondslag", "basis"), ("methode", "method"), ("bijwonen", "attendance")) if key in lot}),
+        price=price, min_score=min_score,
     )
 
 
@@ -406,11 +462,141 @@ def _award(data: dict, problems: list[Problem]) -> list[AwardCriterion]:
         fields = _fields(item, where, _AWARD, problems)
         if "code" not in fields:
             continue
-        points = _decimal(fields.get("punten"), f"{where}.punten", problems)
-        if points is not None and points <= 0:
-            problems.append(Problem(f"{where}.punten", "punten moeten groter dan 0 zijn"))
-        result.append(AwardCriterion(fields["code"], points, fields.get("omschrijving", ""), fields.get("kort", "")))
+        points = _points(fields.get("punten"), f"{where}.punten", problems)
+        levels = _levels(fields["niveaus"], where, points, problems) if "niveaus" in fields else ()
+        result.append(AwardCriterion(fields["code"], points, fields.get("omschrijving", ""), fields.get("kort", ""),
+                                     levels))
     return result
+
+
+def _levels(items: list, where: str, points: Decimal | None, problems: list[Problem]) -> tuple[Level, ...]:
+    """A graded criterion's levels: at least two, labels unique, none negative, the highest worth `punten`."""
+    if not all(isinstance(item, dict) for item in items):
+        problems.append(Problem(f"{where}.niveaus", "verwacht een lijst niveaus, bijv. "
+                                                    "[ { oordeel = \"geen\", punten = 0 }, { oordeel = \"beide\", punten = 10 } ]"))
+        return ()
+    if len(items) < 2:
+        problems.append(Problem(f"{where}.niveaus", "een staffel heeft minstens twee niveaus; een criterium met "
+                                                    "alleen Ja/Nee heeft geen niveaus nodig"))
+    levels: list[Level] = []
+    seen: dict[str, int] = {}
+    for m, item in enumerate(items, start=1):
+        here = f"{where}.niveaus[{m}]"
+        fields = _fields(item, here, _LEVEL, problems)
+        value = _points(fields.get("punten"), f"{here}.punten", problems, zero=True)
+        label = fields.get("oordeel")
+        if label is None or value is None:
+            continue
+        key = level_key(label)
+        if not key:
+            problems.append(Problem(f"{here}.oordeel", "een niveau heeft een naam nodig"))
+        elif key in seen:
+            problems.append(Problem(f"{here}.oordeel", f"'{label.strip()}' is al niveau {seen[key]} (hoofdletters "
+                                                       f"en spaties tellen niet mee); geef elk niveau een eigen naam"))
+        else:
+            seen[key] = m
+        levels.append(Level(label.strip(), value))
+    if levels and points is not None and len(levels) == len(items):
+        highest = max(level.points for level in levels)
+        if highest != points:
+            problems.append(Problem(f"{where}.niveaus", f"het hoogste niveau geeft {_num(highest)} punten, niet de "
+                                                        f"{_num(points)} van {where}.punten; maak die gelijk"))
+    return tuple(levels)
+
+
+def _price(data: dict, problems: list[Problem]) -> Price | None:
+    """[prijs]: points, a known formula with exactly the bounds it uses, and what a withdrawal does."""
+    if "prijs" not in data:
+        return None
+    fields = _table(data, "prijs", _PRICE, problems)
+    points = _points(fields.get("punten"), "prijs.punten", problems)
+    formula = fields.get("formule")
+    if formula is None:
+        return None
+    if formula not in PRICE_BOUNDS:
+        problems.append(Problem("prijs.formule", f"'{formula}' onbekend; kies uit {', '.join(PRICE_BOUNDS)}"))
+        return None
+    uses = PRICE_BOUNDS[formula]
+    bounds: dict[str, Decimal | None] = {}
+    for key in ("ondergrens", "bovengrens", "grens"):
+        if key not in uses:
+            if key in fields:
+                problems.append(Problem(f"prijs.{key}", f"hoort niet bij formule {formula}; {_uses(formula)}. "
+                                                        f"Laat het veld weg"))
+            continue
+        if key not in fields:
+            problems.append(Problem(f"prijs.{key}", f"ontbreekt: formule {formula} rekent met "
+                                                    f"{' en '.join(uses)} (een bedrag, bijv. \"60.00\")"))
+            continue
+        bounds[key] = _decimal(fields[key], f"prijs.{key}", problems)
+        if bounds[key] is not None and bounds[key] <= 0:
+            problems.append(Problem(f"prijs.{key}", f"'{fields[key]}' moet een bedrag groter dan 0 zijn"))
+            bounds[key] = None
+    lower, upper = bounds.get("ondergrens"), bounds.get("bovengrens")
+    if lower is not None and upper is not None and lower >= upper:
+        problems.append(Problem("prijs.bovengrens", f"\"{fields['bovengrens']}\" ligt niet boven prijs.ondergrens "
+                                                    f"(\"{fields['ondergrens']}\"): een uurtarief op de ondergrens "
+                                                    f"krijgt alle punten, op de bovengrens geen"))
+    after = fields.get("na_intrekking", "vast")
+    if after not in AFTER_WITHDRAWAL:
+        problems.append(Problem("prijs.na_intrekking", f"'{after}' onbekend; kies vast of herberekenen"))
+    elif "na_intrekking" in fields and uses:
+        problems.append(Problem("prijs.na_intrekking", f"hoort niet bij formule {formula}: die hangt niet af van de "
+                                                       f"andere inschrijvingen, dus een intrekking verandert niets. "
+                                                       f"Laat het veld weg"))
+    if points is None:
+        return None
+    return Price(points, formula, lower, upper, bounds.get("grens"), after)
+
+
+def _uses(formula: str) -> str:
+    uses = PRICE_BOUNDS[formula]
+    if not uses:
+        return f"{formula} rekent met het laagste en hoogste uurtarief van de inschrijvingen, zonder vaste grenzen"
+    return f"{formula} rekent met {' en '.join(uses)}"
+
+
+def _rate_cap(aanvraag: dict, knock_outs: list[KnockOut], price: Price | None,
+              problems: list[Problem]) -> Decimal | None:
+    """The optional cap: tested by exactly one knock-out of kind max_uurtarief, and not making the price moot."""
+    cap = _decimal(aanvraag.get("max_uurtarief"), "aanvraag.max_uurtarief", problems)
+    tested = next((n for n, k in enumerate(knock_outs, start=1) if k.kind == "max_uurtarief"), None)
+    if "max_uurtarief" not in aanvraag:
+        if tested and not any(p.where == "aanvraag.max_uurtarief" for p in problems):  # not merely mistyped
+            problems.append(Problem(f"knock_out[{tested}].soort", "max_uurtarief toetst aanvraag.max_uurtarief, maar "
+                                                                  "dat veld ontbreekt; vul het in of kies soort "
+                                                                  "oordeel"))
+        return None
+    if cap is None:
+        return None
+    if cap <= 0:
+        problems.append(Problem("aanvraag.max_uurtarief", "moet een bedrag groter dan 0 zijn"))
+        return None
+    if not tested:
+        problems.append(Problem("aanvraag.max_uurtarief", "geen [[knock_out]] met soort = \"max_uurtarief\" toetst "
+                                                          "dit maximum; voeg die toe of laat het veld weg"))
+    written = f"\"{aanvraag['max_uurtarief']}\""
+    if price and price.lower is not None and price.lower >= cap:
+        problems.append(Problem("prijs.ondergrens", f"ligt niet onder aanvraag.max_uurtarief ({written}): elke "
+                                                    f"toegelaten inschrijving zit dan op of onder de ondergrens en "
+                                                    f"krijgt alle prijspunten; kies een ondergrens onder het maximum"))
+    if price and price.limit is not None and price.limit >= cap:
+        problems.append(Problem("prijs.grens", f"ligt niet onder aanvraag.max_uurtarief ({written}): elke toegelaten "
+                                               f"inschrijving zit dan op of onder de grens en krijgt alle prijspunten; "
+                                               f"kies een grens onder het maximum of laat het maximum weg"))
+    return cap
+
+
+def _min_score(aanvraag: dict, reachable: Decimal, problems: list[Problem]) -> Decimal | None:
+    """The optional quality threshold: above 0, and reachable with the points of step 2 (criteria and price)."""
+    if "minimale_score" not in aanvraag:
+        return None
+    value = _points(aanvraag["minimale_score"], "aanvraag.minimale_score", problems)
+    if value is not None and value > reachable:
+        problems.append(Problem("aanvraag.minimale_score", f"{_num(value)} is meer dan de {_num(reachable)} punten "
+                                                           f"die stap 2 kan geven (gunningscriteria en prijs, zonder "
+                                                           f"gesprek): geen inschrijving zou de drempel halen"))
+    return value
 
 
 def _competencies(data: dict, problems: list[Problem]) -> list[str]:
@@ -446,9 +632,10 @@ def _interviews(data: dict, problems: list[Problem]) -> Interviews:
     for key in ("rollen", "meenemen"):
         if not all(isinstance(x, str) for x in fields.get(key, [])):
             problems.append(Problem(f"gesprekken.{key}", "verwacht een lijst met teksten"))
+    points = _points(fields["punten"], "gesprekken.punten", problems) if "punten" in fields else None
     return Interviews(minimum, tuple(scale), pass_mark, counts, tuple(fields.get("rollen", ())),
                       tuple(fields.get("meenemen", ())), fields.get("vog_weken", default.vog_weeks),
-                      fields.get("vog_p_weken", default.vog_p_weeks))
+                      fields.get("vog_p_weken", default.vog_p_weeks), points)
 
 
 def _unique_codes(formal, knock_outs, award, problems: list[Problem]) -> None:
@@ -473,6 +660,20 @@ def _decimal(value: Any, where: str, problems: list[Problem]) -> Decimal | None:
         return None
     if not result.is_finite():
         problems.append(Problem(where, f"'{value}' is geen getal"))
+        return None
+    return result
+
+
+def _points(value: Any, where: str, problems: list[Problem], zero: bool = False) -> Decimal | None:
+    """Points: a number above 0 (or at least 0 where `zero`), in whole cents as the engine rounds them."""
+    result = _decimal(value, where, problems)
+    if result is None:
+        return None
+    if result < 0 or (result == 0 and not zero):
+        problems.append(Problem(where, "punten mogen niet negatief zijn" if zero else "punten moeten groter dan 0 zijn"))
+        return None
+    if result.normalize().as_tuple().exponent < -2:
+        problems.append(Problem(where, f"'{value}' heeft meer dan 2 decimalen; punten tellen tot op 0,01"))
         return None
     return result
 
