@@ -216,15 +216,13 @@ def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
         except ValueError as exc:
             cells.append(Problem(email_cell, f"'{offer.email}' {exc}"))
             continue
-        found = _logged_letter(logged.get(key, []), content, folder, listed[key]["file"], problems)
+        found = _logged_letter(logged.get(key, []), content, folder, listed[key]["file"], problems,
+                               (offer.email, email_cell))
         if found is None:
             continue
         letter = _entry(offer.id, offer.candidate, offer.supplier, offer.contact, offer.salutation, address, key[1],
                         found.file, found.pdf_sha256, found.reference, found.replaces, found.sha256, content, sent)
         name = f"{found.file} ({offer.id})"
-        if found.email != offer.email:
-            problems.append(f"{name}: de brief is gemaakt voor {found.email} ({workbook.letter_cell('E-mail', found.row)}"
-                            f"), maar op Kandidaten staat nu {offer.email} ({email_cell})")
         if found.date != sent.strftime("%d-%m-%Y"):
             problems.append(f"{name}: de brief is gedateerd {found.date} "
                             f"({workbook.letter_cell('Datum brief', found.row)}), niet {dutch.day(sent)}")
@@ -245,15 +243,24 @@ def _shown(value) -> str:
 
 
 def _logged_letter(rows: list[workbook.LoggedLetter], content: str, folder: Path, listed: str,
-                   problems: list[str]) -> workbook.LoggedLetter | None:
-    """The Brieven row of the letter in the folder: the latest letter logged for its offer and kind, with the
-    content the workbook calls for now, whose files (.docx and any PDF) are byte for byte what was logged.
-    Otherwise None, with the reason added to problems."""
+                   problems: list[str], email: tuple[str, str]) -> workbook.LoggedLetter | None:
+    """The Brieven row of the letter in the folder: the latest letter logged for its offer and kind, made for the
+    address on Kandidaten now (email: the address and its cell), with the content the workbook calls for now,
+    whose files (.docx and any PDF) are byte for byte what was logged. Otherwise None, the reason in problems."""
     if not rows:
         problems.append(f"{listed}: deze brief staat niet op het blad {workbook.SHEET_LETTERS}; het werkboek kent "
                         f"hem niet")
         return None
     latest = rows[-1]
+    if latest.email != email[0]:  # a corrected address: the letter (its address block too) is made again for it
+        problems.append(f"{listed} ({latest.offer_id}): de brief is gemaakt voor {latest.email} "
+                        f"({workbook.letter_cell('E-mail', latest.row)}), maar op Kandidaten staat nu {email[0]} "
+                        f"({email[1]})")
+        return None
+    if latest.content != content and any(r.content == content for r in rows):
+        problems.append(f"{listed}: een latere brief voor {latest.offer_id} ({latest.reference}, "
+                        f"{workbook.letter_cell('Kenmerk', latest.row)}) vervangt deze")
+        return None
     if latest.content != content:
         problems.append(f"{listed}: de inhoud past niet meer bij het werkboek (een oordeel, score of besluit is "
                         f"gewijzigd nadat de brief werd gemaakt)")
