@@ -285,6 +285,27 @@ def test_mail_sends_what_the_workbook_says_not_what_the_manifest_says(hostile, s
 
 
 @pytest.mark.soffice
+def test_the_pdf_is_checked_against_brieven_also_in_a_workbook_made_before_the_column(ready, tmp_path, run_cli):
+    wb = load_workbook(ready)
+    wb["Brieven"]["M1"] = None  # the header as the previous version made it: 12 titles
+    wb.save(ready)
+    folder = actions.make_letters(ready, tmp_path / "brieven", pdf=True, sent=SENT).folder
+    rows = list(load_workbook(ready)["Brieven"].iter_rows(values_only=True))
+    assert rows[0][12] == "SHA-256 pdf"
+    assert [r[12] for r in rows[1:]] == [digest(folder / f"{Path(r[7]).stem}.pdf") for r in rows[1:]]
+    original = (folder / "manifest.json").read_bytes()
+    words = edit_manifest(folder, swap_files)
+    swapped = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert swapped.code == 1 and words in swapped.err and "in manifest.json is 'pdf' 'I-002-" in swapped.err
+    (folder / "manifest.json").write_bytes(original)
+    pdf = sorted(folder.glob("*.pdf"))[2]
+    pdf.write_bytes(pdf.read_bytes() + b"\n")
+    changed = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert changed.code == 1 and f"{pdf.name} is gewijzigd nadat inhuur de brief maakte" in changed.err
+    assert not (tmp_path / "eml").exists()
+
+
+@pytest.mark.soffice
 def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli):
     folder = tmp_path / "brieven"
     actions.make_letters(ready, folder, sent=SENT)                 # a complete earlier run in the same folder

@@ -351,8 +351,9 @@ def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Seque
         return
     matrix.require_sheet(sheet)
     header = next(matrix.package.rows(sheet), (0, {}))[1]
-    missing = {i: title for i, title in enumerate(titles, start=1) if i > len(header)}
-    if header and missing:  # a workbook made before these columns existed: their titles go beside the others
+    width = max((i for i, cell in header.items() if cell.value not in (None, "")), default=0)
+    missing = {i: title for i, title in enumerate(titles, start=1) if i > width}
+    if width and missing:  # a workbook made before these columns existed: their titles go beside the others
         style = matrix.styles.get("header")
         matrix.patch(sheet, {f"{get_column_letter(i)}1": xlsx.cell_xml(f"{get_column_letter(i)}1", title, style)
                              for i, title in missing.items()})
