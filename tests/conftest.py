@@ -85,7 +85,8 @@ class Mailbox:
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"geheim")
+        # handled=False: a refusal is answered with 535, as a real server does (True leaves the client waiting)
+        return AuthResult(success=auth_data.password == b"geheim", handled=False)
 
 
 @pytest.fixture

@@ -183,7 +183,8 @@ def test_no_letter_contains_another_suppliers_candidate(tender, tmp_path_factory
     made = letters.write_letters(tender, results, folder, SENT)
     assert sorted(m.offer_id for m in made) == sorted(o.id for o in offers)   # exactly one letter each
     entries = [{"reference": m.reference, "email": m.email, "supplier": m.supplier, "contact": m.contact,
-                "candidate": m.candidate, "kind": m.kind, "file": m.file, "pdf": None} for m in made]
+                "candidate": m.candidate, "kind": m.kind, "file": m.file, "pdf": None,
+                "sha256": m.sha256} for m in made]
     emails = {item.entry["file"]: item.message for item in mail.compose(tender, entries, folder)}
     for m in made:
         message = emails[m.file]

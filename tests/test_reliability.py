@@ -6,9 +6,11 @@ import errno
 import gc
 import getpass
 import hashlib
+import json
 import os
 import platform
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -20,8 +22,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, csv_bytes, offer_row, type_finding, uno_python
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, assess_as_declared, columns, csv_bytes, offer_row, \
+    type_finding, type_into, uno_python
 from inhuur import actions, files, guard, letters, mail, workbook
+from inhuur.dutch import KIND_WORDS
 from inhuur.errors import InvalidWorkbook, WorkbookBusy, WorkbookReadOnly
 
 SENT = date.today()  # the letter date is the sending date
@@ -207,6 +211,100 @@ def test_characters_a_workbook_cannot_hold_are_left_out(workbook_path):
 
 # ---------------------------------------------------------------------------------------------- letters and mail
 
+@pytest.fixture(scope="module")
+def made_once(tmp_path_factory):
+    """A workbook with the step-2 letters made and logged on Brieven, made once for the tests that copy it."""
+    base = tmp_path_factory.mktemp("made")
+    book = base / "aanvraag.xlsx"
+    actions.new(EXAMPLE_SPEC, book)
+    actions.import_offers(book, EXAMPLE_OFFERS)
+    assess_as_declared(book)
+    actions.record_lot(book, actions.EXAMPLE_LOT)
+    actions.make_letters(book, base / "brieven", sent=SENT)
+    return book, base / "brieven"
+
+
+@pytest.fixture
+def hostile(made_once, tmp_path):
+    """A copy of that workbook and its letters folder, for a test to change (the folder is shared, as on a share)."""
+    book, folder = made_once
+    shutil.copytree(folder, tmp_path / "brieven")
+    return Path(shutil.copy(book, tmp_path / book.name)), tmp_path / "brieven"
+
+
+def edit_manifest(folder: Path, change):
+    """Change manifest.json's letters as someone with write access to the folder would, by hand; returns what
+    change returns."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    said = change(manifest["letters"])
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return said
+
+
+def swap_files(letters) -> str:
+    """Two entries swap their files: each supplier would get the other's candidate's letter."""
+    first, second = letters[0]["file"], letters[1]["file"]
+    for field in ("file", "sha256", "pdf", "pdf_sha256"):
+        letters[0][field], letters[1][field] = letters[1][field], letters[0][field]
+    return f"{first} ({letters[0]['id']}): in manifest.json is 'file' '{second}', het werkboek zegt '{first}'"
+
+
+def other_address(letters) -> str:
+    """An address nobody entered in the workbook."""
+    right, letters[2]["email"] = letters[2]["email"], "lek@elders.example"
+    return (f"{letters[2]['file']} ({letters[2]['id']}): in manifest.json is 'email' 'lek@elders.example', het "
+            f"werkboek zegt '{right}'")
+
+
+def other_reference(letters) -> str:
+    """A kenmerk never sent, so that the letter would go a second time."""
+    right = letters[3]["reference"]
+    letters[3]["reference"] += "-2"
+    return (f"{letters[3]['file']} ({letters[3]['id']}): in manifest.json is 'reference' '{right}-2', het werkboek "
+            f"zegt '{right}'")
+
+
+def doubled(letters) -> str:
+    """The same letter once more, to an extra address."""
+    letters.append({**letters[4], "email": "extra@elders.example"})
+    return f"{letters[4]['file']}: de brief '{KIND_WORDS[letters[4]['kind']]}' voor {letters[4]['id']} staat meer " \
+           f"dan eens in manifest.json"
+
+
+@pytest.mark.parametrize("change", [swap_files, other_address, other_reference, doubled])
+def test_mail_sends_what_the_workbook_says_not_what_the_manifest_says(hostile, smtp, change):
+    book, folder = hostile
+    words = edit_manifest(folder, change)
+    before = digest(book)
+    run = inhuur("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 1, out + err
+    assert "er is niets verstuurd" in err and words in err and "Interne fout" not in err
+    assert smtp.messages == [] and digest(book) == before and not (folder / mail.JOURNAL).exists()
+
+
+@pytest.mark.soffice
+def test_the_pdf_is_checked_against_brieven_also_in_a_workbook_made_before_the_column(ready, tmp_path, run_cli):
+    wb = load_workbook(ready)
+    wb["Brieven"]["M1"] = None  # the header as the previous version made it: 12 titles
+    wb.save(ready)
+    folder = actions.make_letters(ready, tmp_path / "brieven", pdf=True, sent=SENT).folder
+    rows = list(load_workbook(ready)["Brieven"].iter_rows(values_only=True))
+    assert rows[0][12] == "SHA-256 pdf"
+    assert [r[12] for r in rows[1:]] == [digest(folder / f"{Path(r[7]).stem}.pdf") for r in rows[1:]]
+    original = (folder / "manifest.json").read_bytes()
+    words = edit_manifest(folder, swap_files)
+    swapped = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert swapped.code == 1 and words in swapped.err and "in manifest.json is 'pdf' 'I-002-" in swapped.err
+    (folder / "manifest.json").write_bytes(original)
+    pdf = sorted(folder.glob("*.pdf"))[2]
+    pdf.write_bytes(pdf.read_bytes() + b"\n")
+    changed = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+    assert changed.code == 1 and f"{pdf.name} is gewijzigd nadat inhuur de brief maakte" in changed.err
+    assert not (tmp_path / "eml").exists()
+
+
 @pytest.mark.soffice
 def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli):
     folder = tmp_path / "brieven"
@@ -248,16 +346,136 @@ def test_mail_refuses_a_letter_file_changed_or_missing(ready, tmp_path, run_cli)
     assert "I-004-voorgedragen.docx ontbreekt" in result.err
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("{not json", "het is geen leesbare JSON"),
-    ('{"letters": [{"id": "I-001"}]}', "brief 1 mist"),
-    ('{"letters": "x"}', "de lijst 'letters' ontbreekt"),
+def _set(field, value, top=False):
+    """A manifest edit: one field of the first letter (or, with top, of the manifest itself) set to value."""
+    def change(manifest):
+        (manifest if top else manifest["letters"][0])[field] = value
+    return change
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (b"{not json", "het is geen leesbare JSON"),
+    (lambda text: text[:len(text) // 2], "het is geen leesbare JSON"),                      # cut off
+    (lambda text: text.replace("Ş".encode(), "Ş".encode()[:1]), "het is geen leesbare JSON"),  # invalid UTF-8
+    (b'{"letters": [{"id": "I-001"}]}', "brief 1 mist"),
+    (b'{"letters": "x"}', "de lijst 'letters' ontbreekt"),
+    (_set("kind", "bedankbrief"), "brief 1 (I-001-voorgedragen.docx) heeft een onbekende soort 'bedankbrief'"),
+    (_set("date", "gisteren"), "brief 1 (I-001-voorgedragen.docx) heeft een onleesbare datum 'gisteren'"),
+    (_set("date", "31-02-2026", top=True), "de datum van de brieven '31-02-2026' is onleesbaar"),
+    (_set("lot", {"moment": "straks"}, top=True), "de gegevens van de loting (moment, plaats, door) zijn onleesbaar"),
+    (_set("pdf", 5), "brief 1 mist pdf (of het is geen tekst)"),
+    (_set("email", ["a@x.example", "b@y.example"]), "brief 1 mist email (of het is geen tekst)"),
 ])
-def test_a_malformed_manifest_is_refused_in_dutch(ready, tmp_path, run_cli, content, reason):
-    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
-    (folder / "manifest.json").write_text(content, encoding="utf-8")
-    result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
+def test_a_damaged_manifest_is_refused_in_dutch(hostile, tmp_path, run_cli, damage, reason):
+    book, folder = hostile
+    path = folder / "manifest.json"
+    if isinstance(damage, bytes):
+        path.write_bytes(damage)
+    elif damage.__name__ == "<lambda>":
+        path.write_bytes(damage(path.read_bytes()))
+    else:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        damage(manifest)
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = run_cli("mail", book, "--letters", folder, "-o", tmp_path / "eml")
     assert result.code == 1 and reason in result.err and "Interne fout" not in result.err
+    assert f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {folder}" in result.err
+    assert not (tmp_path / "eml").exists()
+
+
+def journal_line(entry: dict, status: str) -> bytes:
+    """A line of verzonden.jsonl as mail writes it for a manifest entry."""
+    return (json.dumps({**entry, "to": entry["email"], "message_id": "<x@example>", "attachment_sha256": entry["sha256"],
+                        "status": status, "reason": "", "sent_at": "2026-07-01 10:00:00"}, ensure_ascii=False)
+            + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda line: line[:line.index("Ş".encode()) + 1] + b"\n", "de tekst is geen geldige UTF-8"),
+    (lambda line: line[:40] + b"\n", "het is geen leesbare JSON"),
+    (lambda line: b"[1, 2]\n", "id, candidate, supplier, kind, file, reference, to, message_id, status, sent_at "
+                               "ontbreekt of is geen tekst"),
+    (lambda line: line.replace(b'"to": "', b'"to": 5, "x": "'), "to ontbreekt of is geen tekst"),
+    (lambda line: line.replace(b'"status": "bezig"', b'"status": "misschien"'), "de status 'misschien' is onbekend"),
+])
+def test_a_damaged_journal_line_is_refused_in_dutch(hostile, smtp, run_cli, damage, reason):
+    book, folder = hostile
+    entry = next(e for e in mail.load_manifest(folder)["letters"] if "Ş" in e["candidate"])
+    journal = folder / mail.JOURNAL
+    journal.write_bytes(journal_line(entry, mail.BUSY) + damage(journal_line(entry, mail.BUSY))
+                        + journal_line(entry, mail.SENT))
+    before = digest(book)
+    result = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert result.code == 1 and "Interne fout" not in result.err
+    assert f"{journal}, regel 2, is beschadigd ({reason}" in result.err
+    assert "de registratie van wat verstuurd is, is het blad Verzonden in het werkboek" in result.err
+    assert smtp.messages == [] and digest(book) == before
+
+
+def test_a_journal_line_a_crash_cut_inside_a_character_counts_as_not_known_to_be_sent(hostile, smtp, run_cli):
+    book, folder = hostile
+    entry = next(e for e in mail.load_manifest(folder)["letters"] if "Ş" in e["candidate"])
+    sent = journal_line(entry, mail.SENT)
+    journal = folder / mail.JOURNAL
+    journal.write_bytes(journal_line(entry, mail.BUSY) + sent[:sent.index("Ş".encode()) + 1])  # no line end
+    result = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in result.out, result.err
+    assert entry["reference"] not in [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+    lines = journal.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and [json.loads(line)["status"] for line in lines[:-1]].count(mail.SENT) == 14
+
+
+def test_a_letter_the_workbook_never_logged_is_not_sent(hostile, tmp_path, run_cli):
+    book, folder = hostile
+    wb = load_workbook(book)
+    wb["Brieven"].delete_rows(2, wb["Brieven"].max_row)
+    wb.save(book)
+    result = run_cli("mail", book, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1 and "I-001-voorgedragen.docx: deze brief staat niet op het blad Brieven" in result.err
+    assert not (tmp_path / "eml").exists()
+
+
+def kandidaten_cell(book, offer_id: str, title: str) -> tuple[str, int]:
+    """The column letter and row of an offer's cell on Kandidaten."""
+    ws = load_workbook(book)["Kandidaten"]
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == offer_id)
+    return columns(ws)[title], row
+
+
+def test_an_address_corrected_after_the_letters_were_made_asks_for_them_again(hostile, tmp_path, run_cli):
+    book, folder = hostile
+    letter, row = kandidaten_cell(book, "I-003", "E-mail")
+    old = load_workbook(book)["Kandidaten"][f"{letter}{row}"].value
+    type_into(book, "Kandidaten", "E-mail", row, "nieuw@interimsociaal.example")
+    result = run_cli("mail", book, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1
+    assert (f"I-003-voorgedragen.docx (I-003): de brief is gemaakt voor {old} (Brieven!F4), maar op Kandidaten staat "
+            f"nu nieuw@interimsociaal.example (Kandidaten!{letter}{row})") in result.err, result.err
+    assert "Maak de brieven opnieuw" in result.err
+
+
+@pytest.mark.parametrize("address", ["a@b.example\nBcc: c@d.example", "a@b.example, c@d.example", "a@b.example\tc@d.example"])
+def test_an_address_no_mail_can_go_to_is_refused_naming_the_cell(hostile, tmp_path, run_cli, address):
+    book, folder = hostile
+    letter, row = kandidaten_cell(book, "I-002", "E-mail")
+    type_into(book, "Kandidaten", "E-mail", row, address)
+    result = run_cli("mail", book, "--letters", folder, "-o", tmp_path / "eml")
+    assert result.code == 1 and f"Kandidaten!{letter}{row}" in result.err and "Interne fout" not in result.err
+    assert not (tmp_path / "eml").exists()
+
+
+def test_a_superseded_letter_is_not_sent(hostile, tmp_path, smtp, run_cli):
+    """Letters made again after a correction replace the first ones; undoing the correction does not bring the
+    first ones back: they are made again (and keep their kenmerk)."""
+    book, folder = hostile
+    refs = type_finding(book, "I-008", "G7", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                             "Motivering opdrachtgever": "Geen taal aangetoond"})
+    actions.make_letters(book, tmp_path / "gecorrigeerd", sent=SENT)
+    type_finding(book, "I-008", "G7", {title: None for title in refs})
+    result = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert result.code == 1 and smtp.messages == []
+    assert "I-008-niet_geselecteerd.docx: een latere brief voor I-008 (30662-I-008-niet-geselecteerd-2, Brieven!I" \
+           in result.err
 
 
 def test_a_changed_letter_gets_a_kenmerk_of_its_own_and_is_sent(ready, tmp_path, run_cli, smtp):
@@ -295,12 +513,19 @@ def test_two_mail_runs_at_once_deliver_each_letter_once(ready, tmp_path, smtp):
     assert sorted(o[0].split(" verstuurd")[0] for o in outputs) == ["0", "15"]
 
 
-def test_a_wrong_password_is_tried_once(ready, tmp_path, smtp, run_cli, monkeypatch):
-    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
-    monkeypatch.setenv("INHUUR_SMTP_WACHTWOORD", "fout")
-    result = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--user", "inkoop", "--send")
-    assert result.code == 1 and len(smtp.logins) == 1 and smtp.messages == []
-    assert "inloggen op de mailserver mislukte" in result.err and "15 brieven niet verstuurd" in result.err
+def test_a_wrong_password_is_tried_once(hostile, smtp):
+    """The server answers 535 and offers PLAIN and LOGIN: smtplib's login() would try LOGIN after PLAIN failed."""
+    book, folder = hostile
+    run = inhuur("mail", book, "--letters", folder, "--smtp", smtp.address, "--user", "inkoop", "--send",
+                 env={"INHUUR_SMTP_WACHTWOORD": "fout"})
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 1 and smtp.logins == [("inkoop", "fout")] and smtp.messages == []
+    assert "inloggen op de mailserver mislukte" in err and "535" in err and "15 brieven niet verstuurd" in err
+    right = inhuur("mail", book, "--letters", folder, "--smtp", smtp.address, "--user", "inkoop", "--send",
+                   env={"INHUUR_SMTP_WACHTWOORD": "geheim"})
+    out, err = right.communicate(timeout=180)
+    assert right.returncode == 0, err
+    assert smtp.logins == [("inkoop", "fout"), ("inkoop", "geheim")] and len(smtp.messages) == 15
 
 
 def test_a_drop_after_data_is_uncertain_not_resent(ready, tmp_path, smtp, run_cli):

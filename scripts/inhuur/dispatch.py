@@ -16,8 +16,9 @@ from pathlib import Path
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    ManifestMissing, NoTie, NotAssessed, Problem, UnresolvedTie, WorkbookLocked
+    NoTie, NotAssessed, Problem, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing
+from inhuur.intake import parse_email
 from inhuur.rules import Result
 from inhuur.xlsx import get_column_letter
 
@@ -112,24 +113,21 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
             manifest.unlink()  # from here until the new manifest is written, the folder is visibly incomplete
         made = letter_writer.write_letters(matrix.tender, results, folder, sent, lot, steps=steps, history=history)
         pdfs = soffice.convert([folder / m.file for m in made], folder, "pdf") if pdf and made else []
+        pdf_digests = {m.file: hashlib.sha256((folder / pdf_name(m.file)).read_bytes()).hexdigest() for m in made
+                       if pdf}
         stamp = (now or datetime.now()).replace(microsecond=0)
         workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
                             [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
                               m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256, m.content,
-                              m.replaces or None] for m in made])
+                              m.replaces or None, pdf_digests.get(m.file)] for m in made])
         try:
             workbook.save(matrix)
         except WorkbookLocked as exc:
             raise LettersNotLogged(folder, exc.path, exc.lockfile)
     entries = []
     for m in made:
-        pdf_name = f"{Path(m.file).stem}.pdf" if pdf else None
-        entries.append({"id": m.offer_id, "candidate": m.candidate, "supplier": m.supplier, "contact": m.contact,
-                        "salutation": m.salutation,
-                        "email": m.email, "kind": m.kind, "file": m.file, "pdf": pdf_name,
-                        "pdf_sha256": hashlib.sha256((folder / pdf_name).read_bytes()).hexdigest() if pdf_name else None,
-                        "reference": m.reference, "replaces": m.replaces or None, "sha256": m.sha256,
-                        "content": m.content, "date": sent.isoformat()})
+        entries.append(_entry(m.offer_id, m.candidate, m.supplier, m.contact, m.salutation, m.email, m.kind, m.file,
+                              pdf_digests.get(m.file), m.reference, m.replaces, m.sha256, m.content, sent))
     drawing = None if lot is None else {"moment": lot.moment.isoformat(), "place": lot.place, "drawn_by": lot.drawn_by}
     files.write_text_atomic(manifest, json.dumps({"tender": matrix.tender.number, "workbook": path.name,
                                                   "date": sent.isoformat(), "lot": drawing, "letters": entries},
@@ -155,42 +153,131 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
     return LettersReport(folder, made, manifest, pdfs, warnings)
 
 
-def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
-    """The manifest's letters, refused unless every file is what `letters` made and still what the workbook says.
+def pdf_name(docx: str) -> str:
+    """The name of a letter's PDF, made beside its .docx."""
+    return f"{Path(docx).stem}.pdf"
 
-    The workbook is evaluated again for the manifest's date (and lot drawing): every letter it calls for
-    must be in the manifest with the same content, and no other.
+
+def _entry(offer_id: str, candidate: str, supplier: str, contact: str, salutation: str, email: str, kind: str,
+           file: str, pdf_sha256: str | None, reference: str, replaces: str, sha256: str, content: str,
+           sent: date) -> dict:
+    """One letter as the manifest lists it and as mail sends it."""
+    return {"id": offer_id, "candidate": candidate, "supplier": supplier, "contact": contact,
+            "salutation": salutation, "email": email, "kind": kind, "file": file,
+            "pdf": pdf_name(file) if pdf_sha256 else None, "pdf_sha256": pdf_sha256 or None,
+            "reference": reference, "replaces": replaces or None, "sha256": sha256, "content": content,
+            "date": sent.isoformat()}
+
+
+def verified_letters(matrix: workbook.Matrix, folder: Path) -> list[dict]:
+    """The letters to mail, taken from the workbook: recipient, candidate, supplier from Kandidaten; kind, file,
+    kenmerk and SHA-256 from the Brieven log that `letters` wrote. The folder's manifest.json only says which
+    letters are there: anything in it, or in the folder, that disagrees with the workbook refuses the whole run.
+
+    The workbook is evaluated again for the manifest's date (and lot drawing): every letter it calls for must be
+    in the manifest, as the latest letter Brieven logged for that offer and kind, with the same content; no other.
     """
     manifest = mailer.load_manifest(folder)
     entries = manifest["letters"]
-    problems = mailer.file_problems(entries, folder)
     lot = manifest.get("lot")
     drawing = None if not lot else letter_writer.LotDrawing(datetime.fromisoformat(lot["moment"]), lot["place"],
                                                             lot["drawn_by"])
-    try:
-        sent = date.fromisoformat(manifest.get("date") or entries[0]["date"]) if entries else date.today()
-    except ValueError:
-        raise ManifestMissing(folder, "de datum van de brieven is onleesbaar")
+    sent = date.fromisoformat(manifest.get("date") or entries[0]["date"]) if entries else date.today()
     results, steps = _letter_inputs(matrix, drawing is not None)
-    now = {(r.offer.id, kind): content for r, kind, _, content in
+    now = {(r.offer.id, kind): (r, content) for r, kind, _, content in
            letter_writer.planned_contents(matrix.tender, results, sent, drawing, steps, _history(matrix))}
-    listed = {(e["id"], e["kind"]): e for e in entries}
+    logged: dict[tuple[str, str], list[workbook.LoggedLetter]] = {}
+    for row in workbook.letter_log(matrix):
+        logged.setdefault((row.offer_id, row.kind), []).append(row)
+    listed: dict[tuple[str, str], dict] = {}
     status = {r.offer.id: dutch.STATUS_LABELS[r.status] for r in results}
-    for (offer_id, kind), entry in listed.items():
-        if (offer_id, kind) not in now:
-            current = [k for (i, k) in now if i == offer_id]
-            problems.append(f"{entry['file']}: het werkboek vraagt nu geen brief '{dutch.KIND_WORDS[kind]}' voor "
-                            f"{offer_id} meer (nu: {', '.join(dutch.KIND_WORDS[k] for k in current) or status.get(offer_id, 'geen brief')})")
-        elif now[(offer_id, kind)] != entry["content"]:
-            problems.append(f"{entry['file']}: de inhoud past niet meer bij het werkboek (een oordeel, score of besluit "
-                            f"is gewijzigd nadat de brief werd gemaakt)")
-    for (offer_id, kind) in now:
-        if (offer_id, kind) not in listed:
-            problems.append(f"{offer_id}: het werkboek vraagt een brief '{dutch.KIND_WORDS[kind]}' die niet in de map "
+    problems, cells, trusted = [], [], []
+    for entry in entries:
+        key = (entry["id"], entry["kind"])
+        if key in listed:
+            problems.append(f"{entry['file']}: de brief '{dutch.KIND_WORDS[entry['kind']]}' voor {entry['id']} staat "
+                            f"meer dan eens in manifest.json")
+            continue
+        listed[key] = entry
+        if key not in now:
+            current = [k for (i, k) in now if i == entry["id"]]
+            problems.append(f"{entry['file']}: het werkboek vraagt nu geen brief '{dutch.KIND_WORDS[entry['kind']]}' "
+                            f"voor {entry['id']} meer (nu: {', '.join(dutch.KIND_WORDS[k] for k in current) or status.get(entry['id'], 'geen brief')})")
+    rows = workbook.row_of(matrix)
+    for key, (result, content) in now.items():
+        if key not in listed:
+            problems.append(f"{key[0]}: het werkboek vraagt een brief '{dutch.KIND_WORDS[key[1]]}' die niet in de map "
                             f"staat")
+            continue
+        offer = result.offer
+        email_cell = matrix.layout.cell("email", rows[offer.id])
+        try:
+            address = parse_email(offer.email)
+        except ValueError as exc:
+            cells.append(Problem(email_cell, f"'{offer.email}' {exc}"))
+            continue
+        found = _logged_letter(logged.get(key, []), content, folder, listed[key]["file"], problems,
+                               (offer.email, email_cell))
+        if found is None:
+            continue
+        letter = _entry(offer.id, offer.candidate, offer.supplier, offer.contact, offer.salutation, address, key[1],
+                        found.file, found.pdf_sha256, found.reference, found.replaces, found.sha256, content, sent)
+        name = f"{found.file} ({offer.id})"
+        if found.date != sent.strftime("%d-%m-%Y"):
+            problems.append(f"{name}: de brief is gedateerd {found.date} "
+                            f"({workbook.letter_cell('Datum brief', found.row)}), niet {dutch.day(sent)}")
+        given = listed[key]
+        problems += [f"{name}: in manifest.json is '{field}' {_shown(given.get(field))}, het werkboek zegt "
+                     f"{_shown(value)}" for field, value in letter.items() if (given.get(field) or None) != (value or None)]
+        trusted.append(letter)
+    if cells:
+        raise InvalidWorkbook(str(matrix.path or "werkboek"), cells)
     if problems:
         raise LettersDoNotMatch(folder, problems)
-    return entries
+    return trusted
+
+
+def _shown(value) -> str:
+    """A manifest or workbook value in a message: quoted, or (leeg)."""
+    return f"'{value}'" if value else "(leeg)"
+
+
+def _logged_letter(rows: list[workbook.LoggedLetter], content: str, folder: Path, listed: str,
+                   problems: list[str], email: tuple[str, str]) -> workbook.LoggedLetter | None:
+    """The Brieven row of the letter in the folder: the latest letter logged for its offer and kind, made for the
+    address on Kandidaten now (email: the address and its cell), with the content the workbook calls for now,
+    whose files (.docx and any PDF) are byte for byte what was logged. Otherwise None, the reason in problems."""
+    if not rows:
+        problems.append(f"{listed}: deze brief staat niet op het blad {workbook.SHEET_LETTERS}; het werkboek kent "
+                        f"hem niet")
+        return None
+    latest = rows[-1]
+    if latest.email != email[0]:  # a corrected address: the letter (its address block too) is made again for it
+        problems.append(f"{listed} ({latest.offer_id}): de brief is gemaakt voor {latest.email} "
+                        f"({workbook.letter_cell('E-mail', latest.row)}), maar op Kandidaten staat nu {email[0]} "
+                        f"({email[1]})")
+        return None
+    if latest.content != content and any(r.content == content for r in rows):
+        problems.append(f"{listed}: een latere brief voor {latest.offer_id} ({latest.reference}, "
+                        f"{workbook.letter_cell('Kenmerk', latest.row)}) vervangt deze")
+        return None
+    if latest.content != content:
+        problems.append(f"{listed}: de inhoud past niet meer bij het werkboek (een oordeel, score of besluit is "
+                        f"gewijzigd nadat de brief werd gemaakt)")
+        return None
+    made = {r.sha256: r for r in rows if (r.reference, r.content) == (latest.reference, content)}  # latest wins
+    docx = folder / latest.file
+    digest = mailer.file_digest(docx)
+    found = made.get(digest)
+    if found is None:
+        problems.append(mailer.file_problem(docx, digest))
+        return None
+    pdf = folder / pdf_name(found.file)
+    digest = mailer.file_digest(pdf) if found.pdf_sha256 else ""
+    if digest != found.pdf_sha256:
+        problems.append(mailer.file_problem(pdf, digest))
+        return None
+    return found
 
 
 def mail_dry_run(path: str | Path, letters_dir: str | Path, out_dir: str | Path) -> list[Path]:

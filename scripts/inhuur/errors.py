@@ -210,6 +210,16 @@ class LettersDoNotMatch(InhuurError):
         self.problems = problems
 
 
+class DamagedJournal(InhuurError):
+    """A line of the letters folder's mail journal (verzonden.jsonl) that inhuur did not write as it stands."""
+
+    def __init__(self, path: Path, line: int, reason: str):
+        super().__init__(f"{path}: line {line} damaged ({reason})")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
 class XlwingsMissing(InhuurError):
     """The xlwings package (whose VBA project the button needs) is not installed."""
 

@@ -8,14 +8,15 @@ import os
 import re
 import smtplib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
+from types import NoneType
 from typing import Any, Sequence
 
 from inhuur import dutch
-from inhuur.errors import ManifestMissing
+from inhuur.errors import DamagedJournal, LettersDoNotMatch, ManifestMissing
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -24,8 +25,12 @@ MIME = {".pdf": ("application", "pdf"),
 JOURNAL = "verzonden.jsonl"
 
 
-SENT, UNCERTAIN, BUSY = "verzonden", "onzeker", "bezig"
+SENT, UNCERTAIN, BUSY, FAILED = "verzonden", "onzeker", "bezig", "mislukt"
 ENTRY_FIELDS = ("id", "candidate", "supplier", "email", "kind", "file", "reference", "sha256", "content", "date")
+OPTIONAL_FIELDS = ("contact", "salutation", "pdf", "pdf_sha256", "replaces")  # text, or absent/null
+JOURNAL_FIELDS = ("id", "candidate", "supplier", "kind", "file", "reference", "to", "message_id", "status",
+                  "sent_at")
+PREFERRED_AUTH = ("CRAM-MD5", "PLAIN", "LOGIN")  # smtplib's own order: the password is never sent in clear first
 
 
 @dataclass
@@ -43,24 +48,46 @@ class Outgoing:
 
 
 def load_manifest(folder: Path) -> dict[str, Any]:
-    """folder/manifest.json, checked: a list of letters, each with the fields mail relies on as text."""
+    """folder/manifest.json, checked as far as it can be on its own: a list of letters, each with the fields mail
+    relies on as text, a known kind, real dates, files inside the folder. Whether it agrees with the workbook is
+    the caller's check (dispatch.verified_letters)."""
     path = folder / "manifest.json"
     if not path.is_file():
         raise ManifestMissing(folder)
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise ManifestMissing(folder, f"het is geen leesbare JSON ({type(exc).__name__})")
     letters = manifest.get("letters") if isinstance(manifest, dict) else None
     if not isinstance(letters, list):
         raise ManifestMissing(folder, "de lijst 'letters' ontbreekt")
     for n, entry in enumerate(letters, start=1):
         bad = [f for f in ENTRY_FIELDS if not isinstance(entry, dict) or not isinstance(entry.get(f), str)]
+        bad += [f for f in OPTIONAL_FIELDS if isinstance(entry, dict) and not isinstance(entry.get(f), (str, NoneType))]
         if bad:
-            raise ManifestMissing(folder, f"brief {n} mist {', '.join(bad)}")
+            raise ManifestMissing(folder, f"brief {n} mist {', '.join(bad)} (of het is geen tekst)")
         if Path(entry["file"]).name != entry["file"] or (entry.get("pdf") and Path(entry["pdf"]).name != entry["pdf"]):
             raise ManifestMissing(folder, f"brief {n} verwijst naar een bestand buiten de map")
+        if entry["kind"] not in dutch.KIND_WORDS:
+            raise ManifestMissing(folder, f"brief {n} ({entry['file']}) heeft een onbekende soort '{entry['kind']}'")
+        if not _is_iso(entry["date"], date):
+            raise ManifestMissing(folder, f"brief {n} ({entry['file']}) heeft een onleesbare datum '{entry['date']}'")
+    if manifest.get("date") is not None and not _is_iso(manifest["date"], date):
+        raise ManifestMissing(folder, f"de datum van de brieven '{manifest.get('date')}' is onleesbaar")
+    lot = manifest.get("lot")
+    if lot is not None and not (isinstance(lot, dict) and _is_iso(lot.get("moment"), datetime)
+                                and all(isinstance(lot.get(k), str) for k in ("place", "drawn_by"))):
+        raise ManifestMissing(folder, "de gegevens van de loting (moment, plaats, door) zijn onleesbaar")
     return manifest
+
+
+def _is_iso(value: Any, kind: type[date] | type[datetime]) -> bool:
+    """Whether value is text in ISO form that makes a date (or a datetime)."""
+    try:
+        kind.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def attachment(entry: dict[str, Any], folder: Path) -> Path:
@@ -68,19 +95,14 @@ def attachment(entry: dict[str, Any], folder: Path) -> Path:
     return folder / entry["pdf"] if entry.get("pdf") else folder / entry["file"]
 
 
-def file_problems(entries: Sequence[dict[str, Any]], folder: Path) -> list[str]:
-    """Letters whose file is missing or differs from what `letters` wrote (its SHA-256 in the manifest)."""
-    problems = []
-    for entry in entries:
-        for name, digest in ((entry["file"], entry["sha256"]), (entry.get("pdf"), entry.get("pdf_sha256"))):
-            if not name:
-                continue
-            path = folder / name
-            if not path.is_file():
-                problems.append(f"{name} ontbreekt")
-            elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-                problems.append(f"{name} is gewijzigd nadat inhuur de brief maakte")
-    return problems
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, '' when there is none."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def file_problem(path: Path, digest: str) -> str:
+    """Why a letter's file, whose SHA-256 is digest ('' when missing), is not the one `letters` made."""
+    return f"{path.name} is gewijzigd nadat inhuur de brief maakte" if digest else f"{path.name} ontbreekt"
 
 
 def message_id(reference: str, recipient: str, domain: str) -> str:
@@ -120,9 +142,12 @@ def compose(tender: Tender, entries: Sequence[dict[str, Any]], folder: Path) -> 
         message.set_content(body.render(context))
         path = attachment(entry, folder)
         data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != (entry["pdf_sha256"] if entry.get("pdf") else entry["sha256"]):
+            raise LettersDoNotMatch(folder, [file_problem(path, digest)])  # replaced since it was checked
         maintype, subtype = MIME[path.suffix.lower()]
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
-        outgoing.append(Outgoing(entry, message, hashlib.sha256(data).hexdigest()))
+        outgoing.append(Outgoing(entry, message, digest))
     return outgoing
 
 
@@ -138,16 +163,35 @@ def write_eml(outgoing: Sequence[Outgoing], folder: Path) -> list[Path]:
 
 
 def journal_entries(folder: Path) -> list[dict[str, Any]]:
-    """What the letters folder's journal says of each message, in order (written as each message goes out)."""
+    """What the letters folder's journal says of each message, in order (written as each message goes out).
+
+    A last line cut off (no line end) is a write a crash interrupted: that message is not known to be sent (the
+    'bezig' line before it makes it onzeker). Any other line that is not as inhuur writes it is refused.
+    """
     path = folder / JOURNAL
     if not path.is_file():
         return []
+    lines = path.read_bytes().split(b"\n")
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
         try:
-            entries.append(json.loads(line))
+            entry = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            if n == len(lines):
+                continue
+            raise DamagedJournal(path, n, "de tekst is geen geldige UTF-8, bijv. afgebroken midden in een teken")
         except ValueError:
-            continue  # a line cut off by a crash: that message is not known to be sent
+            if n == len(lines):
+                continue
+            raise DamagedJournal(path, n, "het is geen leesbare JSON")
+        bad = [f for f in JOURNAL_FIELDS if not isinstance(entry, dict) or not isinstance(entry.get(f), str)]
+        if bad:
+            raise DamagedJournal(path, n, f"{', '.join(bad)} ontbreekt of is geen tekst")
+        if entry["status"] not in (SENT, UNCERTAIN, BUSY, FAILED):
+            raise DamagedJournal(path, n, f"de status '{entry['status']}' is onbekend")
+        entries.append(entry)
     return entries
 
 
@@ -155,7 +199,7 @@ def journal_state(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """Per (kenmerk, recipient) the last word of the journal: sent, uncertain, or busy (a run that ended mid-send)."""
     state = {}
     for entry in journal_entries(folder):
-        state[(entry.get("reference", ""), str(entry.get("to", "")).lower())] = entry
+        state[(entry["reference"], entry["to"].lower())] = entry
     return state
 
 
@@ -216,7 +260,7 @@ def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, s
             except _LoginFailed as exc:
                 report.login_failed = str(exc)
                 report.not_tried = [i.entry for i in outgoing[n:] if i.key not in already]
-                _journal(folder, item, "mislukt")
+                _journal(folder, item, FAILED)
                 break
             except _Uncertain as exc:
                 report.uncertain.append(item.entry)
@@ -226,7 +270,7 @@ def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, s
                 continue
             except (smtplib.SMTPException, OSError) as exc:
                 report.failed.append((item.entry, _reason(exc)))
-                _journal(folder, item, "mislukt", reason=_reason(exc))
+                _journal(folder, item, FAILED, reason=_reason(exc))
                 _close(connection)
                 connection = None  # reconnect for the next letter: the server may be back
                 continue
@@ -241,8 +285,14 @@ def _journal(folder: Path, item: Outgoing, status: str, reason: str = "") -> dic
     record = {**item.entry, "to": item.entry["email"], "message_id": item.message["Message-ID"],
               "attachment_sha256": item.sha256, "status": status, "reason": reason,
               "sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
-    with (folder / JOURNAL).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    with (folder / JOURNAL).open("a+b") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        if end:
+            handle.seek(end - 1)
+            if handle.read(1) != b"\n":  # a line a crash cut off: it never counted, and must not swallow this one
+                handle.seek(0)
+                handle.truncate(handle.read().rfind(b"\n") + 1)
+        handle.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
     return record
@@ -285,11 +335,24 @@ def _connect(server: Server) -> smtplib.SMTP:
         connection.starttls(context=ssl.create_default_context())
     if server.user:
         try:
-            connection.login(server.user, server.password or "")
+            _login(connection, server.user, server.password or "")
         except (smtplib.SMTPException, OSError) as exc:
             _close(connection)
             raise _LoginFailed(_reason(exc))
     return connection
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with one mechanism the server offers: smtplib's login() tries the next one after a refusal, so a
+    wrong password would count twice towards locking the account."""
+    connection.ehlo_or_helo_if_needed()
+    offered = connection.esmtp_features.get("auth", "").upper().split() if connection.has_extn("auth") else []
+    mechanism = next((m for m in PREFERRED_AUTH if m in offered), None)
+    if mechanism is None:
+        raise smtplib.SMTPNotSupportedError(f"de mailserver biedt geen inlogmethode die inhuur kent aan "
+                                            f"({' '.join(offered) or 'geen AUTH'})")
+    connection.user, connection.password = user, password
+    connection.auth(mechanism, getattr(connection, "auth_" + mechanism.lower().replace("-", "_")))
 
 
 def _close(connection) -> None:
@@ -312,4 +375,6 @@ def _reason(exc: Exception) -> str:
         return "geen verbinding: de mailserver weigert de verbinding"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return "de mailserver verbrak de verbinding"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -118,6 +118,11 @@ def describe(exc: errors.InhuurError) -> str:
         lines.append(f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder} (ongewijzigde brieven "
                      f"houden hun kenmerk en gaan niet nog eens weg).")
         return "\n".join(lines)
+    if isinstance(exc, errors.DamagedJournal):
+        return (f"{exc.path}, regel {exc.line}, is beschadigd ({exc.reason}). Er is niets verstuurd en het werkboek is "
+                f"ongewijzigd. Dit logboek houdt per brief bij of de e-mail wegging; de registratie van wat verstuurd "
+                f"is, is het blad Verzonden in het werkboek. Vergelijk de regel daarmee, herstel of verwijder alleen die "
+                f"regel (een tekstverwerker als Kladblok volstaat) en voer inhuur mail opnieuw uit.")
     if isinstance(exc, errors.LettersNotLogged):
         return (f"de brieven staan in {exc.folder}, maar {exc.path.name} werd intussen geopend ({exc.lockfile.name}), "
                 f"dus ze zijn niet vastgelegd op het blad Brieven en er is geen manifest.json: inhuur mail verstuurt "

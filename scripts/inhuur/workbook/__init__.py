@@ -13,8 +13,8 @@ from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix
 from inhuur.workbook.layout import *  # noqa: F401,F403 (sheet names, titles, layouts)
 from inhuur.workbook.matrix import Matrix, SheetRow, new_workbook, open_workbook, save
 from inhuur.workbook.ranking import DEVIATION_TITLES, write_ranking
-from inhuur.workbook.read import (Findings, Steps34, log_rows, looks_like_consensus, read_findings,
-                                  read_lot_records, read_offers, read_steps34, row_of)
+from inhuur.workbook.read import (Findings, LoggedLetter, Steps34, letter_log, log_rows, looks_like_consensus,
+                                  read_findings, read_lot_records, read_offers, read_steps34, row_of)
 from inhuur.workbook.steps34 import fill_steps34, record_awards, record_step3, record_step4, stale_step3_rows
 from inhuur.workbook.write import (ImportReport, add_offers, append_log, formula_problems, write_findings,
                                    write_lots, write_results)

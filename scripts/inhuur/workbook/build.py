@@ -71,7 +71,7 @@ def build(tender: Tender) -> Workbook:
     _build_assessment_sheet(wb, tender)
     _build_ranking_sheet(wb, tender)
     _build_steps34_sheets(wb, tender)
-    _build_log_sheet(wb, tender, SHEET_LETTERS, LETTER_TITLES, (16, 11, 7, 20, 24, 24, 20, 40, 26, 18, 18, 26))
+    _build_log_sheet(wb, tender, SHEET_LETTERS, LETTER_TITLES, (16, 11, 7, 20, 24, 24, 20, 40, 26, 18, 18, 26, 18))
     _build_log_sheet(wb, tender, SHEET_SENT, SENT_TITLES, (16, 7, 20, 24, 24, 20, 30, 18, 30, 26, 12))
     _build_log_sheet(wb, tender, SHEET_LOTS, LOT_TITLES, (16, 16, 24, 24, 30, 18, 60))
     _build_meta_sheet(wb, tender)

@@ -29,8 +29,9 @@ FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
 STEP3_TITLES = ["ID", "Kandidaat", "Leverancier", "Score", "Rang", "Soortgelijke opdrachten",
                 "Soortgelijke organisaties", "Opmerkingen", "Besluit", "Volgorde wachtkamer", "Gesprek"]
 STEP3_OPEN = 6  # columns from here on are the client's
+# New log titles go at the end only: a workbook made before has the shorter header, which append_log extends.
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
-                 "Kenmerk", "SHA-256", "Inhoud", "Vervangt"]
+                 "Kenmerk", "SHA-256", "Inhoud", "Vervangt", "SHA-256 pdf"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
                "Kenmerk", "Status"]
 LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", "Volgorde (ID's)", "Uitslag"]
@@ -55,6 +56,11 @@ STAND_SELF = "Eigen opgave"
 STAND_ASSESSED = "Beoordeeld"
 STAND_CLIENT = "Opdrachtgever"
 STAND_NOT_NEEDED = "Niet nodig"
+
+
+def letter_cell(title: str, row: int) -> str:
+    """A cell of the Brieven log by its column title, for messages, e.g. Brieven!F7."""
+    return f"{SHEET_LETTERS}!{get_column_letter(LETTER_TITLES.index(title) + 1)}{row}"
 
 
 def requirement_name(code: str) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import PureWindowsPath
 from typing import Any
 
 from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
 from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime
 from inhuur.rules import Judgment, Offer
-from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LOTS, SHEET_STEP3, award_titles
+from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LETTERS, SHEET_LOTS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.xlsx import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, get_column_letter
 
@@ -341,12 +342,49 @@ def _distance(a: str, b: str) -> int:
 
 def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
     """The rows of a log sheet (Brieven, Verzonden) as dicts by header title."""
+    return [values for _, values in numbered_log_rows(matrix, sheet)]
+
+
+def numbered_log_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a log sheet as (row number, dict by header title)."""
     matrix.require_sheet(sheet)
     rows = list(matrix.package.rows(sheet))
     if not rows:
         return []
     titles = {i: c.value for i, c in rows[0][1].items()}
-    return [{titles.get(i): c.value for i, c in cells.items()} for _, cells in rows[1:]]
+    return [(n, {titles.get(i): c.value for i, c in cells.items()}) for n, cells in rows[1:]]
+
+
+@dataclass(frozen=True)
+class LoggedLetter:
+    """One row of the Brieven log: a letter as `letters` made it (row: its row number, for messages)."""
+
+    row: int
+    date: str
+    offer_id: str
+    candidate: str
+    supplier: str
+    email: str
+    kind: str
+    file: str  # the name only, without the folder it was made in
+    reference: str
+    sha256: str
+    content: str
+    replaces: str
+    pdf_sha256: str  # empty where no PDF was made (or the workbook's header predates the column)
+
+
+def letter_log(matrix: Matrix) -> list[LoggedLetter]:
+    """Every letter made, in the order made, as the Brieven log has it (each cell as text, empty for none)."""
+    def text(values: dict[str, Any], title: str) -> str:
+        value = values.get(title)
+        return "" if value is None else str(value)
+
+    return [LoggedLetter(n, text(v, "Datum brief"), text(v, "ID"), text(v, "Kandidaat"), text(v, "Leverancier"),
+                         text(v, "E-mail"), text(v, "Soort"), PureWindowsPath(text(v, "Bestand")).name,
+                         text(v, "Kenmerk"), text(v, "SHA-256"), text(v, "Inhoud"), text(v, "Vervangt"),
+                         text(v, "SHA-256 pdf"))
+            for n, v in numbered_log_rows(matrix, SHEET_LETTERS)]
 
 
 def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[Problem]]:
@@ -376,4 +414,4 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
 
 
 __all__ = ["Findings", "read_lot_records", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
-           "looks_like_consensus", "sheet_rows"]
+           "numbered_log_rows", "LoggedLetter", "letter_log", "looks_like_consensus", "sheet_rows"]

@@ -345,10 +345,18 @@ def _compare(wrong: list, sheet: str, ref: str, cell: xlsx.RawCell | None, expec
 
 
 def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Sequence[Sequence[Any]]) -> None:
-    """Append rows to a log sheet, below what is there; earlier rows are never changed."""
+    """Append rows to a log sheet, below what is there; earlier rows are never changed, a header made by an older
+    version gets the titles it lacks."""
     if not entries:
         return
     matrix.require_sheet(sheet)
+    header = next(matrix.package.rows(sheet), (0, {}))[1]
+    width = max((i for i, cell in header.items() if cell.value not in (None, "")), default=0)
+    missing = {i: title for i, title in enumerate(titles, start=1) if i > width}
+    if width and missing:  # a workbook made before these columns existed: their titles go beside the others
+        style = matrix.styles.get("header")
+        matrix.patch(sheet, {f"{get_column_letter(i)}1": xlsx.cell_xml(f"{get_column_letter(i)}1", title, style)
+                             for i, title in missing.items()})
     last = matrix.bottom(sheet)
     matrix.add_rows(sheet, [values_row_xml(matrix, last + i, list(values))
                             for i, values in enumerate(entries, start=1)])
