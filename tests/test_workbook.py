@@ -270,3 +270,45 @@ def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
     matrix = workbook.open_workbook(example_workbook)
     owned = {matrix.part(s) for s in ("Kandidaten", "Beoordeling", "Leveranciers", "_register")} | {"xl/workbook.xml"}
     assert {n for n in before if before.get(n) != after.get(n)} <= owned
+
+
+def _defined_names() -> list[str]:
+    from inhuur.spec import load_spec
+    from inhuur.workbook.build import build
+
+    return sorted(build(load_spec(EXAMPLE_SPEC)).defined_names)
+
+
+@pytest.mark.parametrize("name", _defined_names())
+def test_check_names_every_changed_tender_constant(workbook_path, name):
+    """Every defined name `new` makes is a tender constant the formulas use: changing any one is named by check."""
+    wb = load_workbook(workbook_path)
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    cell = wb[sheet][ref.replace("$", "")]
+    old = cell.value
+    if isinstance(old, datetime):
+        new, shown = datetime(2026, 6, 30, 9), "46203.375"
+    elif isinstance(old, str):
+        new, shown = "Engels", "'Engels'"
+    else:
+        new = old - 1 if old > 1 else old + 1   # Voldoende 3 -> 2, MinInterviewers 2 -> 1, ...
+        shown = str(new)
+    cell.value = new
+    wb.save(workbook_path)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.check(workbook_path)
+    [problem] = info.value.problems
+    assert problem.where == f"{sheet}!{ref.replace('$', '')}"
+    assert problem.text.startswith(f"bevat {shown}, de aanvraag zegt ")
+    assert problem.text.endswith(f" ({name}); herstel de waarde")
+
+
+def test_a_lowered_pass_mark_is_named_with_what_the_request_says(workbook_path, run_cli):
+    wb = load_workbook(workbook_path)
+    sheet, ref = next(iter(wb.defined_names["Voldoende"].destinations))
+    wb[sheet][ref.replace("$", "")] = 2
+    wb.save(workbook_path)
+    result = run_cli("check", workbook_path)
+    assert result.code == 1
+    assert f"  - Aanvraag!{ref.replace('$', '')}: bevat 2, de aanvraag zegt 3 (Voldoende); herstel de waarde\n" \
+        in result.err

@@ -10,8 +10,7 @@ from typing import Any, Sequence
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.rules import Offer, Result
-from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST, SHEET_MATRIX,
-                                    points_name, requirement_name)
+from inhuur.workbook.layout import SHEET_MATRIX, named_constants
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import read_findings, read_offers
 from inhuur.workbook.write import formula_problems
@@ -27,12 +26,7 @@ def structure_problems(matrix: Matrix) -> list[Problem]:
             if actual != col.title:
                 problems.append(Problem(f"{columns.sheet}!{columns.letter(col.key)}1",
                                         f"kop '{actual}' verwacht '{col.title}' (kolommen verschoven?)"))
-    tender = matrix.tender
-    expected: dict[str, Any] = {NAME_DEADLINE: tender.deadline, NAME_RATE_CAP: tender.rate_cap,
-                                NAME_SHORTLIST: tender.shortlist_size}
-    expected.update({requirement_name(r.code): r.value for r in tender.formal
-                     if r.kind in ("maximaal", "minimaal", "gelijk")})
-    expected.update({points_name(a.code): a.points for a in tender.award})
+    expected = named_constants(matrix.tender)
     names = matrix.package.defined_names()
     targets: dict[str, tuple[str, str]] = {}
     for name in expected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from inhuur.spec import Tender
 from inhuur.xlsx import get_column_letter
@@ -48,6 +49,7 @@ NAME_RATE_CAP = "MaxUurtarief"
 NAME_SHORTLIST = "Voordragen"
 NAME_PASS_MARK = "Voldoende"
 NAME_MIN_INTERVIEWERS = "MinInterviewers"
+THRESHOLD_KINDS = ("maximaal", "minimaal", "gelijk")  # formal requirements compared with a named threshold
 
 # Values of the Stand column on Beoordeling (and what the engine calls them).
 STAND_OPEN = "Open"
@@ -65,6 +67,18 @@ def requirement_name(code: str) -> str:
 def points_name(code: str) -> str:
     """Defined name of an award criterion's points, e.g. Punten_G4."""
     return f"Punten_{code}"
+
+
+def named_constants(tender: Tender) -> dict[str, Any]:
+    """Every tender constant the formulas use by its defined name, with the spec's value: what `new` writes
+    into the named cells and what `check` compares them with."""
+    constants: dict[str, Any] = {NAME_DEADLINE: tender.deadline, NAME_RATE_CAP: tender.rate_cap,
+                                 NAME_SHORTLIST: tender.shortlist_size,
+                                 NAME_MIN_INTERVIEWERS: tender.interviews.min_interviewers,
+                                 NAME_PASS_MARK: tender.interviews.pass_mark}
+    constants.update({requirement_name(r.code): r.value for r in tender.formal if r.kind in THRESHOLD_KINDS})
+    constants.update({points_name(a.code): a.points for a in tender.award})
+    return constants
 
 
 def quoted(sheet: str) -> str:
