@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding, type_into
 from inhuur import actions, files, workbook
 from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
 
@@ -312,3 +312,20 @@ def test_a_lowered_pass_mark_is_named_with_what_the_request_says(workbook_path, 
     assert result.code == 1
     assert f"  - Aanvraag!{ref.replace('$', '')}: bevat 2, de aanvraag zegt 3 (Voldoende); herstel de waarde\n" \
         in result.err
+
+
+@pytest.mark.parametrize("typed, shown", [
+    (None, "is leeg"),
+    ("j.devries@flexpro.nl\nm.jansen@flexpro.nl", "'j.devries@flexpro.nl\nm.jansen@flexpro.nl' is geen geldig "
+                                                  "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
+    ("j.devries@flexpro.nl; m.jansen@flexpro.nl", "'j.devries@flexpro.nl; m.jansen@flexpro.nl' is geen geldig "
+                                                  "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
+])
+def test_check_names_an_email_cell_that_import_would_refuse(example_workbook, run_cli, typed, shown):
+    letter = type_into(example_workbook, "Kandidaten", "E-mail", 4, typed)
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert f"  - Kandidaten!{letter}4: {shown}\n" in result.err
+    before = example_workbook.read_bytes()
+    assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
+    assert example_workbook.read_bytes() == before

@@ -9,7 +9,7 @@ from typing import Any
 
 from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
-from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime
+from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime, parse_email
 from inhuur.rules import Judgment, Offer
 from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LOTS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
@@ -132,9 +132,10 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
                 ok = False
             judgments[code] = found or Judgment()
         lot = parse("loting", _parse_lot, required=False)
+        email = parse("email", lambda v: parse_email(_cell_text(v)))  # as `import` accepts it: the letters go there
         offer = Offer(id=offer_id, supplier=supplier or "", candidate=candidate or "",
                       rate=rate if rate is not None else Decimal(0), facts=facts, judgments=judgments,
-                      contact=str(get("contactpersoon") or ""), email=str(get("email") or ""), lot=lot,
+                      contact=str(get("contactpersoon") or ""), email=email or "", lot=lot,
                       salutation=parse("aanhef", _cell_title, required=False) or "",
                       note=str(get("toelichting") or ""))
         if ok or not strict:
