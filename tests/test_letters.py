@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import make_offer, type_into
+from conftest import assess_as_declared, columns, csv_bytes, make_offer, offer_row, type_into
 from inhuur import actions, letters, mail, soffice
 from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
 from inhuur.rules import evaluate
@@ -607,3 +607,26 @@ def test_the_closing_stays_with_the_last_paragraph(kind):
     paragraphs = Document(letters.TEMPLATES / f"{kind}.docx").paragraphs
     closing = [p.text for p in paragraphs].index("Met vriendelijke groet,")
     assert all(p.paragraph_format.keep_with_next for p in paragraphs[closing - 1:-1])
+
+
+def test_a_lot_that_a_better_offer_made_idle_is_named_by_check_and_left_out_of_the_letters(example_workbook, tmp_path,
+                                                                                           run_cli):
+    assert run_cli("loting", example_workbook, "--volgorde", "I-006,I-005", "--moment", "03-07-2026 10:05",
+                   "--plaats", "Flextender, Hilversum", "--door", "mr. J. Smit, notaris").code == 0
+    better = offer_row(leverancier="Nieuw BV", kandidaat="Nieuwe Kandidaat", uurtarief="60,00",
+                       email="info@nieuw.example")
+    actions.import_offers(example_workbook, io.BytesIO(csv_bytes([better])))
+    assess_as_declared(example_workbook)
+    col = columns(load_workbook(example_workbook)["Kandidaten"])["Loting"]
+    result = run_cli("check", example_workbook)
+    assert result.code == 0, result.err
+    for row in (6, 7):   # I-005 and I-006
+        assert (f"Let op: Kandidaten!{col}{row}: de loting beslist niets (meer): de gelijke stand van I-005, I-006 "
+                f"(rang ") in result.out
+    assert "ligt niet (meer) op de grens van de voordracht (top 5); de brieven noemen de loting daarom niet." \
+        in result.out
+    report = actions.make_letters(example_workbook, tmp_path / "b", sent=date(2026, 7, 6))
+    for offer_id in ("I-005", "I-006"):
+        text = text_of(tmp_path / "b" / f"{offer_id}-niet_geselecteerd.docx")
+        assert "loting" not in text and "getrokken" not in text
+    assert [w for w in report.warnings if "de loting beslist niets (meer)" in w]

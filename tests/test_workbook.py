@@ -329,3 +329,18 @@ def test_check_names_an_email_cell_that_import_would_refuse(example_workbook, ru
     before = example_workbook.read_bytes()
     assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
     assert example_workbook.read_bytes() == before
+
+
+def test_a_lot_order_typed_against_the_proces_verbaal_is_named_with_both_cells(example_workbook, run_cli):
+    assert run_cli("loting", example_workbook, "--volgorde", "I-006,I-005", "--moment", "01-07-2026 10:00",
+                   "--plaats", "Flextender, Hilversum", "--door", "mr. J. Smit, notaris").code == 0
+    col = edit(example_workbook, Loting_6=1, Loting_7=2)   # I-005 first, I-006 second: the draw reversed
+    before = example_workbook.read_bytes()
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert (f"  - Kandidaten!{col['Loting']}6: zegt 1, maar volgens het proces-verbaal (Loting!F2) werd I-005 bij de "
+            f"loting van 01-07-2026 om 10.00 uur als tweede getrokken; typ 2, of zet de vorige versie terug "
+            f"(…vorige.xlsx). De brieven noemen de uitslag van het proces-verbaal\n") in result.err
+    assert f"  - Kandidaten!{col['Loting']}7: zegt 2, maar volgens het proces-verbaal (Loting!F2) werd I-006" in result.err
+    assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
+    assert example_workbook.read_bytes() == before

@@ -246,13 +246,27 @@ def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord 
         workbook.save(matrix)
 
 
-def check(path: str | Path) -> int:
-    """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
+@dataclass
+class CheckReport:
+    """What `check` found in a valid workbook: the number of offers, and warnings naming their cells."""
+
+    offers: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check_report(path: str | Path) -> CheckReport:
+    """Validate the workbook, or raise InvalidWorkbook naming each bad cell; warnings (a lot that decides nothing)
+    do not refuse it."""
     matrix = workbook.open_workbook(Path(path))
-    offers, problems, _ = all_problems(matrix)
+    offers, problems, results = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(str(path), problems)
-    return len(offers)
+    return CheckReport(len(offers), workbook.idle_lots(matrix, results))
+
+
+def check(path: str | Path) -> int:
+    """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
+    return check_report(path).offers
 
 
 @dataclass

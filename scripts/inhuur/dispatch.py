@@ -136,8 +136,9 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                                                  indent=2, ensure_ascii=False))
     warnings = []
     written = {m.offer_id for m in made}
-    undocumented = [r.offer.id for r in results if r.tie_group and r.offer.lot is not None
-                    and r.offer.id not in history.lots and r.offer.id in written]
+    undocumented = [r.offer.id for r in results if r.lot_decides and r.offer.id not in history.lots
+                    and r.offer.id in written]
+    warnings += [str(p) for p in workbook.idle_lots(matrix, results)]
     if undocumented:
         warnings.append(f"het proces-verbaal van de loting ontbreekt op het blad {workbook.SHEET_LOTS} "
                         f"({', '.join(undocumented)}): de brieven noemen daarom niet wanneer, waar en door wie het lot "

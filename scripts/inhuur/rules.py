@@ -124,6 +124,7 @@ class Result:
     tie_group: tuple[str, ...] = field(default=())
     open: tuple[str, ...] = field(default=())
     required: tuple[str, ...] = field(default=())
+    lot_decides: bool = False  # the recorded lot decides this offer's tie at the shortlist boundary
 
     @property
     def assessed(self) -> bool:
@@ -241,8 +242,21 @@ def evaluate(tender: Tender, offers: Sequence[Offer]) -> list[Result]:
             status = NOT_SELECTED
         group = ties[(scores[offer.id], offer.rate)]
         results.append(Result(offer, status, (), scores[offer.id], place.rank, place.shared,
-                              tuple(group) if len(group) > 1 else (), still_open, required))
+                              tuple(group) if len(group) > 1 else (), still_open, required,
+                              offer.lot is not None and status != TIE_UNRESOLVED and _lot_decides(group, placings, n)))
     return results
+
+
+def _lot_decides(group: Sequence[str], placings: Mapping[str, Placing], n: int) -> bool:
+    """True when the group is a tie that, without its lot, would straddle the shortlist boundary (place n).
+
+    Example: tied at places 5 and 6 with a shortlist of 5: the lot decides; after a better offer arrives they are
+    at places 6 and 7, and the lot decides nothing (neither is shortlisted either way).
+    """
+    if len(group) < 2:
+        return False
+    first = min(placings[offer_id].rank for offer_id in group)
+    return first <= n < first + len(group) - 1
 
 
 def required_codes(tender: Tender, offer: Offer) -> tuple[str, ...]:

@@ -34,7 +34,8 @@ LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", 
                  "Kenmerk", "SHA-256", "Inhoud", "Vervangt"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
                "Kenmerk", "Status"]
-LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", "Volgorde (ID's)", "Uitslag"]
+LOT_ORDER_TITLE = "Volgorde (ID's)"
+LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", LOT_ORDER_TITLE, "Uitslag"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]
 RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
                   "Uitkomst stap 2", "Open oordelen"]

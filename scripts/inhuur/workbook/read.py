@@ -355,9 +355,15 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
 
     A row whose moment cannot be read is named as a problem, not skipped in silence.
     """
+    rows, problems = read_lot_rows(matrix)
+    return {offer_id: record for offer_id, (_, record) in rows.items()}, problems
+
+
+def read_lot_rows(matrix: Matrix) -> tuple[dict[str, tuple[int, rules.LotRecord]], list[Problem]]:
+    """As read_lot_records, with the row of the Loting sheet each offer's proces-verbaal is on."""
     if SHEET_LOTS not in matrix.package.sheets():
         return {}, []
-    records: dict[str, rules.LotRecord] = {}
+    records: dict[str, tuple[int, rules.LotRecord]] = {}
     problems = []
     epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
     for n, cells in matrix.package.rows(SHEET_LOTS):
@@ -372,9 +378,9 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
             continue
         order = tuple(part.strip() for part in str(value(6)).split(",") if part.strip())
         record = rules.LotRecord(moment, str(value(3) or ""), str(value(4) or ""), str(value(5) or ""), order)
-        records.update({offer_id: record for offer_id in order})
+        records.update({offer_id: (n, record) for offer_id in order})
     return records, problems
 
 
-__all__ = ["Findings", "read_lot_records", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
+__all__ = ["Findings", "read_lot_records", "read_lot_rows", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
            "looks_like_consensus", "sheet_rows"]
