@@ -16,8 +16,8 @@ from pathlib import Path
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    ManifestMissing, NoTie, NotAssessed, Problem, UnresolvedTie, WorkbookLocked
-from inhuur.guard import all_problems, editing
+    ManifestMissing, NoTie, Problem, UnresolvedTie, WorkbookLocked
+from inhuur.guard import all_problems, editing, require_final
 from inhuur.rules import Result
 from inhuur.xlsx import get_column_letter
 
@@ -41,10 +41,7 @@ def _letter_inputs(matrix: workbook.Matrix, lot: bool) -> tuple[list[Result], le
     _, problems, results = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(path, problems)
-    if not rules.is_final(results):
-        rows = workbook.read_findings(matrix).rows
-        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
-                           for r in rules.ranking_order(results) for code in r.open])
+    require_final(matrix, results, "letters")
     ties = rules.unresolved_ties(results)
     if ties and not lot:
         rows = workbook.row_of(matrix)
