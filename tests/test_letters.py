@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import make_offer, type_into
+from conftest import assess_as_declared, columns, csv_bytes, make_offer, offer_row, type_into
 from inhuur import actions, letters, mail, soffice
 from inhuur.errors import InvalidWorkbook, NoTie, UnresolvedTie
 from inhuur.rules import evaluate
@@ -608,3 +608,123 @@ def test_the_closing_stays_with_the_last_paragraph(kind):
     paragraphs = Document(letters.TEMPLATES / f"{kind}.docx").paragraphs
     closing = [p.text for p in paragraphs].index("Met vriendelijke groet,")
     assert all(p.paragraph_format.keep_with_next for p in paragraphs[closing - 1:-1])
+
+
+def test_a_lot_that_a_better_offer_made_idle_is_named_by_check_and_left_out_of_the_letters(example_workbook, tmp_path,
+                                                                                           run_cli):
+    assert run_cli("loting", example_workbook, "--volgorde", "I-006,I-005", "--moment", "03-07-2026 10:05",
+                   "--plaats", "Flextender, Hilversum", "--door", "mr. J. Smit, notaris").code == 0
+    better = offer_row(leverancier="Nieuw BV", kandidaat="Nieuwe Kandidaat", uurtarief="60,00",
+                       email="info@nieuw.example")
+    actions.import_offers(example_workbook, io.BytesIO(csv_bytes([better])))
+    assess_as_declared(example_workbook)
+    col = columns(load_workbook(example_workbook)["Kandidaten"])["Loting"]
+    result = run_cli("check", example_workbook)
+    assert result.code == 0, result.err
+    for row in (6, 7):   # I-005 and I-006
+        assert (f"Let op: Kandidaten!{col}{row}: de loting beslist niets (meer): de gelijke stand van I-005, I-006 "
+                f"(rang ") in result.out
+    assert "ligt niet (meer) op de grens van de voordracht (top 5); de brieven noemen de loting daarom niet." \
+        in result.out
+    report = actions.make_letters(example_workbook, tmp_path / "b", sent=date(2026, 7, 6))
+    for offer_id in ("I-005", "I-006"):
+        text = text_of(tmp_path / "b" / f"{offer_id}-niet_geselecteerd.docx")
+        assert "loting" not in text and "getrokken" not in text
+    assert [w for w in report.warnings if "de loting beslist niets (meer)" in w]
+
+
+LOT_ARGS = {"--volgorde": "I-006,I-005", "--moment": "03-07-2026 10:05", "--plaats": "Flextender, Hilversum",
+            "--door": "mr. J. Smit, notaris"}
+
+
+def run_loting(run_cli, book, **changed):
+    options = {**LOT_ARGS, **{f"--{k}": v for k, v in changed.items()}}
+    return run_cli("loting", book, *[part for pair in options.items() for part in pair])
+
+
+def refused_lot(book, *lines):
+    return (f"Fout: {book}: de loting is niet vastgelegd; het werkboek is ongewijzigd ({len(lines)} "
+            f"{'fout' if len(lines) == 1 else 'fouten'}):\n" + "".join(f"  - {line}\n" for line in lines)
+            + "Verbeter deze opties en voer inhuur loting opnieuw uit.\n")
+
+
+CONTROL = ("bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het werkboek en de brieven niet "
+           "kunnen bevatten; typ de tekst opnieuw op één regel")
+
+
+@pytest.mark.parametrize("changed, lines", [
+    ({"moment": "29-06-2026 09:00"}, ["--moment: 29-06-2026 om 09.00 uur ligt niet na de sluiting van de inschrijving "
+                                      "(29-06-2026 om 09.00 uur); een loting volgt op de ranglijst. Klopt het jaar?"]),
+    ({"moment": "03-07-2025 10:05"}, ["--moment: 03-07-2025 om 10.05 uur ligt niet na de sluiting van de inschrijving "
+                                      "(29-06-2026 om 09.00 uur); een loting volgt op de ranglijst. Klopt het jaar?"]),
+    ({"plaats": "  ", "door": ""}, ["--plaats: is leeg; vul het in", "--door: is leeg; vul het in"]),
+    ({"plaats": "Hilversum\x0b"}, [f"--plaats: {CONTROL}"]),
+    ({"getuigen": "A. Jansen\nB. de Vries"}, [f"--getuigen: {CONTROL}"]),
+    ({"door": "x" * 32768}, ["--door: is langer dan 32767 tekens (de grens van een Excel-cel)"]),
+])
+def test_a_lot_record_that_cannot_be_true_or_stored_is_refused(example_workbook, run_cli, changed, lines):
+    before = example_workbook.read_bytes()
+    result = run_loting(run_cli, example_workbook, **changed)
+    assert (result.code, result.err) == (1, refused_lot(example_workbook, *lines))
+    assert example_workbook.read_bytes() == before
+
+
+def test_a_lot_in_the_future_is_refused(example_workbook, run_cli):
+    before = example_workbook.read_bytes()
+    result = run_loting(run_cli, example_workbook, moment="01-07-2099 10:00")
+    assert result.code == 1
+    assert re.fullmatch(re.escape(refused_lot(example_workbook, "--moment: 01-07-2099 om 10.00 uur ligt in de toekomst "
+                                              "(nu: NU); leg een loting vast nadat zij gehouden is"))
+                        .replace("NU", r"\d\d-\d\d-\d{4} om \d\d\.\d\d uur"), result.err)
+    assert example_workbook.read_bytes() == before
+
+
+def test_a_lot_before_the_notice_its_invitations_gave_is_refused(example_workbook, run_cli, tmp_path):
+    assert run_cli("letters", example_workbook, "-o", tmp_path / "lot", "--datum", "30-06-2026", "--loting",
+                   "--loting-moment", "03-07-2026 10:00", "--loting-plaats", "Hilversum", "--loting-door",
+                   "notaris").code == 0
+    before = example_workbook.read_bytes()
+    result = run_loting(run_cli, example_workbook, moment="01-07-2026 10:00")
+    assert (result.code, result.err) == (1, refused_lot(
+        example_workbook, "--moment: 01-07-2026 om 10.00 uur ligt vóór donderdag 2 juli 2026: de uitnodigingen voor "
+                          "de loting zijn gedateerd 30 juni 2026 en de aanvraag vraagt 2 werkdagen aankondiging "
+                          "(loting.aankondiging_werkdagen)"))
+    assert example_workbook.read_bytes() == before
+    assert run_loting(run_cli, example_workbook, moment="03-07-2026 10:00").code == 0
+
+
+def test_a_lot_on_a_provisional_ranking_is_refused(imported_workbook, run_cli):
+    before = imported_workbook.read_bytes()
+    result = run_loting(run_cli, imported_workbook)
+    assert result.code == 1
+    assert result.err.startswith("Fout: er is niets vastgelegd: de ranglijst is nog voorlopig, want nog 69 oordelen "
+                                 "niet beoordeeld bij ")
+    assert result.err.endswith("of met inhuur record --beoordeling, en leg dan de loting vast.\n")
+    assert imported_workbook.read_bytes() == before
+
+
+def test_a_second_draw_for_the_same_tie_is_refused(example_workbook, run_cli):
+    assert run_loting(run_cli, example_workbook).code == 0
+    before = example_workbook.read_bytes()
+    result = run_loting(run_cli, example_workbook, volgorde="I-005,I-006", moment="03-07-2026 11:00")
+    assert (result.code, result.err) == (1, (
+        "Fout: er is niets vastgelegd: de loting voor I-005, I-006 is al gehouden op vrijdag 3 juli 2026 om 10.05 uur "
+        "(Loting!A2). Een gelijke stand wordt één keer beslist; een tweede trekking zou de eerste terzijde schuiven. Is "
+        "de eerste uitslag echt verkeerd vastgelegd, zet dan de vorige versie van het werkboek terug (…vorige.xlsx) of "
+        "verbeter de kolom Loting zodat die het proces-verbaal volgt, en leg de reden vast.\n"))
+    assert example_workbook.read_bytes() == before
+
+
+def test_a_draw_against_an_order_typed_by_hand_is_refused_and_the_same_order_recorded(example_workbook, run_cli):
+    col = type_into(example_workbook, "Kandidaten", "Loting", 7, 1)     # I-006 first, typed by hand
+    type_into(example_workbook, "Kandidaten", "Loting", 6, 2)
+    before = example_workbook.read_bytes()
+    result = run_loting(run_cli, example_workbook, volgorde="I-005,I-006")
+    assert (result.code, result.err) == (1, (
+        f"Fout: er is niets vastgelegd: voor I-005, I-006 staat al een andere volgorde in de kolom Loting "
+        f"(Kandidaten!{col}6, Kandidaten!{col}7). Een gelijke stand wordt één keer beslist; een tweede trekking zou de "
+        f"eerste terzijde schuiven. Is de eerste uitslag echt verkeerd vastgelegd, zet dan de vorige versie van het "
+        f"werkboek terug (…vorige.xlsx) of verbeter de kolom Loting zodat die het proces-verbaal volgt, en leg de "
+        f"reden vast.\n"))
+    assert example_workbook.read_bytes() == before
+    assert run_loting(run_cli, example_workbook).code == 0              # its proces-verbaal can still be added

@@ -97,6 +97,18 @@ def test_recorded_lot_breaks_the_tie(tender):
     assert (results["E"].rank, results["E"].status) == (6, rules.NOT_SELECTED)
 
 
+def test_a_lot_decides_only_while_its_tie_straddles_the_shortlist_boundary(tender):
+    offers = six_offers_with_a_tie_at_place_five()
+    offers[4] = make_offer("E", "G4", rate="70.00", lot=2)
+    offers[5] = make_offer("F", "G4", rate="70.00", lot=1)
+    assert [r.lot_decides for r in evaluate(tender, offers)[4:]] == [True, True]
+    later = evaluate(tender, offers + [make_offer("G", "G4 G5 G6 G7 G8", rate="60.00")])  # a better offer arrives
+    assert [(r.rank, r.status, r.lot_decides) for r in later[4:6]] == [(7, rules.NOT_SELECTED, False),
+                                                                        (6, rules.NOT_SELECTED, False)]
+    alone = evaluate(tender, [make_offer("A", "G4", lot=1)])   # a lot number without a tie
+    assert alone[0].lot_decides is False
+
+
 def test_a_partly_recorded_lot_is_ignored(tender):
     offers = six_offers_with_a_tie_at_place_five()
     offers[5] = make_offer("F", "G4", rate="70.00", lot=1)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding
+from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding, type_into
 from inhuur import actions, files, workbook
 from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
 
@@ -270,3 +270,77 @@ def test_import_rewrites_only_the_parts_it_owns(example_workbook, tmp_path):
     matrix = workbook.open_workbook(example_workbook)
     owned = {matrix.part(s) for s in ("Kandidaten", "Beoordeling", "Leveranciers", "_register")} | {"xl/workbook.xml"}
     assert {n for n in before if before.get(n) != after.get(n)} <= owned
+
+
+def _defined_names() -> list[str]:
+    from inhuur.spec import load_spec
+    from inhuur.workbook.build import build
+
+    return sorted(build(load_spec(EXAMPLE_SPEC)).defined_names)
+
+
+@pytest.mark.parametrize("name", _defined_names())
+def test_check_names_every_changed_tender_constant(workbook_path, name):
+    """Every defined name `new` makes is a tender constant the formulas use: changing any one is named by check."""
+    wb = load_workbook(workbook_path)
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    cell = wb[sheet][ref.replace("$", "")]
+    old = cell.value
+    if isinstance(old, datetime):
+        new, shown = datetime(2026, 6, 30, 9), "46203.375"
+    elif isinstance(old, str):
+        new, shown = "Engels", "'Engels'"
+    else:
+        new = old - 1 if old > 1 else old + 1   # Voldoende 3 -> 2, MinInterviewers 2 -> 1, ...
+        shown = str(new)
+    cell.value = new
+    wb.save(workbook_path)
+    with pytest.raises(InvalidWorkbook) as info:
+        actions.check(workbook_path)
+    [problem] = info.value.problems
+    assert problem.where == f"{sheet}!{ref.replace('$', '')}"
+    assert problem.text.startswith(f"bevat {shown}, de aanvraag zegt ")
+    assert problem.text.endswith(f" ({name}); herstel de waarde")
+
+
+def test_a_lowered_pass_mark_is_named_with_what_the_request_says(workbook_path, run_cli):
+    wb = load_workbook(workbook_path)
+    sheet, ref = next(iter(wb.defined_names["Voldoende"].destinations))
+    wb[sheet][ref.replace("$", "")] = 2
+    wb.save(workbook_path)
+    result = run_cli("check", workbook_path)
+    assert result.code == 1
+    assert f"  - Aanvraag!{ref.replace('$', '')}: bevat 2, de aanvraag zegt 3 (Voldoende); herstel de waarde\n" \
+        in result.err
+
+
+@pytest.mark.parametrize("typed, shown", [
+    (None, "is leeg"),
+    ("j.devries@flexpro.nl\nm.jansen@flexpro.nl", "'j.devries@flexpro.nl\nm.jansen@flexpro.nl' is geen geldig "
+                                                  "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
+    ("j.devries@flexpro.nl; m.jansen@flexpro.nl", "'j.devries@flexpro.nl; m.jansen@flexpro.nl' is geen geldig "
+                                                  "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
+])
+def test_check_names_an_email_cell_that_import_would_refuse(example_workbook, run_cli, typed, shown):
+    letter = type_into(example_workbook, "Kandidaten", "E-mail", 4, typed)
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert f"  - Kandidaten!{letter}4: {shown}\n" in result.err
+    before = example_workbook.read_bytes()
+    assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
+    assert example_workbook.read_bytes() == before
+
+
+def test_a_lot_order_typed_against_the_proces_verbaal_is_named_with_both_cells(example_workbook, run_cli):
+    assert run_cli("loting", example_workbook, "--volgorde", "I-006,I-005", "--moment", "01-07-2026 10:00",
+                   "--plaats", "Flextender, Hilversum", "--door", "mr. J. Smit, notaris").code == 0
+    col = edit(example_workbook, Loting_6=1, Loting_7=2)   # I-005 first, I-006 second: the draw reversed
+    before = example_workbook.read_bytes()
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert (f"  - Kandidaten!{col['Loting']}6: zegt 1, maar volgens het proces-verbaal (Loting!F2) werd I-005 bij de "
+            f"loting van 01-07-2026 om 10.00 uur als tweede getrokken; typ 2, of zet de vorige versie terug "
+            f"(…vorige.xlsx). De brieven noemen de uitslag van het proces-verbaal\n") in result.err
+    assert f"  - Kandidaten!{col['Loting']}7: zegt 2, maar volgens het proces-verbaal (Loting!F2) werd I-006" in result.err
+    assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
+    assert example_workbook.read_bytes() == before

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
-from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, ModelNotInWorkbook, OutputExists, Problem
+from inhuur.guard import all_problems, editing, reopened, require_final, step3_conflicts
+from inhuur.errors import FileMissing, InvalidLotRecord, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, ModelNotInWorkbook, \
+    OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -251,15 +252,24 @@ def record_awards(path: str | Path, motivations: dict[str, str]) -> None:
         workbook.save(matrix)
 
 
-def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord | None = None) -> None:
+def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord | None = None,
+               now: datetime | None = None) -> None:
     """Write a lot's order (offer id -> order drawn) into the Loting column, and its proces-verbaal on the Loting
-    sheet; refused unless the ids are exactly the offers of one tie that needs the lot."""
+    sheet; refused unless the ranking is final, the ids are exactly the offers of one tie that needs the lot, that
+    tie has no lot yet, and the proces-verbaal can be true (a moment after the deadline and the notice, not in the
+    future) and stored (place and name given, no control characters, no text longer than a cell)."""
     with editing(path, "loting") as matrix:
+        if record is not None:
+            record, problems = _checked_lot_record(matrix, record, list(order), now or datetime.now())
+            if problems:
+                raise InvalidLotRecord(str(path), problems)
         offers, _, _ = all_problems(matrix)  # a missing motivation elsewhere does not change who is tied; check names it
         results = rules.evaluate(matrix.tender, [replace(o, lot=None) for o in offers])  # the tie as before any lot
+        require_final(matrix, results, "loting")
         groups = [{r.offer.id for r in group} for group in rules.unresolved_ties(results)]
         if set(order) not in groups or sorted(order.values()) != list(range(1, len(order) + 1)):
             raise LotNotATie(sorted(order, key=order.get), [sorted(g, key=rules.id_key) for g in groups])
+        _require_no_lot_yet(matrix, order, {o.id: o.lot for o in offers})
         if record is not None:
             record = replace(record, order=tuple(sorted(order, key=order.get)))
             matrix.require_sheet(workbook.SHEET_LOTS)
@@ -267,13 +277,86 @@ def record_lot(path: str | Path, order: dict[str, int], record: rules.LotRecord 
         workbook.save(matrix)
 
 
-def check(path: str | Path) -> int:
-    """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
+def _checked_lot_record(matrix: workbook.Matrix, record: rules.LotRecord, ids: list[str],
+                        now: datetime) -> tuple[rules.LotRecord, list[Problem]]:
+    """The proces-verbaal with its texts stripped, and what makes it impossible or unstorable, by option: a draw is
+    recorded after it happened, after the deadline, and no earlier than the notice its invitations gave."""
+    from inhuur.intake import parse_line
+    from inhuur.letters import LOT
+
+    problems = []
+    texts = {}
+    for option, field_name, required in (("--plaats", "place", True), ("--door", "drawn_by", True),
+                                         ("--getuigen", "witnesses", False)):
+        text = getattr(record, field_name)
+        if required or text.strip():
+            try:
+                texts[field_name] = parse_line(text)
+            except ValueError as exc:
+                problems.append(Problem(option, str(exc)))
+        else:
+            texts[field_name] = ""
+    record = replace(record, **texts)
+    tender, moment = matrix.tender, record.moment
+    invited = []
+    for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
+        if row.get("Soort") == LOT and row.get("ID") in ids:
+            try:
+                invited.append(datetime.strptime(str(row.get("Datum brief")), "%d-%m-%Y").date())
+            except ValueError:
+                continue  # a date typed over by hand: check and the letters' log name it, not the lot
+    earliest = rules.working_day_after(max(invited), tender.lot.notice_days) if invited else None
+    if moment > now:
+        problems.append(Problem("--moment", f"{dutch.stamp(moment)} ligt in de toekomst (nu: {dutch.stamp(now)}); "
+                                            f"leg een loting vast nadat zij gehouden is"))
+    elif moment <= tender.deadline:
+        problems.append(Problem("--moment", f"{dutch.stamp(moment)} ligt niet na de sluiting van de inschrijving "
+                                            f"({dutch.stamp(tender.deadline)}); een loting volgt op de ranglijst. "
+                                            f"Klopt het jaar?"))
+    elif earliest is not None and moment.date() < earliest:
+        problems.append(Problem("--moment", f"{dutch.stamp(moment)} ligt vóór {dutch.weekday_date(earliest)}: de "
+                                            f"uitnodigingen voor de loting zijn gedateerd {dutch.day(max(invited))} en "
+                                            f"de aanvraag vraagt {tender.lot.notice_days} werkdagen aankondiging "
+                                            f"(loting.aankondiging_werkdagen)"))
+    return record, problems
+
+
+def _require_no_lot_yet(matrix: workbook.Matrix, order: dict[str, int], lots: dict[str, int | None]) -> None:
+    """Refuse a second draw for the same tie: one with a proces-verbaal for exactly these offers, or a whole order
+    typed on Kandidaten that differs (the same order typed by hand may be recorded with its proces-verbaal). A new
+    tie that takes in another offer is a new draw."""
+    ids = sorted(order, key=rules.id_key)
+    recorded, _ = workbook.read_lot_rows(matrix)
+    drawn = sorted({(n, record.moment) for n, record in recorded.values() if set(record.order) == set(ids)})
+    if drawn:
+        row, moment = drawn[-1]
+        raise LotAlreadyDrawn(ids, moment, [f"{workbook.SHEET_LOTS}!A{row}"])
+    if all(lots.get(i) is not None for i in ids) and any(lots[i] != order[i] for i in ids):
+        rows = workbook.row_of(matrix)
+        raise LotAlreadyDrawn(ids, None, [matrix.layout.cell("loting", rows[i]) for i in ids])
+
+
+@dataclass
+class CheckReport:
+    """What `check` found in a valid workbook: the number of offers, and warnings naming their cells."""
+
+    offers: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check_report(path: str | Path) -> CheckReport:
+    """Validate the workbook, or raise InvalidWorkbook naming each bad cell; warnings (a lot that decides nothing)
+    do not refuse it."""
     matrix = workbook.open_workbook(Path(path))
-    offers, problems, _ = all_problems(matrix)
+    offers, problems, results = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(str(path), problems)
-    return len(offers)
+    return CheckReport(len(offers), workbook.idle_lots(matrix, results))
+
+
+def check(path: str | Path) -> int:
+    """Validate the workbook; return the number of offers, or raise InvalidWorkbook naming each bad cell."""
+    return check_report(path).offers
 
 
 @dataclass

@@ -236,8 +236,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _print_warnings(report, out)
         return 0
     if args.command == "check":
-        count = actions.check(args.workbook)
-        print(f"Werkboek in orde: {count} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
+        checked = actions.check_report(args.workbook)
+        print(f"Werkboek in orde: {checked.offers} inschrijvingen, alle formules en invoercellen kloppen.", file=out)
+        for warning in checked.warnings:
+            print(f"Let op: {warning}.", file=out)
         return 0
     if args.command == "record":
         if args.beoordeling:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    NoTie, NotAssessed, Problem, UnresolvedTie, WorkbookLocked
-from inhuur.guard import all_problems, editing
+    NoTie, Problem, UnresolvedTie, WorkbookLocked
+from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email
 from inhuur.rules import Result
 from inhuur.xlsx import get_column_letter
@@ -42,10 +42,7 @@ def _letter_inputs(matrix: workbook.Matrix, lot: bool) -> tuple[list[Result], le
     _, problems, results = all_problems(matrix)
     if problems:
         raise InvalidWorkbook(path, problems)
-    if not rules.is_final(results):
-        rows = workbook.read_findings(matrix).rows
-        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
-                           for r in rules.ranking_order(results) for code in r.open])
+    require_final(matrix, results, "letters")
     ties = rules.unresolved_ties(results)
     if ties and not lot:
         rows = workbook.row_of(matrix)
@@ -134,8 +131,9 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
                                                  indent=2, ensure_ascii=False))
     warnings = []
     written = {m.offer_id for m in made}
-    undocumented = [r.offer.id for r in results if r.tie_group and r.offer.lot is not None
-                    and r.offer.id not in history.lots and r.offer.id in written]
+    undocumented = [r.offer.id for r in results if r.lot_decides and r.offer.id not in history.lots
+                    and r.offer.id in written]
+    warnings += [str(p) for p in workbook.idle_lots(matrix, results)]
     if undocumented:
         warnings.append(f"het proces-verbaal van de loting ontbreekt op het blad {workbook.SHEET_LOTS} "
                         f"({', '.join(undocumented)}): de brieven noemen daarom niet wanneer, waar en door wie het lot "

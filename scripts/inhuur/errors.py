@@ -66,11 +66,27 @@ class UnresolvedTie(InhuurError):
 
 
 class NotAssessed(InhuurError):
-    """Letters were asked for while judgments the steps need are still open (not assessed)."""
+    """Letters (or a lot) were asked for while judgments the steps need are still open (not assessed)."""
 
-    def __init__(self, open_judgments: list[tuple[str, str, str]]):
+    def __init__(self, open_judgments: list[tuple[str, str, str]], command: str = "letters"):
         super().__init__(f"{len(open_judgments)} judgments open")
         self.open = open_judgments  # (offer id, code, cell of its Stand on Beoordeling)
+        self.command = command  # letters or loting: what was refused
+
+
+class InvalidLotRecord(ProblemsError):
+    """A lot drawing's proces-verbaal that cannot be true or cannot be stored: a moment in the future or before the
+    deadline or the notice, an empty place or name, control characters, text longer than a cell holds."""
+
+
+class LotAlreadyDrawn(InhuurError):
+    """A second lot for a tie whose lot is already recorded (proces-verbaal on Loting, or an order on Kandidaten)."""
+
+    def __init__(self, ids: list[str], moment: datetime | None, where: list[str]):
+        super().__init__(f"lot for {ids} already recorded ({moment}) at {where}")
+        self.ids = ids
+        self.moment = moment  # of the proces-verbaal; None: an order typed on Kandidaten without one
+        self.where = where  # the Loting row, or the Kandidaten cells, that hold the lot
 
 
 class LettersNotLogged(InhuurError):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from inhuur import files, rules, workbook
-from inhuur.errors import Problem
+from inhuur.errors import NotAssessed, Problem
 from inhuur.rules import Result
 
 
@@ -51,6 +51,14 @@ def all_problems(matrix: workbook.Matrix) -> tuple[list[rules.Offer], list[Probl
     if not rules.unresolved_ties(results):
         problems += step3_conflicts(steps, results)
     return offers, problems, results
+
+
+def require_final(matrix: workbook.Matrix, results: list[Result], command: str) -> None:
+    """Refuse (NotAssessed, naming each open judgment's Stand cell) while the ranking is provisional."""
+    if not rules.is_final(results):
+        rows = workbook.read_findings(matrix).rows
+        raise NotAssessed([(r.offer.id, code, matrix.assessment.cell("stand", rows[(r.offer.id, code)]))
+                           for r in rules.ranking_order(results) for code in r.open], command)
 
 
 def step3_conflicts(steps: workbook.Steps34, results: list[Result]) -> list[Problem]:

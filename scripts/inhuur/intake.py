@@ -25,6 +25,7 @@ MAX_PROBLEMS = 50
 MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters an .xlsx (XML) cannot hold, or that no one types: control characters, noncharacters, lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile(r"[\t\n\r\x85\u2028\u2029]")
 _EMAIL = re.compile(r"^[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+@[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+"
                     r"\.[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
 MAX_RATE = Decimal("9999.99")  # an hourly rate above this is a typo (a 34-digit number, 77500 for 77,50)
@@ -262,6 +263,21 @@ def _offer(cell: _CellReader, tender: Tender) -> Offer | None:
 def parse_text(value: Any) -> str:
     """Any text, stripped, without control characters (which a workbook cannot hold)."""
     text = _CONTROL.sub(" ", str(value)).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is langer dan {MAX_TEXT} tekens (de grens van een Excel-cel)")
+    return text
+
+
+def parse_line(value: Any) -> str:
+    """One line of text typed on a command line (a place, a name): stripped, not empty, no control characters or line
+    breaks (the workbook and the letters could not hold them), at most an Excel cell's length."""
+    text = str(value)
+    if _CONTROL.search(text) or _LINE_BREAK.search(text):
+        raise ValueError("bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het werkboek en "
+                         "de brieven niet kunnen bevatten; typ de tekst opnieuw op één regel")
+    text = text.strip()
+    if not text:
+        raise ValueError("is leeg; vul het in")
     if len(text) > MAX_TEXT:
         raise ValueError(f"is langer dan {MAX_TEXT} tekens (de grens van een Excel-cel)")
     return text

@@ -322,8 +322,8 @@ def letter_context(tender: Tender, result: Result, results: Sequence[Result], ki
         "laagste_score_voorgedragen": dutch.number(shared.lowest_shortlisted)
         if shared.lowest_shortlisted is not None else "",
         "aantal_gelijk": len(result.tie_group) or result.shared or 0,  # after a lot: how many drew
-        "loting_beslist": bool(result.tie_group) and offer.lot is not None,
-        "loting_getrokken": dutch.ordinal(offer.lot) if result.tie_group and offer.lot is not None else "",
+        "loting_beslist": result.lot_decides,  # a lot that no longer decides anything is not mentioned
+        "loting_getrokken": dutch.ordinal(offer.lot) if result.lot_decides else "",
     })
     formal_failed, ko_failed = rules.failed_requirements(tender, offer)
     context["eisen"] = [{"code": r.code, "omschrijving": r.description, "bevinding": _formal_finding(r.code, offer)}

@@ -81,10 +81,12 @@ def describe(exc: errors.InhuurError) -> str:
         listed = "; ".join(f"{i} {', '.join(codes)}" for i, codes in list(offers.items())[:MAX_LISTED])
         more = f" … en nog {len(offers) - MAX_LISTED} kandidaten" if len(offers) > MAX_LISTED else ""
         first = exc.open[0][2]
-        return (f"er zijn geen brieven gemaakt: nog {count} {'oordeel' if count == 1 else 'oordelen'} niet "
+        refused, then = (("er is niets vastgelegd: de ranglijst is nog voorlopig, want", "leg dan de loting vast")
+                         if exc.command == "loting" else ("er zijn geen brieven gemaakt:", "maak dan de brieven"))
+        return (f"{refused} nog {count} {'oordeel' if count == 1 else 'oordelen'} niet "
                 f"beoordeeld bij {len(offers)} {'kandidaat' if len(offers) == 1 else 'kandidaten'} ({listed}{more}). "
                 f"Een opgave van de leverancier is geen beoordeling. Leg de oordelen vast op het blad Beoordeling "
-                f"(filter Stand = Open, eerste: {first}) of met inhuur record --beoordeling, en maak dan de brieven.")
+                f"(filter Stand = Open, eerste: {first}) of met inhuur record --beoordeling, en {then}.")
     if isinstance(exc, errors.BackdatedLetters):
         return (f"er is niets verstuurd: de brieven in {exc.folder} zijn gedateerd {dutch.day(exc.dated)}, vóór vandaag "
                 f"({dutch.day(exc.today)}). De opschortende termijn loopt vanaf de dag na verzending (Aanbestedingswet "
@@ -102,6 +104,18 @@ def describe(exc: errors.InhuurError) -> str:
         return (f"er is niets vastgelegd: de volgorde {', '.join(exc.given)} hoort niet bij één gelijke stand die een "
                 f"loting nodig heeft (gelijke standen op de grens: {ties}). Noem elke ID van die stand precies één "
                 f"keer, in de volgorde van trekken (--volgorde).")
+    if isinstance(exc, errors.InvalidLotRecord):
+        return _listing(exc, "de loting is niet vastgelegd; het werkboek is ongewijzigd",
+                        "Verbeter deze opties en voer inhuur loting opnieuw uit.")
+    if isinstance(exc, errors.LotAlreadyDrawn):
+        if exc.moment is not None:
+            drawn = f"de loting voor {', '.join(exc.ids)} is al gehouden op {dutch.appointment(exc.moment)}"
+        else:
+            drawn = f"voor {', '.join(exc.ids)} staat al een andere volgorde in de kolom Loting"
+        return (f"er is niets vastgelegd: {drawn} ({', '.join(exc.where)}). Een gelijke stand wordt één keer "
+                f"beslist; een tweede trekking zou de eerste terzijde schuiven. Is de eerste uitslag echt verkeerd "
+                f"vastgelegd, zet dan de vorige versie van het werkboek terug (…vorige.xlsx) of verbeter de kolom "
+                f"Loting zodat die het proces-verbaal volgt, en leg de reden vast.")
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):

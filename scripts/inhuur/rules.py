@@ -132,6 +132,7 @@ class Result:
     open: tuple[str, ...] = field(default=())
     required: tuple[str, ...] = field(default=())
     points: Mapping[str, Decimal] = field(default_factory=dict)  # code (and 'prijs') -> points, where scored
+    lot_decides: bool = False  # the recorded lot decides this offer's tie at the shortlist boundary
 
     @property
     def assessed(self) -> bool:
@@ -333,8 +334,21 @@ def evaluate(tender: Tender, offers: Sequence[Offer], sent: PriceRange | None = 
             status = NOT_SELECTED
         group = ties[(scores[offer.id], offer.rate)]
         results.append(Result(offer, status, (), scores[offer.id], place.rank, place.shared,
-                              tuple(group) if len(group) > 1 else (), still_open, required, earned[offer.id]))
+                              tuple(group) if len(group) > 1 else (), still_open, required, earned[offer.id],
+                              offer.lot is not None and status != TIE_UNRESOLVED and _lot_decides(group, placings, n)))
     return results
+
+
+def _lot_decides(group: Sequence[str], placings: Mapping[str, Placing], n: int) -> bool:
+    """True when the group is a tie that, without its lot, would straddle the shortlist boundary (place n).
+
+    Example: tied at places 5 and 6 with a shortlist of 5: the lot decides; after a better offer arrives they are
+    at places 6 and 7, and the lot decides nothing (neither is shortlisted either way).
+    """
+    if len(group) < 2:
+        return False
+    first = min(placings[offer_id].rank for offer_id in group)
+    return first <= n < first + len(group) - 1
 
 
 def comparison(tender: Tender, eligible: Sequence[Offer], sent: PriceRange | None = None) -> PriceRange | None:

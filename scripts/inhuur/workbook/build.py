@@ -23,8 +23,9 @@ from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, 
                                     SHEET_AWARD, SHEET_CRITERIA, SHEET_INSTRUCTIONS, SHEET_INTERVIEWS,
                                     SHEET_LETTERS, SHEET_LOTS, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
                                     SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_CLIENT, STAND_OPEN, STEP3_TITLES,
-                                    SUPPLIER_TITLES, AssessmentLayout, Columns, Layout, award_titles,
-                                    interview_titles, points_name, requirement_name)
+                                    SUPPLIER_TITLES, THRESHOLD_KINDS, AssessmentLayout, Columns, Layout,
+                                    award_titles, interview_titles, named_constants, points_name,
+                                    requirement_name)
 from inhuur.workbook.matrix import STYLE_KEYS
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -210,10 +211,11 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
             value = f[key]
             value = ("Ja" if value else "Nee") if isinstance(value, bool) else value
             rows.append((label, value, DATE_FORMAT if key == "start" else None, None))
+    named = named_constants(tender)
     rows += [
         ("Benodigd aantal professionals", tender.professionals, None, None),
-        ("Voordragen aan opdrachtgever (top)", tender.shortlist_size, "0", NAME_SHORTLIST),
-        ("Maximaal uurtarief (excl. btw)", float(tender.rate_cap), MONEY_FORMAT, NAME_RATE_CAP),
+        ("Voordragen aan opdrachtgever (top)", named[NAME_SHORTLIST], "0", NAME_SHORTLIST),
+        ("Maximaal uurtarief (excl. btw)", float(named[NAME_RATE_CAP]), MONEY_FORMAT, NAME_RATE_CAP),
         ("Totaal punten gunningscriteria", float(tender.total_points), "0.##", None),
         ("Eigen opgave leverancier telt als oordeel", "Ja" if tender.self_declaration else
          "Nee: elk oordeel wordt door een beoordelaar vastgelegd (blad Beoordeling)", None, None),
@@ -226,12 +228,13 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
             value = p[key]
             fmt = (MOMENT_FORMAT if isinstance(value, datetime) else DATE_FORMAT) if key != "gesprekken_locatie" \
                 else None
-            rows.append((label, value, fmt, NAME_DEADLINE if key == "sluiting" else None))
+            rows.append((label, named[NAME_DEADLINE] if key == "sluiting" else value, fmt,
+                         NAME_DEADLINE if key == "sluiting" else None))
     interviews = tender.interviews
-    rows.append(("Gesprekken: minimaal aantal interviewers", interviews.min_interviewers, "0", NAME_MIN_INTERVIEWERS))
+    rows.append(("Gesprekken: minimaal aantal interviewers", named[NAME_MIN_INTERVIEWERS], "0", NAME_MIN_INTERVIEWERS))
     rows.append(("Gesprekken: schaal", "; ".join(f"{i} {label}" for i, label in enumerate(interviews.scale, 1)),
                  None, None))
-    rows.append(("Gesprekken: minimaal per competentie", interviews.pass_mark, "0", NAME_PASS_MARK))
+    rows.append(("Gesprekken: minimaal per competentie", named[NAME_PASS_MARK], "0", NAME_PASS_MARK))
     rows.append(("Gesprekken: telt", interviews.counts, None, None))
     rows.append(("Opschortende termijn (kalenderdagen)", tender.standstill_days, "0", None))
     rows.append(("Einde op za/zo/feestdag schuift naar werkdag", "Ja" if tender.standstill_working_day else "Nee",
@@ -276,16 +279,18 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
              "gelijk": lambda r: f"gelijk aan {r.value}", "ja": lambda r: "Ja",
              "niet_nee": lambda r: "Ja of n.v.t."}
     rows: list[tuple[list[Any], str | None, str | None]] = []
+    named = named_constants(tender)
     for r in tender.formal:
-        threshold = r.value if r.kind in ("maximaal", "minimaal", "gelijk") else None
-        rows.append(([r.code, "0 Formeel", r.description, None, tests[r.kind](r), threshold, r.label],
-                     requirement_name(r.code) if threshold is not None else None, None))
+        threshold = requirement_name(r.code) if r.kind in THRESHOLD_KINDS else None
+        rows.append(([r.code, "0 Formeel", r.description, None, tests[r.kind](r),
+                      named[threshold] if threshold else None, r.label], threshold, None))
     for k in tender.knock_outs:
         test = f"uurtarief ≤ {dutch.money(tender.rate_cap)}" if k.kind == "max_uurtarief" else "oordeel Ja"
         rows.append(([k.code, "1 Knock-out", k.description, None, test, None, k.label], None, None))
     for a in tender.award:
-        rows.append(([a.code, "2 Gunning", a.description, float(a.points), "oordeel Ja = alle punten", None,
-                      a.label], None, points_name(a.code)))
+        points = points_name(a.code)
+        rows.append(([a.code, "2 Gunning", a.description, float(named[points]), "oordeel Ja = alle punten", None,
+                      a.label], None, points))
     for n, (values, threshold_name, points) in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=n, column=column, value=value)

@@ -10,12 +10,11 @@ from typing import Any, Sequence
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.rules import Offer, Result
-from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST, SHEET_MATRIX,
-                                    points_name, requirement_name)
+from inhuur.workbook.layout import LOT_ORDER_TITLE, LOT_TITLES, SHEET_LOTS, SHEET_MATRIX, named_constants
 from inhuur.workbook.matrix import Matrix
-from inhuur.workbook.read import read_findings, read_offers
+from inhuur.workbook.read import read_findings, read_lot_rows, read_offers, row_of
 from inhuur.workbook.write import formula_problems
-from inhuur.xlsx import to_excel
+from inhuur.xlsx import get_column_letter, to_excel
 
 
 def structure_problems(matrix: Matrix) -> list[Problem]:
@@ -27,12 +26,7 @@ def structure_problems(matrix: Matrix) -> list[Problem]:
             if actual != col.title:
                 problems.append(Problem(f"{columns.sheet}!{columns.letter(col.key)}1",
                                         f"kop '{actual}' verwacht '{col.title}' (kolommen verschoven?)"))
-    tender = matrix.tender
-    expected: dict[str, Any] = {NAME_DEADLINE: tender.deadline, NAME_RATE_CAP: tender.rate_cap,
-                                NAME_SHORTLIST: tender.shortlist_size}
-    expected.update({requirement_name(r.code): r.value for r in tender.formal
-                     if r.kind in ("maximaal", "minimaal", "gelijk")})
-    expected.update({points_name(a.code): a.points for a in tender.award})
+    expected = named_constants(matrix.tender)
     names = matrix.package.defined_names()
     targets: dict[str, tuple[str, str]] = {}
     for name in expected:
@@ -107,9 +101,47 @@ def register_problems(matrix: Matrix) -> list[Problem]:
     return problems
 
 
+def lot_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Problem]:
+    """A lot order on Kandidaten that is not the order of its proces-verbaal (sheet Loting): both cells named,
+    and a proces-verbaal whose moment cannot be read."""
+    recorded, problems = read_lot_rows(matrix)
+    rows, by_id = row_of(matrix), {o.id: o for o in offers}
+    order_column = get_column_letter(LOT_TITLES.index(LOT_ORDER_TITLE) + 1)
+    for offer_id, (n, record) in recorded.items():
+        if offer_id not in by_id:
+            continue  # a deleted row: register_problems names it
+        drawn, typed = record.order.index(offer_id) + 1, by_id[offer_id].lot
+        if typed != drawn:
+            shown = "is leeg" if typed is None else f"zegt {typed}"
+            problems.append(Problem(matrix.layout.cell("loting", rows[offer_id]),
+                                    f"{shown}, maar volgens het proces-verbaal ({SHEET_LOTS}!{order_column}{n}) werd "
+                                    f"{offer_id} bij de loting van {dutch.stamp(record.moment)} als "
+                                    f"{dutch.ordinal(drawn)} getrokken; typ {drawn}, of zet de vorige versie terug "
+                                    f"(…vorige.xlsx). De brieven noemen de uitslag van het proces-verbaal"))
+    return problems
+
+
+def idle_lots(matrix: Matrix, results: Sequence[Result]) -> list[Problem]:
+    """Warnings: lot numbers on Kandidaten that decide nothing (no tie, or a tie away from the shortlist boundary,
+    e.g. after a better offer arrived); the letters do not mention such a lot."""
+    rows = row_of(matrix)
+    warnings = []
+    for r in results:
+        if r.offer.lot is None or r.lot_decides or r.status == rules.TIE_UNRESOLVED:
+            continue
+        if r.tie_group:
+            why = (f"de gelijke stand van {', '.join(sorted(r.tie_group, key=rules.id_key))} (rang {r.rank}) ligt "
+                   f"niet (meer) op de grens van de voordracht (top {matrix.tender.shortlist_size})")
+        else:
+            why = f"{r.offer.id} staat met niemand gelijk (score en uurtarief)"
+        warnings.append(Problem(matrix.layout.cell("loting", rows[r.offer.id]),
+                                f"de loting beslist niets (meer): {why}; de brieven noemen de loting daarom niet"))
+    return warnings
+
+
 def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
     """All problems of a workbook: structure, constants, the register, input cells, typed-over formulas,
-    missing motivations."""
+    missing motivations, a lot order that is not its proces-verbaal."""
     problems = structure_problems(matrix)
     offers, input_problems = read_offers(matrix)
     problems += register_problems(matrix) + input_problems
@@ -117,6 +149,8 @@ def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
         problems.append(Problem(f"{sheet}!{ref}",
                                 f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))
     problems += justification_problems(matrix, offers)
+    named = {p.where for p in problems}
+    problems += [p for p in lot_problems(matrix, offers) if p.where not in named]  # a bad lot number: named once
     return offers, problems
 
 
@@ -159,5 +193,5 @@ def _cached_equal(value: Any, want: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
-__all__ = ["SHEET_MATRIX", "check", "require_valid_inputs", "structure_problems", "cached_disagreements",
+__all__ = ["SHEET_MATRIX", "check", "idle_lots", "lot_problems", "require_valid_inputs", "structure_problems", "cached_disagreements",
            "justification_problems"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from inhuur.spec import Tender
 from inhuur.xlsx import get_column_letter
@@ -34,7 +35,8 @@ LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", 
                  "Kenmerk", "SHA-256", "Inhoud", "Vervangt", "SHA-256 pdf"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
                "Kenmerk", "Status"]
-LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", "Volgorde (ID's)", "Uitslag"]
+LOT_ORDER_TITLE = "Volgorde (ID's)"
+LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", LOT_ORDER_TITLE, "Uitslag"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]
 RANKING_TITLES = ["Rang", "ID", "Leverancier", "Kandidaat", "Uurtarief", "Score", "Status", "Reden", "Loting",
                   "Uitkomst stap 2", "Open oordelen"]
@@ -49,6 +51,7 @@ NAME_RATE_CAP = "MaxUurtarief"
 NAME_SHORTLIST = "Voordragen"
 NAME_PASS_MARK = "Voldoende"
 NAME_MIN_INTERVIEWERS = "MinInterviewers"
+THRESHOLD_KINDS = ("maximaal", "minimaal", "gelijk")  # formal requirements compared with a named threshold
 
 # Values of the Stand column on Beoordeling (and what the engine calls them).
 STAND_OPEN = "Open"
@@ -71,6 +74,18 @@ def requirement_name(code: str) -> str:
 def points_name(code: str) -> str:
     """Defined name of an award criterion's points, e.g. Punten_G4."""
     return f"Punten_{code}"
+
+
+def named_constants(tender: Tender) -> dict[str, Any]:
+    """Every tender constant the formulas use by its defined name, with the spec's value: what `new` writes
+    into the named cells and what `check` compares them with."""
+    constants: dict[str, Any] = {NAME_DEADLINE: tender.deadline, NAME_RATE_CAP: tender.rate_cap,
+                                 NAME_SHORTLIST: tender.shortlist_size,
+                                 NAME_MIN_INTERVIEWERS: tender.interviews.min_interviewers,
+                                 NAME_PASS_MARK: tender.interviews.pass_mark}
+    constants.update({requirement_name(r.code): r.value for r in tender.formal if r.kind in THRESHOLD_KINDS})
+    constants.update({points_name(a.code): a.points for a in tender.award})
+    return constants
 
 
 def quoted(sheet: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
-from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime
+from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime, parse_email
 from inhuur.rules import Judgment, Offer
 from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LETTERS, SHEET_LOTS, SHEET_STEP3, award_titles
 from inhuur.workbook.matrix import Matrix, SheetRow
@@ -133,9 +133,10 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
                 ok = False
             judgments[code] = found or Judgment()
         lot = parse("loting", _parse_lot, required=False)
+        email = parse("email", lambda v: parse_email(_cell_text(v)))  # as `import` accepts it: the letters go there
         offer = Offer(id=offer_id, supplier=supplier or "", candidate=candidate or "",
                       rate=rate if rate is not None else Decimal(0), facts=facts, judgments=judgments,
-                      contact=str(get("contactpersoon") or ""), email=str(get("email") or ""), lot=lot,
+                      contact=str(get("contactpersoon") or ""), email=email or "", lot=lot,
                       salutation=parse("aanhef", _cell_title, required=False) or "",
                       note=str(get("toelichting") or ""))
         if ok or not strict:
@@ -392,9 +393,15 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
 
     A row whose moment cannot be read is named as a problem, not skipped in silence.
     """
+    rows, problems = read_lot_rows(matrix)
+    return {offer_id: record for offer_id, (_, record) in rows.items()}, problems
+
+
+def read_lot_rows(matrix: Matrix) -> tuple[dict[str, tuple[int, rules.LotRecord]], list[Problem]]:
+    """As read_lot_records, with the row of the Loting sheet each offer's proces-verbaal is on."""
     if SHEET_LOTS not in matrix.package.sheets():
         return {}, []
-    records: dict[str, rules.LotRecord] = {}
+    records: dict[str, tuple[int, rules.LotRecord]] = {}
     problems = []
     epoch = CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900
     for n, cells in matrix.package.rows(SHEET_LOTS):
@@ -409,9 +416,10 @@ def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[P
             continue
         order = tuple(part.strip() for part in str(value(6)).split(",") if part.strip())
         record = rules.LotRecord(moment, str(value(3) or ""), str(value(4) or ""), str(value(5) or ""), order)
-        records.update({offer_id: record for offer_id in order})
+        records.update({offer_id: (n, record) for offer_id in order})
     return records, problems
 
 
-__all__ = ["Findings", "read_lot_records", "Steps34", "SheetRow", "read_findings", "read_offers", "read_steps34", "row_of", "log_rows",
-           "numbered_log_rows", "LoggedLetter", "letter_log", "looks_like_consensus", "sheet_rows"]
+__all__ = ["Findings", "read_lot_records", "read_lot_rows", "Steps34", "SheetRow", "read_findings", "read_offers",
+           "read_steps34", "row_of", "log_rows", "numbered_log_rows", "LoggedLetter", "letter_log",
+           "looks_like_consensus", "sheet_rows"]
