@@ -529,10 +529,11 @@ def test_a_lot_result_that_is_not_the_tie_is_refused(example_workbook, run_cli, 
 
 @pytest.fixture
 def told(example_workbook, tmp_path):
-    """The example after the lot, with the step 0–2 letters made on 30 June (their standstill ends 20 July)."""
+    """The example after the lot, with the step 0–2 letters made and sent on 30 June (their standstill ends 20 July)."""
     actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
     actions.rank(example_workbook)
     actions.make_letters(example_workbook, tmp_path / "b2", sent=date(2026, 6, 30))
+    actions.record_sent(example_workbook, tmp_path / "b2", date(2026, 6, 30), "A. Jansen")
     return example_workbook
 
 
