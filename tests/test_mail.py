@@ -150,3 +150,16 @@ def test_verzonden_refuses_letters_it_cannot_know_or_dates_it_cannot_be_and_writ
     assert future.code == 1 and (f"  - --datum {tomorrow:%d-%m-%Y} ligt na vandaag ({SENT:%d-%m-%Y}); leg alleen "
                                  f"vast wat al verstuurd is\n") in future.err
     assert example_workbook.read_bytes() == before and sent_rows(example_workbook) == []
+
+
+def test_a_workbook_made_before_logboek_and_door_still_records_and_checks(run_cli, example_workbook, letters_dir):
+    wb = load_workbook(example_workbook)
+    del wb["_logboek"]
+    wb["Verzonden"]["L1"] = None                                        # Verzonden as it was: no column Door
+    wb.save(example_workbook)
+    result = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--datum", SENT.strftime("%d-%m-%Y"),
+                     "--door", "A. Jansen")
+    assert result.code == 0 and result.out.startswith("15 brieven vastgelegd")
+    sheet = load_workbook(example_workbook)["Verzonden"]
+    assert sheet["L1"].value == "Door" and sheet["L2"].value == "A. Jansen"
+    assert run_cli("check", example_workbook).code == 0
