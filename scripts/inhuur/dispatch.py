@@ -1,4 +1,5 @@
-"""The letters and mail commands: make the letters of the current step, check them against the workbook, send.
+"""The letters, mail and verzonden commands: make the letters of the current step, check them against the workbook,
+send them, or record that they were sent another way.
 
 A letters folder is complete only when its manifest.json exists: `letters` removes the old one first and
 writes the new one last, atomically. `mail` sends only letters whose files are byte for byte what
