@@ -7,7 +7,7 @@ import io
 import json
 import re
 from email import policy
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -530,10 +530,11 @@ def test_a_lot_result_that_is_not_the_tie_is_refused(example_workbook, run_cli, 
 
 @pytest.fixture
 def told(example_workbook, tmp_path):
-    """The example after the lot, with the step 0–2 letters made on 30 June (their standstill ends 20 July)."""
+    """The example after the lot, with the step 0–2 letters made and sent on 30 June (their standstill ends 20 July)."""
     actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
     actions.rank(example_workbook)
     actions.make_letters(example_workbook, tmp_path / "b2", sent=date(2026, 6, 30))
+    actions.record_sent(example_workbook, tmp_path / "b2", date(2026, 6, 30), "A. Jansen")
     return example_workbook
 
 
@@ -728,3 +729,39 @@ def test_a_draw_against_an_order_typed_by_hand_is_refused_and_the_same_order_rec
         f"reden vast.\n"))
     assert example_workbook.read_bytes() == before
     assert run_loting(run_cli, example_workbook).code == 0              # its proces-verbaal can still be added
+
+
+def test_a_rejection_counts_as_told_only_once_it_is_sent(demo_run, tender, tmp_path, run_cli):
+    """The demo made its step-2 letters on 1 July and only wrote them as .eml: none of the ten rejections went
+    out, so an award on 1 September still tells all ten. Once recorded as sent (on 8 July), the standstill runs
+    from the day after sending: they are told while it runs, and not after."""
+    import shutil
+
+    from inhuur import rules
+
+    book = tmp_path / "aanvraag.xlsx"
+    shutil.copy(demo_run.workbook, book)
+    rejected = sorted(m.offer_id for m in demo_run.letters.letters if m.kind != "voorgedragen")
+    assert len(rejected) == 10
+    unsent = actions.make_letters(book, tmp_path / "sep", sent=date(2026, 9, 1))
+    assert sorted(m.offer_id for m in unsent.letters if m.kind == letters.NOTICE) == rejected
+    assert "lieten wij u weten" not in text_of(unsent.folder / "I-009-kennisgeving_gunning.docx")
+
+    result = run_cli("verzonden", book, "--brieven", demo_run.letters.folder, "--datum", "08-07-2026",
+                     "--door", "A. Jansen")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == ("15 brieven vastgelegd als verzonden buiten inhuur op 08-07-2026 door A. Jansen (blad "
+                          "Verzonden); 0 stonden er al als verzonden.\n")
+    rows = list(load_workbook(book)["Verzonden"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 15 and {(r[0], r[10], r[11]) for r in rows} == {("2026-07-08", "verzonden buiten inhuur",
+                                                                        "A. Jansen")}
+    again = run_cli("verzonden", book, "--brieven", demo_run.letters.folder, "--datum", "08-07-2026", "--door", "X")
+    assert again.out.startswith("0 brieven vastgelegd") and "15 stonden er al als verzonden" in again.out
+
+    end = rules.standstill_end(date(2026, 7, 8), tender.standstill_days, tender.standstill_working_day)
+    inside = actions.make_letters(book, tmp_path / "inside", sent=end)   # the last day to contest what was sent 8 July
+    assert sorted(m.offer_id for m in inside.letters if m.kind == letters.NOTICE) == rejected
+    assert re.search(r"Op 8 juli 2026 lieten wij u weten .+ \(kenmerk 30662-I-009-niet-geselecteerd\)",
+                     text_of(inside.folder / "I-009-kennisgeving_gunning.docx"))
+    after = actions.make_letters(book, tmp_path / "after", sent=end + timedelta(days=1))
+    assert not [m for m in after.letters if m.kind == letters.NOTICE]

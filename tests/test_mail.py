@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import email
-from datetime import date
+import json
+from datetime import date, timedelta
 from email import policy
 
 import pytest
 from openpyxl import load_workbook
 
 from conftest import free_port
-from inhuur import actions, mail
+from inhuur import actions, dutch, mail
 
 SENT = date.today()  # the letter date is the sending date
 
@@ -111,3 +112,54 @@ def test_mail_usage(run_cli, example_workbook, letters_dir, args, words):
 def test_missing_manifest(run_cli, example_workbook, tmp_path):
     result = run_cli("mail", example_workbook, "--letters", tmp_path, "-o", tmp_path / "eml")
     assert result.code == 1 and "staat geen bruikbaar manifest.json" in result.err
+
+
+def test_letters_recorded_as_sent_elsewhere_are_not_mailed(run_cli, smtp, example_workbook, letters_dir):
+    one = "30662-I-005-niet-geselecteerd"
+    result = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--kenmerk", one, "--datum",
+                     SENT.strftime("%d-%m-%Y"), "--door", "A. Jansen")
+    assert result.code == 0 and result.out.startswith("1 brieven vastgelegd als verzonden buiten inhuur op ")
+    sent = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", smtp.address, "--send")
+    assert sent.code == 0 and "14 verstuurd, 1 al eerder verstuurd" in sent.out
+    assert one not in [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+
+
+def test_verzonden_refuses_letters_it_cannot_know_or_dates_it_cannot_be_and_writes_nothing(run_cli, example_workbook,
+                                                                                          letters_dir):
+    manifest = json.loads((letters_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["letters"][0]["email"] = "iemand@elders.example"           # a letter this workbook never made
+    (letters_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    other = manifest["letters"][0]["reference"]
+    before = example_workbook.read_bytes()
+    yesterday, tomorrow = SENT - timedelta(days=1), SENT + timedelta(days=1)
+    result = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--kenmerk", "30662-I-099-knock-out",
+                     "--kenmerk", other, "--datum", yesterday.strftime("%d-%m-%Y"), "--door", "A. Jansen")
+    assert result.code == 1
+    assert result.err == (
+        f"Fout: er is niets vastgelegd op het blad Verzonden; deze brieven uit {letters_dir} kunnen niet als verzonden "
+        f"worden vastgelegd:\n"
+        f"  - 30662-I-099-knock-out: deze brief staat niet in {letters_dir / 'manifest.json'}\n"
+        f"  - {other} aan iemand@elders.example: deze brief staat niet op het blad Brieven van "
+        f"{example_workbook.name} (de map van een ander werkboek, of een gewijzigd manifest?)\n"
+        f"  - {other}: de brief is gedateerd {dutch.day(SENT)} en kan niet eerder verstuurd zijn "
+        f"({dutch.day(yesterday)})\n"
+        f"Noem alleen brieven die inhuur letters voor dit werkboek in deze map maakte (--kenmerk), met de dag waarop "
+        f"ze echt zijn verstuurd (--datum): niet vóór de datum van de brief en niet na vandaag.\n")
+    future = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--kenmerk",
+                     manifest["letters"][1]["reference"], "--datum", tomorrow.strftime("%d-%m-%Y"), "--door", "A")
+    assert future.code == 1 and (f"  - --datum {tomorrow:%d-%m-%Y} ligt na vandaag ({SENT:%d-%m-%Y}); leg alleen "
+                                 f"vast wat al verstuurd is\n") in future.err
+    assert example_workbook.read_bytes() == before and sent_rows(example_workbook) == []
+
+
+def test_a_workbook_made_before_logboek_and_door_still_records_and_checks(run_cli, example_workbook, letters_dir):
+    wb = load_workbook(example_workbook)
+    del wb["_logboek"]
+    wb["Verzonden"]["L1"] = None                                        # Verzonden as it was: no column Door
+    wb.save(example_workbook)
+    result = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--datum", SENT.strftime("%d-%m-%Y"),
+                     "--door", "A. Jansen")
+    assert result.code == 0 and result.out.startswith("15 brieven vastgelegd")
+    sheet = load_workbook(example_workbook)["Verzonden"]
+    assert sheet["L1"].value == "Door" and sheet["L2"].value == "A. Jansen"
+    assert run_cli("check", example_workbook).code == 0

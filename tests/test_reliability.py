@@ -16,7 +16,7 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -642,3 +642,86 @@ def test_letters_warn_when_not_dated_today(ready, tmp_path, run_cli):
     assert "inhuur mail --send weigert ze" in result.err
     today = run_cli("letters", ready, "-o", tmp_path / "vandaag")
     assert "niet vandaag" not in today.err
+
+
+def test_an_uncertain_letter_is_not_resent_from_another_folder(ready, tmp_path, smtp):
+    """Onzeker is read from Verzonden, not only from the folder's journal: the same letters made into a new folder
+    and sent by a new process leave the uncertain one alone, until --ook-onzeker."""
+    first = actions.make_letters(ready, tmp_path / "a", sent=SENT).folder
+    smtp.drop_after_data = 2                                       # the third message arrives, the answer does not
+    out, err = inhuur("mail", ready, "--letters", first, "--smtp", smtp.address, "--send").communicate(timeout=180)
+    assert "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in out, err
+    uncertain = smtp.messages[2]["X-Inhuur-Kenmerk"]
+    smtp.drop_after_data = None
+    second = actions.make_letters(ready, tmp_path / "b", sent=SENT).folder   # the same letters, a folder of their own
+    run = inhuur("mail", ready, "--letters", second, "--smtp", smtp.address, "--send")
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 1 and "0 verstuurd, 14 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in out
+    assert f"({uncertain})" in err and len(smtp.messages) == 15               # not sent a second time
+    run = inhuur("mail", ready, "--letters", second, "--smtp", smtp.address, "--send", "--ook-onzeker")
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 0 and "1 verstuurd, 14 al eerder verstuurd" in out
+    assert [m["X-Inhuur-Kenmerk"] for m in smtp.messages[15:]] == [uncertain]
+
+
+def _delete_rows(path, sheet: str, matching) -> list[tuple]:
+    """Delete, with openpyxl as a user's script would, the rows of a sheet for which matching(values) holds."""
+    wb = load_workbook(path)
+    ws = wb[sheet]
+    gone = [(r[0].row, tuple(c.value for c in r)) for r in ws.iter_rows(min_row=2) if matching([c.value for c in r])]
+    for number, _ in reversed(gone):
+        ws.delete_rows(number)
+    wb.save(path)
+    return [values for _, values in gone]
+
+
+def test_deleted_log_rows_are_named_and_no_kenmerk_is_issued_twice(ready, tmp_path, smtp, run_cli):
+    made = actions.make_letters(ready, tmp_path / "a", sent=SENT)
+    actions.mail_send(ready, made.folder, mail.Server("127.0.0.1", int(smtp.address.split(":")[1])))
+    [letter] = _delete_rows(ready, "Brieven", lambda row: row[2] == "I-008")
+    [sending] = _delete_rows(ready, "Verzonden", lambda row: row[1] == "I-009")
+    before = digest(ready)
+    result = run_cli("check", ready)
+    assert result.code == 1
+    assert (f"  - Brieven: de brief 30662-I-008-niet-geselecteerd aan {letter[5]} staat niet meer op Brieven (rij "
+            f"verwijderd?). Zet de vorige versie terug (…vorige.xlsx) of haal de rij terug met Ongedaan maken"
+            in result.err)
+    assert (f"  - Verzonden: de verzending van 30662-I-009-niet-geselecteerd aan {sending[4]} (verzonden) staat niet "
+            f"meer op Verzonden (rij verwijderd?)" in result.err)
+    refused = run_cli("letters", ready, "-o", tmp_path / "b")
+    assert refused.code == 1 and "30662-I-008-niet-geselecteerd" in refused.err
+    assert not (tmp_path / "b" / "manifest.json").exists() and digest(ready) == before
+    # the kenmerk register outlives the row: a corrected letter for I-008 would be -2, never the old kenmerk again
+    from inhuur import dispatch
+
+    earlier = dispatch._history(workbook.open_workbook(ready)).earlier[("I-008", "niet_geselecteerd")]
+    assert [reference for reference, _ in earlier] == ["30662-I-008-niet-geselecteerd"]
+    assert letters.assign_reference("30662-I-008-niet-geselecteerd", "anders", earlier)[0] == \
+        "30662-I-008-niet-geselecteerd-2"
+
+
+def test_a_sending_typed_on_verzonden_is_named_by_check(ready, tmp_path, run_cli):
+    """A status typed over, or a row typed in, would make a letter count as sent: check names the row."""
+    made = actions.make_letters(ready, tmp_path / "a", sent=SENT)
+    wb = load_workbook(ready)
+    ws = wb["Verzonden"]
+    ws.append([SENT.isoformat(), "I-009", "", "", made.letters[0].email, "niet_geselecteerd", "", "", "",
+               "30662-I-009-niet-geselecteerd", "verzonden"])
+    wb.save(ready)
+    result = run_cli("check", ready)
+    assert result.code == 1 and ("Verzonden!A2: de verzending van 30662-I-009-niet-geselecteerd aan "
+                                 f"{made.letters[0].email} (verzonden): deze rij is niet door inhuur geschreven"
+                                 in result.err)
+    assert "leg een brief die buiten inhuur is verstuurd vast met inhuur verzonden" in result.err
+
+
+@pytest.mark.soffice
+def test_a_brieven_row_deleted_in_libreoffice_is_named(ready, tmp_path, run_cli):
+    made = actions.make_letters(ready, tmp_path / "a", sent=SENT, now=datetime(2026, 6, 30, 9, 0))
+    first = next(load_workbook(ready)["Brieven"].iter_rows(min_row=2, max_row=2, values_only=True))
+    subprocess.run([uno_python(), str(REPO / "tests" / "lo_edit.py"), str(ready), str(tmp_path / "lo-profile"),
+                    "delete-row", "Brieven", "30-06-2026 09:00"], check=True, timeout=180)
+    assert len(list(load_workbook(ready)["Brieven"].iter_rows(min_row=2))) == len(made.letters) - 1
+    result = run_cli("check", ready)
+    assert result.code == 1
+    assert f"Brieven: de brief {first[8]} aan {first[5]} staat niet meer op Brieven (rij verwijderd?)" in result.err

@@ -22,8 +22,8 @@ def test_new_workbook_has_the_sheets_names_and_contract_headers(workbook_path):
     wb = load_workbook(workbook_path)
     assert wb.sheetnames == ["Instructies", "Aanvraag", "Criteria", "Leveranciers", "Kandidaten", "Beoordeling",
                              "Ranglijst", "Stap 3", "Gesprekken", "Gunning", "Brieven", "Verzonden", "Loting", "_inhuur",
-                             "_register"]
-    assert wb["_inhuur"].sheet_state == wb["_register"].sheet_state == "veryHidden"
+                             "_register", "_logboek"]
+    assert wb["_inhuur"].sheet_state == wb["_register"].sheet_state == wb["_logboek"].sheet_state == "veryHidden"
     titles = list(columns(wb["Kandidaten"]))
     assert {"Leverancier", "Kandidaat", "Uurtarief", "Score", "Rang", "Status", "Loting"} <= set(titles)
     assert {"Score", "Rang", "Status", "Reden", "Open oordelen"} <= set(titles[:10])   # results on the first screen

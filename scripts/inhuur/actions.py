@@ -50,7 +50,7 @@ EXAMPLE_AWARDS = {
 EXAMPLE_AWARD_DATE = date(2026, 7, 17)
 
 
-_FROM_DISPATCH = ("make_letters", "mail_dry_run", "mail_send")
+_FROM_DISPATCH = ("make_letters", "mail_dry_run", "mail_send", "record_sent")
 
 
 def __getattr__(name: str):

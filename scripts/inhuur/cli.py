@@ -41,6 +41,8 @@ COMMANDS = {
     "loting": "leg de uitslag van een loting vast (kolom Loting) met het proces-verbaal (blad Loting), en rangschik",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
+    "verzonden": "leg vast dat brieven buiten inhuur zijn verstuurd (bijv. de .eml-bestanden vanuit Outlook), met "
+                 "datum en wie: pas dan telt een afwijzing als meegedeeld",
     "excel": "maak van het werkboek een .xlsm met een knop (xlwings) die de ranglijst bijwerkt, controleert, "
              "brieven maakt of mails klaarzet zonder Excel te verlaten",
     "demo": "het voorbeeld: aanvraag 30662 met voorbeeldinschrijvingen, van werkboek tot gunning en alle brieven",
@@ -109,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ook-onzeker", action="store_true",
                    help="verstuur ook de berichten waarvan onzeker is of ze aankwamen (zelfde Message-ID); "
                         "alleen nadat u bij de ontvanger hebt nagevraagd dat ze niet aankwamen")
+    p = sub.add_parser("verzonden", help=COMMANDS["verzonden"], description=COMMANDS["verzonden"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek (het blad Verzonden krijgt de rijen)")
+    p.add_argument("--brieven", required=True, metavar="MAP", help="de map van inhuur letters (met manifest.json)")
+    p.add_argument("--kenmerk", action="append", default=[], metavar="KENMERK",
+                   help="alleen de brief met dit kenmerk (vaker te gebruiken); zonder: alle brieven in de map")
+    p.add_argument("--datum", required=True, type=_date, metavar="DD-MM-JJJJ",
+                   help="de dag waarop de brieven zijn verstuurd (niet vóór de datum van de brief, niet na vandaag)")
+    p.add_argument("--door", required=True, metavar="NAAM", help="wie de brieven verstuurde")
     p = sub.add_parser("excel", help=COMMANDS["excel"], description=COMMANDS["excel"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek (of het .xlsm, om de knop daarin te "
                                                               "vernieuwen)")
@@ -283,6 +293,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     if args.command == "mail":
         return _mail(args, out, err)
+    if args.command == "verzonden":
+        report = actions.record_sent(args.workbook, args.brieven, args.datum, args.door, args.kenmerk)
+        print(f"{len(report.recorded)} brieven vastgelegd als verzonden buiten inhuur op {args.datum:%d-%m-%Y} door "
+              f"{args.door.strip()} (blad Verzonden); {len(report.already)} stonden er al als verzonden.", file=out)
+        return 0
     if args.command == "demo":
         report = actions.demo(args.folder)
         _print_demo(report, out)

@@ -1,4 +1,5 @@
-"""The letters and mail commands: make the letters of the current step, check them against the workbook, send.
+"""The letters, mail and verzonden commands: make the letters of the current step, check them against the workbook,
+send them, or record that they were sent another way.
 
 A letters folder is complete only when its manifest.json exists: `letters` removes the old one first and
 writes the new one last, atomically. `mail` sends only letters whose files are byte for byte what
@@ -13,10 +14,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Sequence
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    NoTie, Problem, UnresolvedTie, WorkbookLocked
+    ManifestMissing, NoTie, NotAssessed, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email
 from inhuur.rules import Result
@@ -72,25 +74,31 @@ def _require_notice(tender, lot: letter_writer.LotDrawing, sent: date) -> None:
 
 
 def _history(matrix: workbook.Matrix) -> letter_writer.History:
-    """The proces-verbaal of the lot drawings (Loting) and, from one read of the Brieven log, every letter made
-    before and the latest step 0–2 rejection of each offer."""
+    """The proces-verbaal of the lot drawings (Loting), every letter made before (from _logboek, so a deleted Brieven
+    row never frees its kenmerk), and per offer the latest step 0–2 rejection that was sent.
+
+    A rejection is told when Verzonden records it as sent (by `mail --send`, or `inhuur verzonden`), on the later
+    of its letter's date and the day it went out; one made but never sent told the supplier nothing.
+    """
     records, problems = workbook.read_lot_records(matrix)
     if problems:
         raise InvalidWorkbook(str(matrix.path or "werkboek"), problems)
-    rejection_kinds = {letter_writer.KIND_OF_STATUS[s] for s in letter_writer.REJECTED_EARLY}
-    rejected: dict[str, tuple[date, str]] = {}
     earlier: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for row in workbook.letters_made(matrix):
+        earlier.setdefault((str(row.get("ID") or ""), str(row.get("Soort") or "")), []).append(
+            (str(row.get("Kenmerk") or ""), str(row.get("Inhoud") or "")))
+    rejection_kinds = {letter_writer.KIND_OF_STATUS[s] for s in letter_writer.REJECTED_EARLY}
+    delivered = workbook.read_sendings(matrix).delivered
+    rejected: dict[str, tuple[date, str]] = {}
     for row in workbook.log_rows(matrix, workbook.SHEET_LETTERS):
-        key = (str(row.get("ID") or ""), str(row.get("Soort") or ""))
-        earlier.setdefault(key, []).append((str(row.get("Kenmerk") or ""), str(row.get("Inhoud") or "")))
-        if row.get("Soort") in rejection_kinds:
-            try:
-                dated = datetime.strptime(str(row.get("Datum brief")), "%d-%m-%Y").date()
-            except ValueError:
-                continue  # a date typed over by hand: the offer counts as not yet told, so it is told again
-            offer_id = str(row.get("ID"))
-            if offer_id not in rejected or dated >= rejected[offer_id][0]:
-                rejected[offer_id] = (dated, str(row.get("Kenmerk") or ""))
+        reference = str(row.get("Kenmerk") or "")
+        sent = delivered.get((reference, str(row.get("E-mail") or "").lower()))
+        dated = workbook.day_of(matrix, row.get("Datum brief"))
+        if row.get("Soort") not in rejection_kinds or sent is None or dated is None:
+            continue  # not sent, or a date typed over by hand: the offer counts as not yet told, so it is told again
+        told, offer_id = max(dated, sent), str(row.get("ID"))
+        if offer_id not in rejected or told >= rejected[offer_id][0]:
+            rejected[offer_id] = (told, reference)
     return letter_writer.History(records, rejected, earlier)
 
 
@@ -300,11 +308,12 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         if dated < today:
             raise BackdatedLetters(folder, dated, today)
         logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
-        already = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower()) for row in logged
-                   if (row.get("Status") or mailer.SENT) == mailer.SENT}
+        sendings = workbook.read_sendings(matrix)  # what went out or is onzeker, whichever folder it was sent from
+        already = set(sendings.delivered)
         state = mailer.journal_state(folder)
         already |= {key for key, e in state.items() if e.get("status", mailer.SENT) == mailer.SENT}
-        uncertain = {key for key, e in state.items() if e.get("status") in (mailer.UNCERTAIN, mailer.BUSY)}
+        uncertain = sendings.uncertain | {key for key, e in state.items()
+                                          if e.get("status") in (mailer.UNCERTAIN, mailer.BUSY)}
         outgoing = mailer.compose(matrix.tender, entries, folder)
         try:
             report = mailer.send(outgoing, server, already, folder, set() if resend_uncertain else uncertain)
@@ -322,3 +331,61 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
                     for e in new])
                 workbook.save(matrix)
     return report
+
+
+@dataclass
+class SentReport:
+    """What `inhuur verzonden` recorded, and the letters Verzonden already had as sent."""
+
+    recorded: list[dict]
+    already: list[dict]
+
+
+def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, references: Sequence[str] = (),
+                now: datetime | None = None) -> SentReport:
+    """Record on Verzonden that letters of a folder went out another way (the dry run's .eml sent from Outlook).
+
+    All the folder's letters, or those with the given kenmerken; refused, naming each, for a kenmerk not in the
+    folder, a letter (kenmerk and recipient) the workbook's Brieven log does not know, a day before the letter's
+    date or after today. Letters Verzonden already has as sent are left as they are.
+    """
+    folder = Path(letters_dir)
+    today = (now or datetime.now()).date()
+    with editing(path, "verzonden") as matrix:
+        matrix.require_sheet(workbook.SHEET_SENT)
+        entries = mailer.load_manifest(folder)["letters"]
+        listed = {e["reference"]: e for e in entries}
+        problems = [f"{reference}: deze brief staat niet in {folder / MANIFEST}" for reference in references
+                    if reference not in listed]
+        chosen = [listed[r] for r in dict.fromkeys(references) if r in listed] if references else entries
+        known = {(str(row.get("Kenmerk") or ""), str(row.get("Aan") or "").lower())
+                 for row in workbook.letters_made(matrix)}
+        for e in chosen:
+            if (e["reference"], e["email"].lower()) not in known:
+                problems.append(f"{e['reference']} aan {e['email']}: deze brief staat niet op het blad "
+                                f"{workbook.SHEET_LETTERS} van {Path(path).name} (de map van een ander werkboek, of een "
+                                f"gewijzigd manifest?)")
+            try:
+                dated = date.fromisoformat(e["date"])
+            except ValueError:
+                problems.append(f"{e['reference']}: de datum van de brief ('{e['date']}') is onleesbaar")
+                continue
+            if day < dated:
+                problems.append(f"{e['reference']}: de brief is gedateerd {dutch.day(dated)} en kan niet eerder "
+                                f"verstuurd zijn ({dutch.day(day)})")
+        if day > today:
+            problems.append(f"--datum {day:%d-%m-%Y} ligt na vandaag ({today:%d-%m-%Y}); leg alleen vast wat al "
+                            f"verstuurd is")
+        if not by.strip():
+            problems.append("--door is leeg; noem wie de brieven verstuurde")
+        if problems:
+            raise SendingNotRecorded(folder, problems)
+        delivered = workbook.read_sendings(matrix).delivered
+        new = [e for e in chosen if (e["reference"], e["email"].lower()) not in delivered]
+        if new:
+            workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
+                [day.isoformat(), e["id"], e["candidate"], e["supplier"], e["email"], e["kind"], e["file"],
+                 e.get("pdf_sha256") or e["sha256"], None, e["reference"], workbook.STATUS_SENT_ELSEWHERE, by.strip()]
+                for e in new])
+            workbook.save(matrix)
+    return SentReport(new, [e for e in chosen if e not in new])

@@ -236,6 +236,15 @@ class DamagedJournal(InhuurError):
         self.reason = reason
 
 
+class SendingNotRecorded(InhuurError):
+    """`inhuur verzonden` was asked to record letters it cannot: not in the folder or the workbook, or a wrong day."""
+
+    def __init__(self, folder: Path, problems: list[str]):
+        super().__init__(f"{folder}: {len(problems)} letters not recorded as sent")
+        self.folder = folder
+        self.problems = problems
+
+
 class XlwingsMissing(InhuurError):
     """The xlwings package (whose VBA project the button needs) is not installed."""
 

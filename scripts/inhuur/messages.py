@@ -137,6 +137,12 @@ def describe(exc: errors.InhuurError) -> str:
                 f"ongewijzigd. Dit logboek houdt per brief bij of de e-mail wegging; de registratie van wat verstuurd "
                 f"is, is het blad Verzonden in het werkboek. Vergelijk de regel daarmee, herstel of verwijder alleen die "
                 f"regel (een tekstverwerker als Kladblok volstaat) en voer inhuur mail opnieuw uit.")
+    if isinstance(exc, errors.SendingNotRecorded):
+        return _bulleted(f"er is niets vastgelegd op het blad Verzonden; deze brieven uit {exc.folder} kunnen niet "
+                         f"als verzonden worden vastgelegd:", exc.problems,
+                         "Noem alleen brieven die inhuur letters voor dit werkboek in deze map maakte (--kenmerk), "
+                         "met de dag waarop ze echt zijn verstuurd (--datum): niet vóór de datum van de brief en niet "
+                         "na vandaag.")
     if isinstance(exc, errors.LettersNotLogged):
         return (f"de brieven staan in {exc.folder}, maar {exc.path.name} werd intussen geopend ({exc.lockfile.name}), "
                 f"dus ze zijn niet vastgelegd op het blad Brieven en er is geen manifest.json: inhuur mail verstuurt "
@@ -146,10 +152,14 @@ def describe(exc: errors.InhuurError) -> str:
 
 def _listing(exc: errors.ProblemsError, headline: str, advice: str, noun: tuple[str, str] = ("fout", "fouten")) -> str:
     count = len(exc.problems)
-    lines = [f"{exc.source}: {headline} ({count} {noun[0] if count == 1 else noun[1]}):"]
-    lines += [f"  - {p}" for p in exc.problems[:MAX_LISTED]]
-    if count > MAX_LISTED:
-        lines.append(f"  … en nog {count - MAX_LISTED}")
+    return _bulleted(f"{exc.source}: {headline} ({count} {noun[0] if count == 1 else noun[1]}):", exc.problems, advice)
+
+
+def _bulleted(head: str, items, advice: str) -> str:
+    """A headline, the first MAX_LISTED items as a list (and how many more), then what to do."""
+    lines = [head] + [f"  - {p}" for p in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        lines.append(f"  … en nog {len(items) - MAX_LISTED}")
     lines.append(advice)
     return "\n".join(lines)
 

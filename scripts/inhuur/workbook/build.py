@@ -17,11 +17,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from inhuur import award as award_rules, dutch, rules
 from inhuur.spec import Tender
 from inhuur.workbook.instructions import instruction_rows
-from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, LOT_TITLES, MARKER, MOMENT_FORMAT, MONEY_FORMAT,
+from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, LOG_REGISTER_TITLES, LOT_TITLES, MARKER, MOMENT_FORMAT, MONEY_FORMAT,
                                     NAME_DEADLINE, NAME_MIN_INTERVIEWERS, NAME_PASS_MARK, NAME_RATE_CAP,
                                     NAME_SHORTLIST, RANKING_HEADER_ROW, REGISTER_TITLES, SENT_TITLES,
                                     SHEET_AWARD, SHEET_CRITERIA, SHEET_INSTRUCTIONS, SHEET_INTERVIEWS,
-                                    SHEET_LETTERS, SHEET_LOTS, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
+                                    SHEET_LETTERS, SHEET_LOG_REGISTER, SHEET_LOTS, SHEET_META, SHEET_RANKING, SHEET_REGISTER, SHEET_SENT,
                                     SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_CLIENT, STAND_OPEN, STEP3_TITLES,
                                     SUPPLIER_TITLES, THRESHOLD_KINDS, AssessmentLayout, Columns, Layout,
                                     award_titles, interview_titles, named_constants, points_name,
@@ -73,13 +73,14 @@ def build(tender: Tender) -> Workbook:
     _build_ranking_sheet(wb, tender)
     _build_steps34_sheets(wb, tender)
     _build_log_sheet(wb, tender, SHEET_LETTERS, LETTER_TITLES, (16, 11, 7, 20, 24, 24, 20, 40, 26, 18, 18, 26, 18))
-    _build_log_sheet(wb, tender, SHEET_SENT, SENT_TITLES, (16, 7, 20, 24, 24, 20, 30, 18, 30, 26, 12))
+    _build_log_sheet(wb, tender, SHEET_SENT, SENT_TITLES, (16, 7, 20, 24, 24, 20, 30, 18, 30, 26, 20, 18))
     _build_log_sheet(wb, tender, SHEET_LOTS, LOT_TITLES, (16, 16, 24, 24, 30, 18, 60))
     _build_meta_sheet(wb, tender)
-    register = wb.create_sheet(SHEET_REGISTER)
-    _header(register, REGISTER_TITLES)
-    register.sheet_state = "veryHidden"
-    _protect(register)
+    for name, titles in ((SHEET_REGISTER, REGISTER_TITLES), (SHEET_LOG_REGISTER, LOG_REGISTER_TITLES)):
+        register = wb.create_sheet(name)
+        _header(register, titles)
+        register.sheet_state = "veryHidden"
+        _protect(register)
     wb.active = wb.sheetnames.index(SHEET_INSTRUCTIONS)
     wb.calculation.fullCalcOnLoad = True  # openpyxl stores no results: let Excel compute on open
     return wb

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -10,9 +11,11 @@ from typing import Any, Sequence
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.rules import Offer, Result
-from inhuur.workbook.layout import LOT_ORDER_TITLE, LOT_TITLES, SHEET_LOTS, SHEET_MATRIX, named_constants
+from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, LOT_ORDER_TITLE, LOT_TITLES, SHEET_LETTERS, SHEET_LOTS,
+                                    SHEET_MATRIX, SHEET_SENT, named_constants)
 from inhuur.workbook.matrix import Matrix
-from inhuur.workbook.read import read_findings, read_lot_rows, read_offers, row_of
+from inhuur.workbook.read import (kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows, read_offers,
+                                  row_of)
 from inhuur.workbook.write import formula_problems
 from inhuur.xlsx import get_column_letter, to_excel
 
@@ -139,12 +142,53 @@ def idle_lots(matrix: Matrix, results: Sequence[Result]) -> list[Problem]:
     return warnings
 
 
+def log_problems(matrix: Matrix) -> list[Problem]:
+    """Rows of Brieven and Verzonden that _logboek kept but the sheet no longer has (deleted), and rows on them that
+    inhuur never wrote (typed, copied, or changed: a status typed over would make a letter count as sent)."""
+    kept = log_register(matrix)
+    if kept is None:
+        return []  # a workbook made before _logboek: nothing to compare with
+    problems = []
+    for sheet in LOGGED:
+        expected = Counter(_log_key(row) for row in kept if row.get(LOG_REGISTER_TITLES[0]) == sheet)
+        for n, row in numbered_log_rows(matrix, sheet):
+            key = _log_key(kept_form(sheet, row))
+            if key == ("", "", ""):
+                continue  # an empty row
+            if expected[key] > 0:
+                expected[key] -= 1
+                continue
+            problems.append(Problem(f"{sheet}!A{n}", f"{_logged(sheet, key)}: deze rij is niet door inhuur geschreven "
+                                                     f"(getypt, gekopieerd of gewijzigd?). Zet de vorige versie terug "
+                                                     f"(…vorige.xlsx) of maak de wijziging ongedaan" +
+                                    ("; leg een brief die buiten inhuur is verstuurd vast met inhuur verzonden"
+                                     if sheet == SHEET_SENT else "")))
+        problems += [Problem(sheet, f"{_logged(sheet, key)} staat niet meer op {sheet} (rij verwijderd?). Zet de vorige "
+                                    f"versie terug (…vorige.xlsx) of haal de rij terug met Ongedaan maken: het blad is "
+                                    f"het verslag van elke brief die is gemaakt en verstuurd")
+                     for key, count in expected.items() for _ in range(count)]
+    return problems
+
+
+def _log_key(kept: dict[str, Any]) -> tuple[str, str, str]:
+    """What identifies a log row: kenmerk, recipient (any case) and, on Verzonden, the status."""
+    return (str(kept.get("Kenmerk") or ""), str(kept.get("Aan") or "").lower(), str(kept.get("Status") or ""))
+
+
+def _logged(sheet: str, key: tuple[str, str, str]) -> str:
+    """A log row in words: 'de brief 30662-I-008-niet-geselecteerd aan x@y.nl' or its sending with the status."""
+    reference, recipient, status = key
+    if sheet == SHEET_LETTERS:
+        return f"de brief {reference} aan {recipient}"
+    return f"de verzending van {reference} aan {recipient} ({status or 'verzonden'})"
+
+
 def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
     """All problems of a workbook: structure, constants, the register, input cells, typed-over formulas,
     missing motivations, a lot order that is not its proces-verbaal."""
     problems = structure_problems(matrix)
     offers, input_problems = read_offers(matrix)
-    problems += register_problems(matrix) + input_problems
+    problems += register_problems(matrix) + log_problems(matrix) + input_problems
     for sheet, ref, actual in formula_problems(matrix):
         problems.append(Problem(f"{sheet}!{ref}",
                                 f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))
@@ -193,5 +237,6 @@ def _cached_equal(value: Any, want: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
-__all__ = ["SHEET_MATRIX", "check", "idle_lots", "lot_problems", "require_valid_inputs", "structure_problems", "cached_disagreements",
+__all__ = ["SHEET_MATRIX", "check", "idle_lots", "log_problems", "lot_problems", "require_valid_inputs",
+           "structure_problems", "cached_disagreements",
            "justification_problems"]

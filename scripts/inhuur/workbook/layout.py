@@ -24,6 +24,8 @@ SHEET_LOTS = "Loting"  # the proces-verbaal of each lot drawing
 SHEET_META = "_inhuur"
 SHEET_REGISTER = "_register"  # every offer ever imported: the proof that no row went missing
 REGISTER_TITLES = ["ID", "Leverancier", "Kandidaat", "Geïmporteerd op"]
+SHEET_LOG_REGISTER = "_logboek"  # every row ever written on Brieven and Verzonden: the proof that none went missing
+LOG_REGISTER_TITLES = ["Blad", "Kenmerk", "Aan", "ID", "Soort", "Inhoud", "Status"]
 MARKER = "inhuur-werkboek"
 FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
 
@@ -34,7 +36,14 @@ STEP3_OPEN = 6  # columns from here on are the client's
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
                  "Kenmerk", "SHA-256", "Inhoud", "Vervangt", "SHA-256 pdf"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
-               "Kenmerk", "Status"]
+               "Kenmerk", "Status", "Door"]
+# What each log sheet's row keeps on _logboek, by its own titles (LOG_REGISTER_TITLES after Blad; None: empty).
+LOGGED = {SHEET_LETTERS: ("Kenmerk", "E-mail", "ID", "Soort", "Inhoud", None),
+          SHEET_SENT: ("Kenmerk", "Aan", "ID", "Soort", None, "Status")}
+# Values of the Status column on Verzonden: mail journals the first two; `inhuur verzonden` writes the third.
+STATUS_SENT = "verzonden"
+STATUS_UNCERTAIN = "onzeker"
+STATUS_SENT_ELSEWHERE = "verzonden buiten inhuur"
 LOT_ORDER_TITLE = "Volgorde (ID's)"
 LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", LOT_ORDER_TITLE, "Uitslag"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import PureWindowsPath
 from typing import Any
@@ -12,7 +12,9 @@ from inhuur import award as award_rules, dutch, rules
 from inhuur.errors import Problem
 from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime, parse_email
 from inhuur.rules import Judgment, Offer
-from inhuur.workbook.layout import SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LETTERS, SHEET_LOTS, SHEET_STEP3, award_titles
+from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LETTERS,
+                                    SHEET_LOG_REGISTER, SHEET_LOTS, SHEET_SENT, SHEET_STEP3, STATUS_SENT,
+                                    STATUS_SENT_ELSEWHERE, STATUS_UNCERTAIN, award_titles)
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.xlsx import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, get_column_letter
 
@@ -342,18 +344,19 @@ def _distance(a: str, b: str) -> int:
 
 
 def log_rows(matrix: Matrix, sheet: str) -> list[dict[str, Any]]:
-    """The rows of a log sheet (Brieven, Verzonden) as dicts by header title."""
-    return [values for _, values in numbered_log_rows(matrix, sheet)]
+    """The rows of a log sheet (Brieven, Verzonden) as dicts by header title, as opened."""
+    return [row for _, row in numbered_log_rows(matrix, sheet)]
 
 
 def numbered_log_rows(matrix: Matrix, sheet: str) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a log sheet as (row number, dict by header title)."""
-    matrix.require_sheet(sheet)
-    rows = list(matrix.package.rows(sheet))
-    if not rows:
-        return []
-    titles = {i: c.value for i, c in rows[0][1].items()}
-    return [(n, {titles.get(i): c.value for i, c in cells.items()}) for n, cells in rows[1:]]
+    """The rows of a log sheet below its header as (row number, dict by header title), as opened; read once."""
+    if ("log", sheet) not in matrix.memo:
+        matrix.require_sheet(sheet)
+        rows = list(matrix.package.rows(sheet))
+        titles = {i: c.value for i, c in rows[0][1].items()} if rows and rows[0][0] == 1 else {}
+        matrix.memo[("log", sheet)] = [(n, {titles.get(i): c.value for i, c in cells.items()}) for n, cells in rows
+                                       if n > 1]
+    return matrix.memo[("log", sheet)]
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,68 @@ def letter_log(matrix: Matrix) -> list[LoggedLetter]:
                          text(v, "Kenmerk"), text(v, "SHA-256"), text(v, "Inhoud"), text(v, "Vervangt"),
                          text(v, "SHA-256 pdf"))
             for n, v in numbered_log_rows(matrix, SHEET_LETTERS)]
+
+
+def kept_form(sheet: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A Brieven or Verzonden row as _logboek keeps it (titles of LOG_REGISTER_TITLES)."""
+    return {LOG_REGISTER_TITLES[0]: sheet, **{title: (row.get(key) if key else None)
+                                   for title, key in zip(LOG_REGISTER_TITLES[1:], LOGGED[sheet])}}
+
+
+def log_register(matrix: Matrix) -> list[dict[str, Any]] | None:
+    """Every Brieven and Verzonden row ever written, as _logboek keeps it; None for a workbook made before it."""
+    if SHEET_LOG_REGISTER not in matrix.package.sheets():
+        return None
+    return log_rows(matrix, SHEET_LOG_REGISTER)
+
+
+def letters_made(matrix: Matrix) -> list[dict[str, Any]]:
+    """Every letter ever logged on Brieven (Kenmerk, Aan, ID, Soort, Inhoud): from _logboek, so a row deleted from
+    Brieven still counts and its kenmerk is never issued again; from Brieven in a workbook made before _logboek."""
+    kept = log_register(matrix)
+    if kept is None:
+        return [kept_form(SHEET_LETTERS, row) for row in log_rows(matrix, SHEET_LETTERS)]
+    return [row for row in kept if row.get(LOG_REGISTER_TITLES[0]) == SHEET_LETTERS]
+
+
+@dataclass(frozen=True)
+class Sendings:
+    """What Verzonden says of each letter per (kenmerk, recipient in lower case)."""
+
+    delivered: dict[tuple[str, str], date | None]  # sent by mail or recorded as sent: the first day (None: unreadable)
+    uncertain: set[tuple[str, str]]  # onzeker, and not delivered since
+
+
+def read_sendings(matrix: Matrix) -> Sendings:
+    """Which letters went out (status verzonden, or verzonden buiten inhuur) and on which day, and which are onzeker."""
+    days: dict[tuple[str, str], list[date]] = {}
+    uncertain = set()
+    for row in log_rows(matrix, SHEET_SENT):
+        key = (str(row.get("Kenmerk") or ""), str(row.get("Aan") or "").lower())
+        status = row.get("Status") or STATUS_SENT
+        if status == STATUS_UNCERTAIN:
+            uncertain.add(key)
+        elif status in (STATUS_SENT, STATUS_SENT_ELSEWHERE):
+            day = day_of(matrix, row.get("Verzonden op"))
+            days.setdefault(key, []).extend([day] if day else [])
+    delivered = {key: min(found, default=None) for key, found in days.items()}
+    return Sendings(delivered, uncertain - set(delivered))
+
+
+def day_of(matrix: Matrix, value: Any) -> date | None:
+    """The day in a log's date cell: text as inhuur writes it (2026-07-01 10:00:00 or 01-07-2026 10:00), or a date
+    Excel made of it; None when it cannot be read (typed over)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return from_excel(value, CALENDAR_MAC_1904 if matrix.package.date1904 else CALENDAR_WINDOWS_1900).date()
+        except (ValueError, OverflowError):
+            return None
+    for form in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(str(value).strip()[:10], form).date()
+        except ValueError:
+            continue
+    return None
 
 
 def read_lot_records(matrix: Matrix) -> tuple[dict[str, rules.LotRecord], list[Problem]]:
@@ -422,4 +487,5 @@ def read_lot_rows(matrix: Matrix) -> tuple[dict[str, tuple[int, rules.LotRecord]
 
 __all__ = ["Findings", "read_lot_records", "read_lot_rows", "Steps34", "SheetRow", "read_findings", "read_offers",
            "read_steps34", "row_of", "log_rows", "numbered_log_rows", "LoggedLetter", "letter_log",
-           "looks_like_consensus", "sheet_rows"]
+           "looks_like_consensus", "sheet_rows", "kept_form", "log_register", "letters_made", "Sendings",
+           "read_sendings", "day_of"]

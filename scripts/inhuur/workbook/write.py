@@ -11,7 +11,7 @@ from inhuur.errors import InvalidWorkbook, Problem
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Finding, Judgment, Offer, Result
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
-from inhuur.workbook.layout import (LOT_TITLES, SHEET_ASSESSMENT, SHEET_AWARD, SHEET_LOTS, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
+from inhuur.workbook.layout import (LOGGED, LOT_TITLES, SHEET_ASSESSMENT, SHEET_LOG_REGISTER, SHEET_AWARD, SHEET_LOTS, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
                                     SUPPLIER_TITLES,
                                     assessment_key)
 from inhuur.workbook.matrix import Matrix, SheetRow
@@ -345,18 +345,33 @@ def _compare(wrong: list, sheet: str, ref: str, cell: xlsx.RawCell | None, expec
 
 
 def append_log(matrix: Matrix, sheet: str, titles: Sequence[str], entries: Sequence[Sequence[Any]]) -> None:
-    """Append rows to a log sheet, below what is there; earlier rows are never changed, a header made by an older
-    version gets the titles it lacks."""
+    """Append rows to a log sheet, below what is there; earlier rows are never changed.
+
+    A title missing from the sheet's header (a workbook made before the column existed) is added to it. A row of
+    Brieven or Verzonden is also kept on the hidden _logboek, so that `check` can name a row deleted later.
+    """
     if not entries:
         return
     matrix.require_sheet(sheet)
-    header = next(matrix.package.rows(sheet), (0, {}))[1]
-    width = max((i for i, cell in header.items() if cell.value not in (None, "")), default=0)
-    missing = {i: title for i, title in enumerate(titles, start=1) if i > width}
-    if width and missing:  # a workbook made before these columns existed: their titles go beside the others
-        style = matrix.styles.get("header")
-        matrix.patch(sheet, {f"{get_column_letter(i)}1": xlsx.cell_xml(f"{get_column_letter(i)}1", title, style)
-                             for i, title in missing.items()})
+    _complete_header(matrix, sheet, titles)
     last = matrix.bottom(sheet)
     matrix.add_rows(sheet, [values_row_xml(matrix, last + i, list(values))
                             for i, values in enumerate(entries, start=1)])
+    if sheet in LOGGED and SHEET_LOG_REGISTER in matrix.package.sheets():  # absent in workbooks made before it
+        at = {title: i for i, title in enumerate(titles)}
+        kept = [[sheet, *(values[at[key]] if key and at[key] < len(values) else None for key in LOGGED[sheet])]
+                for values in entries]
+        first = matrix.bottom(SHEET_LOG_REGISTER)
+        matrix.add_rows(SHEET_LOG_REGISTER, [values_row_xml(matrix, first + i, values)
+                                             for i, values in enumerate(kept, start=1)])
+
+
+def _complete_header(matrix: Matrix, sheet: str, titles: Sequence[str]) -> None:
+    """Write the titles a log sheet's header row lacks, in the header style."""
+    number, header = next(iter(matrix.package.rows(sheet, data=matrix.chunks(sheet))), (1, {}))
+    header = header if number == 1 else {}
+    style = matrix.styles.get("header")
+    missing = {f"{get_column_letter(i)}1": title for i, title in enumerate(titles, start=1)
+               if header.get(i) is None or header[i].value in (None, "")}
+    if missing:
+        matrix.patch(sheet, {ref: xlsx.cell_xml(ref, title, style) for ref, title in missing.items()})
