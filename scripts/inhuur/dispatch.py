@@ -18,7 +18,7 @@ from typing import Sequence
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
 from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    ManifestMissing, NoTie, NotAssessed, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
+    NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email
 from inhuur.rules import Result
