@@ -207,24 +207,59 @@ def test_characters_a_workbook_cannot_hold_are_left_out(workbook_path):
 
 # ---------------------------------------------------------------------------------------------- letters and mail
 
+def office_processes(folder: Path) -> list[str]:
+    """The processes still converting into `folder` (soffice, oosplash, soffice.bin, their watchdog)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes() if proc.name.isdigit() else b""
+        except OSError:  # ended while we looked
+            continue
+        if b"--convert-to" in command and str(folder).encode() in command:
+            found.append(command.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def gone(folder: Path, within: float = 5.0) -> list[str]:
+    """Wait up to `within` seconds for every process converting into `folder` to end; those still there."""
+    deadline = time.monotonic() + within
+    while office_processes(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return office_processes(folder)
+
+
 @pytest.mark.soffice
-def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill-9", "term", "ctrl-c"])
+def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli, how):
     folder = tmp_path / "brieven"
     actions.make_letters(ready, folder, sent=SENT)                 # a complete earlier run in the same folder
     assert (folder / "manifest.json").exists()
+    letters_made = len(list(folder.glob("*.docx")))
     run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026")
     deadline = time.monotonic() + 120
     while not list(folder.glob("*.pdf")) and time.monotonic() < deadline:  # LibreOffice is writing
-        time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)
+        time.sleep(0.02)
+    assert office_processes(folder), "LibreOffice was not converting when the command was stopped"
+    run.send_signal(how)
     run.communicate(timeout=10)
-    time.sleep(3)
+    assert gone(folder) == []                                        # LibreOffice ended with the command
     written = sorted(p.name for p in folder.glob("*.pdf"))
+    assert 0 < len(written) < letters_made                           # stopped half way indeed
     time.sleep(3)
-    assert sorted(p.name for p in folder.glob("*.pdf")) == written   # LibreOffice died with it
+    assert sorted(p.name for p in folder.glob("*.pdf")) == written   # and nothing writes on
     assert not (folder / "manifest.json").exists()                   # the folder says it is incomplete
     result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
     assert result.code == 1 and "geen bruikbaar manifest.json" in result.err and not (tmp_path / "eml").exists()
+
+
+@pytest.mark.soffice
+def test_letters_as_pdf_leave_no_libreoffice_running(ready, tmp_path):
+    folder = tmp_path / "brieven"
+    run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026")
+    _, err = run.communicate(timeout=180)
+    assert run.returncode == 0, err
+    assert len(list(folder.glob("*.pdf"))) == len(list(folder.glob("*.docx"))) > 0
+    assert gone(folder, within=0) == []
 
 
 def test_mail_refuses_letters_that_no_longer_match_the_workbook(ready, tmp_path, run_cli):
