@@ -376,6 +376,45 @@ def test_the_workbooks_permissions_are_kept_and_a_read_only_one_is_refused(examp
     assert digest(example_workbook) == before and stat.S_IMODE(example_workbook.stat().st_mode) == 0o444
 
 
+def test_a_workbook_reached_through_a_link_stays_a_link(imported_workbook, tmp_path):
+    shared = tmp_path / "gedeeld"
+    shared.mkdir()
+    link = shared / "werkboek.xlsx"
+    link.symlink_to(imported_workbook)
+    ranking = inhuur("rank", link)
+    _, err = ranking.communicate(timeout=120)
+    assert ranking.returncode == 0, err
+    assert link.is_symlink() and link.readlink() == imported_workbook       # still the colleague's link
+    ranked = load_workbook(imported_workbook)["Ranglijst"]                 # and the file it points to is ranked
+    assert len({row[1] for row in ranked.iter_rows(values_only=True) if str(row[1]).startswith("I-")}) == 15
+    assert files.backup_path(link) == files.backup_path(imported_workbook) == \
+        imported_workbook.with_name("aanvraag.vorige.xlsx")
+    assert files.backup_path(link).is_file() and not (shared / "werkboek.vorige.xlsx").exists()
+    assert [p.name for p in shared.iterdir()] == ["werkboek.xlsx"]         # nothing left beside the link
+
+
+def test_a_writer_through_a_link_and_one_by_the_files_own_name_share_one_lock(imported_workbook, tmp_path):
+    link = tmp_path / "koppeling.xlsx"
+    link.symlink_to(imported_workbook)
+    before = digest(imported_workbook)
+    with files.writing(imported_workbook, "rank"):
+        second = inhuur("rank", link, env={files.LOCK_WAIT_VARIABLE: "0.5"})
+        _, err = second.communicate(timeout=120)
+    assert second.returncode == 1 and "wordt op dit moment bijgewerkt door" in err
+    assert digest(imported_workbook) == before and link.is_symlink()
+
+
+def test_a_workbook_open_by_its_own_name_is_not_written_through_a_link(imported_workbook, tmp_path, run_cli):
+    link = tmp_path / "gedeeld" / "koppeling.xlsx"
+    link.parent.mkdir()
+    link.symlink_to(imported_workbook)
+    (imported_workbook.parent / f".~lock.{imported_workbook.name}#").write_text("x")  # a colleague has it open
+    before = digest(imported_workbook)
+    result = run_cli("rank", link)
+    assert result.code == 1 and f"{link.name} is geopend in Excel of LibreOffice" in result.err
+    assert digest(imported_workbook) == before and link.is_symlink()
+
+
 def test_new_overwriting_keeps_the_previous_version(example_workbook):
     before = example_workbook.read_bytes()
     actions.new(EXAMPLE_SPEC, example_workbook, force=True)
