@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
+from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, NewMacroWorkbook, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -64,10 +64,12 @@ def __getattr__(name: str):
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
-    With force the existing workbook is kept as NAME.vorige.xlsx.
+    With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one.
     """
-    tender = load_spec(spec)
     target = Path(target)
+    if target.suffix.lower() == ".xlsm":
+        raise NewMacroWorkbook(target)
+    tender = load_spec(spec)
     with files.writing(target, "new"):
         if target.exists() and not force:
             raise OutputExists(target)

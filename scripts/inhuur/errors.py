@@ -179,6 +179,12 @@ class OutputExists(FileRefusal):
     problem = "exists"
 
 
+class NewMacroWorkbook(FileRefusal):
+    """`new` was asked for an .xlsm: it builds a plain workbook, which would carry no VBA project (no button)."""
+
+    problem = "is macro-enabled; new builds an .xlsx"
+
+
 class ConversionFailed(InhuurError):
     """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
 

@@ -47,6 +47,13 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.OutputExists):
         return (f"{exc.path} bestaat al; er is niets overschreven. Kies een andere naam met -o, of gebruik "
                 f"--overschrijven als u het bestaande werkboek echt wilt vervangen.")
+    if isinstance(exc, errors.NewMacroWorkbook):
+        plain = exc.path.with_suffix(".xlsx").name
+        kept = (f" Het bestaande {exc.path.name} blijft zoals het is; inhuur excel vervangt het niet, dus verplaats "
+                f"het eerst of kies met -o een andere naam voor het nieuwe .xlsm." if exc.path.exists() else "")
+        return (f"{exc.path.name} is een werkboek met macro's (.xlsm), maar inhuur new maakt een gewoon werkboek "
+                f"(.xlsx), zonder het VBA-project en de knop; er is niets geschreven. Maak het werkboek met "
+                f"inhuur new SPEC.toml -o {plain} en maak daarna het .xlsm met de knop met inhuur excel {plain}.{kept}")
     if isinstance(exc, errors.InvalidRecordFile):
         return _listing(exc, "het bestand is geweigerd; er is niets vastgelegd en het werkboek is ongewijzigd",
                         "Verbeter het bestand en voer inhuur record opnieuw uit.")
