@@ -157,6 +157,24 @@ def test_new_refuses_a_new_xlsm_and_writes_nothing(run_cli, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_import_over_the_limit_is_refused_naming_limit_and_count(run_cli, imported_workbook, tmp_path, monkeypatch):
+    from inhuur import workbook
+
+    monkeypatch.setattr(workbook.write, "MAX_OFFERS", 16)
+    source = tmp_path / "extra.csv"
+    source.write_bytes(csv_bytes([offer_row(kandidaat=f"Extra {n}") for n in range(2)]))
+    before = imported_workbook.read_bytes()
+    result = run_cli("import", imported_workbook, source)
+    assert result.code == 1
+    assert result.err == (
+        f"Fout: {imported_workbook}: het bestand is geweigerd; er is niets geïmporteerd en het werkboek is "
+        f"ongewijzigd. Het heeft 2 nieuwe inschrijvingen bij de 15 die er al staan, samen 17; een werkboek mag er "
+        f"ten hoogste 16 hebben (meer kan inhuur rank niet binnen 1 GB geheugen rangschikken). Verdeel de "
+        f"inschrijvingen over meer werkboeken (bijv. één per perceel) of importeer alleen de inschrijvingen die "
+        f"meedingen.\n")
+    assert imported_workbook.read_bytes() == before
+
+
 def test_verbose_shows_the_traceback_only_when_asked(run_cli):
     assert "Traceback" not in run_cli("rank", "nee.xlsx").err
     assert "Traceback" in run_cli("--verbose", "rank", "nee.xlsx").err
