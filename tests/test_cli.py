@@ -189,6 +189,54 @@ def test_rank_json_of_an_award_model_has_price_interview_points_and_final_score(
     assert json.loads(json.dumps(document)) == document
 
 
+def test_new_refuses_an_xlsm_and_keeps_the_old_one_with_its_button(run_cli, example_workbook):
+    from inhuur import excel
+
+    made = excel.make(example_workbook).workbook
+    before = made.read_bytes()
+    listing = sorted(p.name for p in made.parent.iterdir())
+    result = run_cli("new", EXAMPLE_SPEC, "-o", made, "--overschrijven")
+    assert result.code == 1
+    assert result.err == (
+        "Fout: aanvraag.xlsm is een werkboek met macro's (.xlsm), maar inhuur new maakt een gewoon werkboek (.xlsx), "
+        "zonder het VBA-project en de knop; er is niets geschreven. Maak het werkboek met inhuur new SPEC.toml -o "
+        "aanvraag.xlsx en maak daarna het .xlsm met de knop met inhuur excel aanvraag.xlsx. Het bestaande "
+        "aanvraag.xlsm blijft zoals het is; inhuur excel vervangt het niet, dus verplaats het eerst of kies met -o "
+        "een andere naam voor het nieuwe .xlsm.\n")
+    assert made.read_bytes() == before and sorted(p.name for p in made.parent.iterdir()) == listing
+    with zipfile.ZipFile(made) as package:                       # still macro-enabled, button and all
+        assert "xl/vbaProject.bin" in package.namelist()
+        assert "macroEnabled.main+xml" in package.read("[Content_Types].xml").decode()
+
+
+def test_new_refuses_a_new_xlsm_and_writes_nothing(run_cli, tmp_path):
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / "nieuw.XLSM")
+    assert result.code == 1
+    assert result.err == (
+        "Fout: nieuw.XLSM is een werkboek met macro's (.xlsm), maar inhuur new maakt een gewoon werkboek (.xlsx), "
+        "zonder het VBA-project en de knop; er is niets geschreven. Maak het werkboek met inhuur new SPEC.toml -o "
+        "nieuw.xlsx en maak daarna het .xlsm met de knop met inhuur excel nieuw.xlsx.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_import_over_the_limit_is_refused_naming_limit_and_count(run_cli, imported_workbook, tmp_path, monkeypatch):
+    from inhuur import workbook
+
+    monkeypatch.setattr(workbook.write, "MAX_OFFERS", 16)
+    source = tmp_path / "extra.csv"
+    source.write_bytes(csv_bytes([offer_row(kandidaat=f"Extra {n}") for n in range(2)]))
+    before = imported_workbook.read_bytes()
+    result = run_cli("import", imported_workbook, source)
+    assert result.code == 1
+    assert result.err == (
+        f"Fout: {imported_workbook}: het bestand is geweigerd; er is niets geïmporteerd en het werkboek is "
+        f"ongewijzigd. Het heeft 2 nieuwe inschrijvingen bij de 15 die er al staan, samen 17; een werkboek mag er "
+        f"ten hoogste 16 hebben (meer kan inhuur rank niet binnen 1 GB geheugen rangschikken). Verdeel de "
+        f"inschrijvingen over meer werkboeken (bijv. één per perceel) of importeer alleen de inschrijvingen die "
+        f"meedingen.\n")
+    assert imported_workbook.read_bytes() == before
+
+
 def test_verbose_shows_the_traceback_only_when_asked(run_cli):
     assert "Traceback" not in run_cli("rank", "nee.xlsx").err
     assert "Traceback" in run_cli("--verbose", "rank", "nee.xlsx").err

@@ -6,6 +6,7 @@ import errno
 import gc
 import getpass
 import hashlib
+import io
 import json
 import os
 import platform
@@ -22,8 +23,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, assess_as_declared, columns, csv_bytes, offer_row, \
-    type_finding, type_into, uno_python
+from conftest import (EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, assess_as_declared, columns, csv_bytes, offer_row,
+                      type_finding, type_into, uno_python)
 from inhuur import actions, files, guard, letters, mail, workbook
 from inhuur.dutch import KIND_WORDS
 from inhuur.errors import InvalidWorkbook, WorkbookBusy, WorkbookReadOnly
@@ -305,24 +306,75 @@ def test_the_pdf_is_checked_against_brieven_also_in_a_workbook_made_before_the_c
     assert not (tmp_path / "eml").exists()
 
 
+def office_processes(folder: Path) -> list[str]:
+    """The processes still converting into `folder` (soffice, oosplash, soffice.bin, their watchdog)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes() if proc.name.isdigit() else b""
+        except OSError:  # ended while we looked
+            continue
+        if b"--convert-to" in command and str(folder).encode() in command:
+            found.append(command.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def gone(folder: Path, within: float = 5.0) -> list[str]:
+    """Wait up to `within` seconds for every process converting into `folder` to end; those still there."""
+    deadline = time.monotonic() + within
+    while office_processes(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return office_processes(folder)
+
+
+@pytest.fixture
+def many_letters(ready):
+    """The ready example with 45 more offers, knocked out on KO1 and assessed: 60 letters, long enough to convert
+    that a command stopped at the first PDF is stopped half way."""
+    extra = [offer_row(leverancier=f"Extra {n}", kandidaat=f"Extra {n}", KO1="Nee") for n in range(45)]
+    actions.import_offers(ready, io.BytesIO(csv_bytes(extra)))
+    assess_as_declared(ready)
+    actions.rank(ready)
+    return ready
+
+
 @pytest.mark.soffice
-def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(ready, tmp_path, run_cli):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill-9", "term", "ctrl-c"])
+def test_a_letters_run_killed_half_way_leaves_no_manifest_and_mail_sends_nothing(many_letters, tmp_path, run_cli,
+                                                                                   how):
+    ready = many_letters
     folder = tmp_path / "brieven"
     actions.make_letters(ready, folder, sent=SENT)                 # a complete earlier run in the same folder
     assert (folder / "manifest.json").exists()
-    run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026")
+    letters_made = len(list(folder.glob("*.docx")))
+    # Ctrl-C in a terminal reaches a command with SIGINT handled; a child inherits an ignored SIGINT from its parent
+    # (a test runner may leave it so), hence the default is restored as a shell does for a foreground command.
+    run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026",
+                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(folder.glob("*.pdf")) and time.monotonic() < deadline:  # LibreOffice is writing
-        time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)
+        time.sleep(0.02)
+    assert run.poll() is None, "the command ended before it was stopped"
+    run.send_signal(how)
     run.communicate(timeout=10)
-    time.sleep(3)
+    assert gone(folder) == []                                        # LibreOffice ended with the command
     written = sorted(p.name for p in folder.glob("*.pdf"))
+    assert len(written) < letters_made                               # it stopped converting when it did
     time.sleep(3)
-    assert sorted(p.name for p in folder.glob("*.pdf")) == written   # LibreOffice died with it
+    assert sorted(p.name for p in folder.glob("*.pdf")) == written   # and nothing writes on
     assert not (folder / "manifest.json").exists()                   # the folder says it is incomplete
     result = run_cli("mail", ready, "--letters", folder, "-o", tmp_path / "eml")
     assert result.code == 1 and "geen bruikbaar manifest.json" in result.err and not (tmp_path / "eml").exists()
+
+
+@pytest.mark.soffice
+def test_letters_as_pdf_leave_no_libreoffice_running(ready, tmp_path):
+    folder = tmp_path / "brieven"
+    run = inhuur("letters", ready, "-o", folder, "--pdf", "--datum", "01-07-2026")
+    _, err = run.communicate(timeout=180)
+    assert run.returncode == 0, err
+    assert len(list(folder.glob("*.pdf"))) == len(list(folder.glob("*.docx"))) > 0
+    assert gone(folder, within=0) == []
 
 
 def test_mail_refuses_letters_that_no_longer_match_the_workbook(ready, tmp_path, run_cli):
@@ -564,6 +616,45 @@ def test_the_workbooks_permissions_are_kept_and_a_read_only_one_is_refused(examp
     with pytest.raises(WorkbookReadOnly):
         actions.rank(example_workbook)
     assert digest(example_workbook) == before and stat.S_IMODE(example_workbook.stat().st_mode) == 0o444
+
+
+def test_a_workbook_reached_through_a_link_stays_a_link(imported_workbook, tmp_path):
+    shared = tmp_path / "gedeeld"
+    shared.mkdir()
+    link = shared / "werkboek.xlsx"
+    link.symlink_to(imported_workbook)
+    ranking = inhuur("rank", link)
+    _, err = ranking.communicate(timeout=120)
+    assert ranking.returncode == 0, err
+    assert link.is_symlink() and link.readlink() == imported_workbook       # still the colleague's link
+    ranked = load_workbook(imported_workbook)["Ranglijst"]                 # and the file it points to is ranked
+    assert len({row[1] for row in ranked.iter_rows(values_only=True) if str(row[1]).startswith("I-")}) == 15
+    assert files.backup_path(link) == files.backup_path(imported_workbook) == \
+        imported_workbook.with_name("aanvraag.vorige.xlsx")
+    assert files.backup_path(link).is_file() and not (shared / "werkboek.vorige.xlsx").exists()
+    assert [p.name for p in shared.iterdir()] == ["werkboek.xlsx"]         # nothing left beside the link
+
+
+def test_a_writer_through_a_link_and_one_by_the_files_own_name_share_one_lock(imported_workbook, tmp_path):
+    link = tmp_path / "koppeling.xlsx"
+    link.symlink_to(imported_workbook)
+    before = digest(imported_workbook)
+    with files.writing(imported_workbook, "rank"):
+        second = inhuur("rank", link, env={files.LOCK_WAIT_VARIABLE: "0.5"})
+        _, err = second.communicate(timeout=120)
+    assert second.returncode == 1 and "wordt op dit moment bijgewerkt door" in err
+    assert digest(imported_workbook) == before and link.is_symlink()
+
+
+def test_a_workbook_open_by_its_own_name_is_not_written_through_a_link(imported_workbook, tmp_path, run_cli):
+    link = tmp_path / "gedeeld" / "koppeling.xlsx"
+    link.parent.mkdir()
+    link.symlink_to(imported_workbook)
+    (imported_workbook.parent / f".~lock.{imported_workbook.name}#").write_text("x")  # a colleague has it open
+    before = digest(imported_workbook)
+    result = run_cli("rank", link)
+    assert result.code == 1 and f"{link.name} is geopend in Excel of LibreOffice" in result.err
+    assert digest(imported_workbook) == before and link.is_symlink()
 
 
 def test_new_overwriting_keeps_the_previous_version(example_workbook):

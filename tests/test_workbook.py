@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from conftest import EXAMPLE_OFFERS, EXAMPLE_SPEC, columns, csv_bytes, offer_row, type_finding, type_into
 from inhuur import actions, files, workbook
-from inhuur.errors import InvalidWorkbook, OutputExists, WorkbookLocked
+from inhuur.errors import InvalidWorkbook, OutputExists, TooManyOffers, WorkbookLocked
 
 
 def digest(path):
@@ -103,6 +103,23 @@ def test_reimport_adds_only_new_offers_and_keeps_typed_findings(example_workbook
     assert ws[f"{col['Kandidaat']}17"].value == "Nieuwe Kandidaat"
     new_rows = [r for r in beo.iter_rows(min_row=2, values_only=True) if r[0] == "I-016"]
     assert [r[2] for r in new_rows] == ["KO1", "KO2", "G4", "G5", "G6", "G7", "G8"]
+
+
+def test_import_refuses_more_offers_than_the_limit_and_counts_only_new_ones(imported_workbook, monkeypatch):
+    monkeypatch.setattr(workbook.write, "MAX_OFFERS", 17)
+    three = [offer_row(leverancier=f"Nieuw {n}", kandidaat=f"Nieuwe {n}") for n in range(3)]
+    before = digest(imported_workbook)
+    with pytest.raises(TooManyOffers) as refused:
+        actions.import_offers(imported_workbook, io.BytesIO(csv_bytes(three)))
+    assert (refused.value.limit, refused.value.existing, refused.value.new) == (17, 15, 3)
+    assert digest(imported_workbook) == before
+    again = EXAMPLE_OFFERS.read_bytes()                          # the 15 present again, and two new: 17 in all
+    two = csv_bytes(three[:2], header=list(offer_row()))
+    report = actions.import_offers(imported_workbook, io.BytesIO(again))
+    assert report.added == [] and len(report.skipped) == 15
+    report = actions.import_offers(imported_workbook, io.BytesIO(two))
+    assert [o.id for o in report.added] == ["I-016", "I-017"]
+    assert len(workbook.read_offers(workbook.open_workbook(imported_workbook))[0]) == 17
 
 
 def test_suppliers_sheet_lists_each_supplier_once(example_workbook):

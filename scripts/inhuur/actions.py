@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, require_final, step3_conflicts
 from inhuur.errors import FileMissing, InvalidLotRecord, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, ModelNotInWorkbook, \
-    OutputExists, Problem
+    NewMacroWorkbook, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -65,11 +65,13 @@ def __getattr__(name: str):
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
-    With force the existing workbook is kept as NAME.vorige.xlsx.
+    With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one.
     """
+    target = Path(target)
+    if target.suffix.lower() == ".xlsm":
+        raise NewMacroWorkbook(target)
     tender = load_spec(spec)
     _refuse_models_the_workbook_cannot_compute(tender, spec)
-    target = Path(target)
     with files.writing(target, "new"):
         if target.exists() and not force:
             raise OutputExists(target)

@@ -199,6 +199,23 @@ class OutputExists(FileRefusal):
     problem = "exists"
 
 
+class TooManyOffers(InhuurError):
+    """An import would bring the workbook over the most offers `rank` is measured to hold in memory."""
+
+    def __init__(self, path: Path | None, limit: int, existing: int, new: int):
+        super().__init__(f"{path or 'workbook'}: {existing} + {new} offers exceed the limit of {limit}")
+        self.path = path
+        self.limit = limit
+        self.existing = existing
+        self.new = new
+
+
+class NewMacroWorkbook(FileRefusal):
+    """`new` was asked for an .xlsm: it builds a plain workbook, which would carry no VBA project (no button)."""
+
+    problem = "is macro-enabled; new builds an .xlsx"
+
+
 class ConversionFailed(InhuurError):
     """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
 

@@ -21,12 +21,22 @@ LOCK_WAIT_VARIABLE = "INHUUR_WACHTTIJD"   # seconds a second writer waits for th
 DEFAULT_LOCK_WAIT = 20.0
 
 
+def real_path(path: Path) -> Path:
+    """The file a path names, through any symbolic links: what is written, locked and kept as the previous version."""
+    return Path(os.path.realpath(path))
+
+
 def lock_file(path: Path) -> Path | None:
-    """The lock file Excel (~$name) or LibreOffice (.~lock.name#) keeps next to an open file, if any."""
-    folder, name = path.parent, path.name
-    candidates = [folder / f"~${name}", folder / f".~lock.{name}#"]
-    if len(name) > 2:
-        candidates.append(folder / f"~${name[2:]}")  # Excel shortens the lock name for long file names
+    """The lock file Excel (~$name) or LibreOffice (.~lock.name#) keeps next to an open file, if any.
+
+    Through a symbolic link both places count: the application may have opened the link or the file it points to.
+    """
+    candidates = []
+    for named in dict.fromkeys([Path(path), real_path(path)]):
+        folder, name = named.parent, named.name
+        candidates += [folder / f"~${name}", folder / f".~lock.{name}#"]
+        if len(name) > 2:
+            candidates.append(folder / f"~${name[2:]}")  # Excel shortens the lock name for long file names
     for candidate in candidates:
         try:
             if candidate.exists():
@@ -54,7 +64,8 @@ def ensure_writable(path: Path) -> None:
 
 
 def backup_path(path: Path) -> Path:
-    """Where the previous version of a workbook is kept: name.vorige.xlsx beside it."""
+    """Where the previous version of a workbook is kept: name.vorige.xlsx beside it (beside a link's target)."""
+    path = real_path(path)
     return path.with_name(f"{path.stem}.vorige{path.suffix}")
 
 
@@ -68,11 +79,12 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], keep_backup: bo
     """Write a file through a temp file in the same folder and os.replace, keeping the old one as backup.
 
     The file keeps its permission bits (colleagues on a shared folder keep their access); a read-only or
-    open file is refused before anything is written, and no temporary file is left behind on failure.
+    open file is refused before anything is written, and no temporary file is left behind on failure. A symbolic
+    link stays a link: the file it points to is replaced.
     """
-    path = Path(path)
-    ensure_not_open(path)
-    ensure_writable(path)
+    ensure_not_open(Path(path))
+    ensure_writable(Path(path))
+    path = real_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
     fd, tmp_name = tempfile.mkstemp(prefix=".inhuur-", suffix=".tmp", dir=path.parent)
@@ -103,9 +115,13 @@ def write_text_atomic(path: Path, text: str) -> None:
 # ---------------------------------------------------------------------------------------------- one writer
 
 def writer_lock_path(path: Path) -> Path:
-    """The lock every writing command takes, beside the workbook (a short name, also for long workbook names)."""
-    digest = zlib.crc32(Path(path).name.encode("utf-8"))  # zlib, not hashlib: OpenSSL takes 2 ms to load
-    return Path(path).parent / f".~inhuur-{digest:08x}.lock"
+    """The lock every writing command takes, beside the workbook (a short name, also for long workbook names).
+
+    Beside the file itself, through any symbolic link: every path to one workbook takes the same lock.
+    """
+    path = real_path(path)
+    digest = zlib.crc32(path.name.encode("utf-8"))  # zlib, not hashlib: OpenSSL takes 2 ms to load
+    return path.parent / f".~inhuur-{digest:08x}.lock"
 
 
 @contextlib.contextmanager
@@ -119,7 +135,7 @@ def writing(path: Path, command: str, wait: float | None = None) -> Iterator[Non
     if wait is None:
         wait = float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT))
     lock = writer_lock_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    lock.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     while True:
         handle = open(lock, "a+b")

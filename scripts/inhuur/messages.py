@@ -47,6 +47,20 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.OutputExists):
         return (f"{exc.path} bestaat al; er is niets overschreven. Kies een andere naam met -o, of gebruik "
                 f"--overschrijven als u het bestaande werkboek echt wilt vervangen.")
+    if isinstance(exc, errors.TooManyOffers):
+        already = f" bij de {dutch.number(exc.existing)} die er al staan" if exc.existing else ""
+        return (f"{exc.path or 'het werkboek'}: het bestand is geweigerd; er is niets geïmporteerd en het werkboek is "
+                f"ongewijzigd. Het heeft {dutch.number(exc.new)} nieuwe inschrijvingen{already}, samen "
+                f"{dutch.number(exc.existing + exc.new)}; een werkboek mag er ten hoogste {dutch.number(exc.limit)} "
+                f"hebben (meer kan inhuur rank niet binnen 1 GB geheugen rangschikken). Verdeel de inschrijvingen "
+                f"over meer werkboeken (bijv. één per perceel) of importeer alleen de inschrijvingen die meedingen.")
+    if isinstance(exc, errors.NewMacroWorkbook):
+        plain = exc.path.with_suffix(".xlsx").name
+        kept = (f" Het bestaande {exc.path.name} blijft zoals het is; inhuur excel vervangt het niet, dus verplaats "
+                f"het eerst of kies met -o een andere naam voor het nieuwe .xlsm." if exc.path.exists() else "")
+        return (f"{exc.path.name} is een werkboek met macro's (.xlsm), maar inhuur new maakt een gewoon werkboek "
+                f"(.xlsx), zonder het VBA-project en de knop; er is niets geschreven. Maak het werkboek met "
+                f"inhuur new SPEC.toml -o {plain} en maak daarna het .xlsm met de knop met inhuur excel {plain}.{kept}")
     if isinstance(exc, errors.InvalidRecordFile):
         return _listing(exc, "het bestand is geweigerd; er is niets vastgelegd en het werkboek is ongewijzigd",
                         "Verbeter het bestand en voer inhuur record opnieuw uit.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import shutil
 import signal
@@ -66,22 +64,53 @@ def convert(sources: Sequence[Path], out_dir: Path, target: str, timeout: float 
                    "--outdir", str(out_dir), *map(str, sources)]
         limit = timeout if timeout is not None else 60 + 3 * len(sources)
         try:
-            completed = subprocess.run(command, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL,
-                                       preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+            stderr = _run(command, limit)
         except subprocess.TimeoutExpired:
             raise ConversionFailed(f"LibreOffice reageerde niet binnen {limit:.0f} seconden")
     missing = [p for p in expected if not p.is_file() or p.stat().st_size == 0]
     if missing:
-        detail = completed.stderr.decode("utf-8", "replace").strip()[-500:]
+        detail = stderr.decode("utf-8", "replace").strip()[-500:]
         raise ConversionFailed(f"LibreOffice maakte {len(missing)} van de {len(expected)} bestanden niet"
                                + (f" ({detail})" if detail else ""), missing)
     return expected
 
 
-def _die_with_parent() -> None:
-    """In the child, before LibreOffice starts: be killed when inhuur is (also by kill -9), never write on after."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+# LibreOffice's `soffice` starts oosplash, which starts soffice.bin: a grandchild, which neither a kill of inhuur
+# nor a parent-death signal on the child reaches. So a small watchdog leads a process group of its own with
+# LibreOffice in it, and holds the read end of a pipe whose write end only inhuur holds: when inhuur ends, however
+# it ends (also kill -9), the pipe reads end-of-file and the watchdog kills the whole group, itself included.
+_WATCHDOG = """
+import os, signal, subprocess, sys, threading
+office = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
+def watch():
+    while sys.stdin.buffer.read(1):
+        pass
+    os.killpg(0, signal.SIGKILL)
+threading.Thread(target=watch, daemon=True).start()
+sys.exit(office.wait())
+"""
+
+
+def _run(command: list[str], limit: float) -> bytes:
+    """Run LibreOffice so that it ends with inhuur: normally, on a timeout, Ctrl-C, SIGTERM or kill -9; its stderr.
+
+    Raises subprocess.TimeoutExpired after `limit` seconds, LibreOffice ended.
+    """
+    if os.name != "posix" or not sys.executable:  # pragma: no cover - Windows: no process groups to kill
+        return subprocess.run(command, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL).stderr
+    alive, held = os.pipe()
+    try:
+        process = subprocess.Popen([sys.executable, "-I", "-c", _WATCHDOG, *command], stdin=alive,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    finally:
+        os.close(alive)
+    try:
+        return process.communicate(timeout=limit)[1]
+    finally:
+        if process.poll() is None:  # not yet reaped, so its process group cannot be anyone else's
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(held)
 
 
 def recalculate(workbooks: Sequence[Path], out_dir: Path) -> list[Path]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from inhuur import award as award_rules, dutch, rules, xlsx
-from inhuur.errors import InvalidWorkbook, Problem
+from inhuur.errors import InvalidWorkbook, Problem, TooManyOffers
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Finding, Judgment, Offer, Result
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
@@ -55,8 +55,16 @@ class ImportReport:
     shared_candidates: list[str]
 
 
+# The most offers a workbook may hold: `rank` of 40,000 offers of 30662 peaks at about 0.75 GB, under the 1 GB an
+# office PC with Excel open can spare (tests/benchmarks/bench_pipeline.py --limit measures it; README "Speed").
+MAX_OFFERS = 40_000
+
+
 def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
-    """Append the offers not yet in the matrix, with one Beoordeling row per judged criterion; never touch others."""
+    """Append the offers not yet in the matrix, with one Beoordeling row per judged criterion; never touch others.
+
+    Refused (TooManyOffers) when the workbook would hold more than MAX_OFFERS offers.
+    """
     existing, _ = read_offers(matrix, strict=False)
     by_key = {offer_key(o.supplier, o.candidate): o for o in existing}
     next_number = 1 + max((rules.id_key(o.id)[0] for o in existing), default=0)
@@ -74,6 +82,8 @@ def add_offers(matrix: Matrix, rows: Sequence[OfferRow]) -> ImportReport:
         next_number += 1
         by_key[key] = offer
         added.append(offer)
+    if len(existing) + len(added) > MAX_OFFERS:
+        raise TooManyOffers(matrix.path, MAX_OFFERS, len(existing), len(added))
     all_offers = existing + added
     candidates: dict[str, set[str]] = {}
     for o in all_offers:
