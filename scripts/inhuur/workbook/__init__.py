@@ -7,8 +7,8 @@ Its modules each answer one question: `layout` (where things are), `formulas` (w
 """
 
 from inhuur import xlsx
-from inhuur.workbook.check import (cached_disagreements, check, justification_problems, register_problems,
-                                   require_valid_inputs, structure_problems)
+from inhuur.workbook.check import (cached_disagreements, check, judgment_at, justification_problems,
+                                   register_problems, require_valid_inputs, structure_problems)
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
 from inhuur.workbook.layout import *  # noqa: F401,F403 (sheet names, titles, layouts)
 from inhuur.workbook.matrix import Matrix, SheetRow, new_workbook, open_workbook, save
