@@ -13,12 +13,13 @@ from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
+from inhuur.errors import FileMissing, InvalidRecordFile, InvalidWorkbook, LotNotATie, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
 if TYPE_CHECKING:  # the letters' modules load docxtpl and Jinja: only the commands that write letters do
     from inhuur.dispatch import LettersReport
+    from inhuur.record import FindingsFile
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
@@ -224,11 +225,9 @@ def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordR
     return RecordReport(0, len(found.findings), report)
 
 
-def _refuse_what_check_would(fresh: workbook.Matrix, found) -> None:
+def _refuse_what_check_would(fresh: workbook.Matrix, found: FindingsFile) -> None:
     """Refuse a findings file after which `check` would find a problem the workbook did not have before (the
     assessor's and the client's rows together, a shortlist changed after step 3 began), naming the file's rows."""
-    from inhuur.errors import InvalidRecordFile
-
     _, after, _ = all_problems(fresh)
     if not after:
         return
