@@ -182,6 +182,108 @@ def test_a_refused_findings_file_says_nothing_was_recorded(imported_workbook, ru
     assert result.err.splitlines()[-1] == "Verbeter het bestand en voer inhuur record opnieuw uit."
 
 
+def refused(run_cli, book, rows: list[dict], header=None, name="oordelen.csv") -> list[str]:
+    """Run record --beoordeling on the rows through the CLI; assert it is refused (exit 1) with nothing written,
+    and return the problem lines."""
+    source = book.parent / name
+    source.write_bytes(csv_bytes(rows, header=header))
+    before = digest(book)
+    result = run_cli("record", book, "--beoordeling", source)
+    assert result.code == 1, result.err
+    assert digest(book) == before
+    lines = result.err.splitlines()
+    assert lines[0].startswith(f"Fout: {name}: het bestand is geweigerd; er is niets vastgelegd")
+    assert lines[-1] == "Verbeter het bestand en voer inhuur record opnieuw uit."
+    return lines[1:-1]
+
+
+def test_an_id_that_contradicts_the_candidate_on_its_row_is_refused(imported_workbook, run_cli):
+    """Issue 19: the id won, so a KO1 Nee meant for Fatima El Amrani (I-002) knocked out I-001 (Anaïs de Vries)."""
+    row = finding(id="I-001", kandidaat="Fatima El Amrani", criterium="KO1", oordeel="Nee",
+                  motivering="Geen hbo-bachelor in het cv")
+    header = ["id", "kandidaat", "criterium", "oordeel", "motivering", "door"]
+    assert refused(run_cli, imported_workbook, [row], header=header) == [
+        "  - rij 2, kolommen A (id) en B (kandidaat): 'I-001' is de inschrijving van Anaïs de Vries, niet van "
+        "'Fatima El Amrani'; verbeter de id of de naam, zodat vaststaat over wie deze rij gaat"]
+    agreeing = dict(row, kandidaat="  anaïs DE vries ")           # the same name as same_text compares names
+    assert actions.record_findings(imported_workbook, io.BytesIO(csv_bytes([agreeing]))).recorded == 1
+
+
+def test_a_column_twice_in_a_findings_file_is_refused_naming_both(imported_workbook, run_cli):
+    """Issue 19: with two oordeel columns the last one won, silently."""
+    header = ["id", "criterium", "oordeel", "motivering", "door", " Oordeel"]
+    row = finding(criterium="KO1", oordeel="Ja", **{" Oordeel": "Nee"})
+    assert refused(run_cli, imported_workbook, [row], header=header) == [
+        "  - rij 1, kolommen C en F: de kolom oordeel staat er twee keer in ('oordeel' en ' Oordeel'); laat er één "
+        "staan, zodat vaststaat welke waarde telt"]
+
+
+def test_assessor_and_client_rows_that_together_leave_check_unhappy_are_refused(imported_workbook, run_cli):
+    """Issue 19: each row passed on its own, against the workbook as it was: the client's Ja equals the declaration.
+    But it replaces the assessor's Nee of the same file, so it needs a motivation, and `check` refused what `record`
+    had accepted."""
+    rows = [finding(criterium="G5", oordeel="Nee", motivering="Geen inburgeringsplannen in het cv", door="A. Jansen"),
+            finding(criterium="KO1", oordeel="Ja", door="A. Jansen"),
+            finding(criterium="G5", oordeel="Ja", door="M. Bakker", rol="opdrachtgever")]
+    cell = f"Beoordeling!{columns(load_workbook(imported_workbook)['Beoordeling'])['Motivering opdrachtgever']}5"
+    assert refused(run_cli, imported_workbook, rows) == [
+        f"  - rij 2 en 4: na dit bestand zou inhuur check het werkboek weigeren: {cell}: I-001 G5: het oordeel van "
+        f"de opdrachtgever is Nee of wijkt af van wat het vervangt, maar heeft geen motivering; die komt in de brief "
+        f"aan de leverancier"]
+    rows[2]["motivering"] = "In het gesprek met de opdrachtgever aangetoond"
+    assert actions.record_findings(imported_workbook, io.BytesIO(csv_bytes(rows))).recorded == 3
+    assert run_cli("check", imported_workbook).code == 0
+
+
+def test_a_problem_the_workbook_already_had_is_not_blamed_on_the_file(imported_workbook, run_cli):
+    """A Nee without motivation typed on Beoordeling: check names it before and after, record still takes a file."""
+    refs = type_finding(imported_workbook, "I-004", "G6", {"Oordeel beoordelaar": "Nee",
+                                                          "Motivering beoordelaar": None,
+                                                          "Beoordelaar (naam)": "A. Jansen"})
+    named = f"  - Beoordeling!{refs['Motivering beoordelaar']}: I-004 G6: het oordeel van de beoordelaar is Nee"
+    assert named in run_cli("check", imported_workbook).err
+    assert actions.record_findings(imported_workbook, io.BytesIO(csv_bytes([finding()]))).recorded == 1
+    result = run_cli("check", imported_workbook)
+    assert result.code == 1 and named in result.err
+
+
+@pytest.mark.parametrize("column", ["motivering", "door", "kandidaat"])
+def test_a_text_longer_than_an_excel_cell_is_refused_naming_row_column_and_length(imported_workbook, run_cli,
+                                                                                column):
+    """Issue 19: exit 3 (Interne fout) for a motivation or name over 32,767 characters."""
+    row = finding(criterium="KO1", kandidaat="Anaïs de Vries")
+    row[column] = "x" * 32768
+    header = ["id", "kandidaat", "criterium", "oordeel", "motivering", "door"]
+    letter = "ABCDEF"[header.index(column)]
+    assert refused(run_cli, imported_workbook, [row], header=header) == [
+        f"  - rij 2, kolom {letter} ({column}): is langer dan 32767 tekens, de grens van een Excel-cel (deze tekst "
+        f"heeft er 32768); kort de tekst in"]
+    row[column] = "x" * 32767 if column != "kandidaat" else "Anaïs de Vries"   # exactly the limit is taken
+    assert actions.record_findings(imported_workbook, io.BytesIO(csv_bytes([row], header=header))).recorded == 1
+
+
+def test_reading_findings_takes_time_linear_in_rows_and_candidates(tender, monkeypatch):
+    """Issue 19: every row compared its id with every candidate's (5,000 offers: 175 million same_text calls).
+    The candidates are indexed once: the number of comparisons grows with rows + candidates, not their product."""
+    from inhuur import record
+
+    calls = 0
+    real = record.same_text
+
+    def counting(value):
+        nonlocal calls
+        calls += 1
+        return real(value)
+
+    monkeypatch.setattr(record, "same_text", counting)
+    allowed = [record.Candidate(f"I-{n:04d}", f"Kandidaat {n}") for n in range(1, 1001)]
+    rows = [{"id": c.offer_id, "criterium": "KO1", "oordeel": "Ja", "motivering": "In het cv", "door": "A"}
+            for c in allowed]
+    found = record.read_findings(io.BytesIO(csv_bytes(rows)), allowed, tender, name="oordelen.csv")
+    assert calls <= 10 * (len(rows) + len(allowed))            # the scan over all ids: 1,000,000
+    assert [f.offer_id for f in found.findings] == [c.offer_id for c in allowed]
+
+
 def test_findings_from_a_file_land_on_beoordeling_and_rank_again(imported_workbook):
     report = actions.record_findings(imported_workbook, EXAMPLE_FINDINGS)
     assert report.recorded == 70 and report.rank.final

@@ -97,6 +97,11 @@ BAD_FILES = {
                         "dubbele inschrijving: Leverancier A bood kandidaat  1 al aan in rij 2"),
     "unknown_column": ([offer_row(uurtaief="70")], "rij 1, kolom S", "onbekende kolom 'uurtaief'"),
     "bad_waadi": ([offer_row(waadi="soms")], "rij 2, kolom S (waadi)", "geen Ja, Nee of n.v.t."),
+    "supplier_longer_than_a_cell": ([offer_row(), offer_row(leverancier="L" * 32768)], "rij 3, kolom A (leverancier)",
+                                    "is langer dan 32767 tekens, de grens van een Excel-cel (deze tekst heeft er "
+                                    "32768); kort de tekst in"),
+    "email_longer_than_a_cell": ([offer_row(email="a" * 32760 + "@b.example")], "rij 2, kolom C (email)",
+                                 "(deze tekst heeft er 32770)"),
 }
 
 
@@ -125,6 +130,19 @@ def test_broken_files_are_refused(tender, data, text):
     with pytest.raises(InvalidOfferFile) as info:
         read(data, tender)
     assert any(text in p.text for p in info.value.problems), info.value.problems
+
+
+def test_a_column_twice_is_refused_naming_both_columns(tender):
+    """Two columns that are the same after normalisation (case, spaces, an alias): which one counts is not guessed."""
+    header = list(offer_row()) + ["Kandidaat ", "E-mail"]
+    row = dict(offer_row(), **{"Kandidaat ": "Iemand anders", "E-mail": "ander@a.example"})
+    with pytest.raises(InvalidOfferFile) as info:
+        read(csv_bytes([row], header=header), tender)
+    assert [str(p) for p in info.value.problems] == [
+        "rij 1, kolommen D en S: de kolom kandidaat staat er twee keer in ('kandidaat' en 'Kandidaat '); laat er één "
+        "staan, zodat vaststaat welke waarde telt",
+        "rij 1, kolommen C en T: de kolom email staat er twee keer in ('email' en 'E-mail'); laat er één staan, "
+        "zodat vaststaat welke waarde telt"]
 
 
 def test_all_bad_rows_are_reported_at_once(tender):

@@ -49,6 +49,14 @@ def test_step3_decisions_reach_the_sheets(step3_done):
 @pytest.mark.parametrize("step, text, where, words", [
     (3, "id;besluit\nI-009;uitnodigen\n", "rij 2, kolom A (id)", "'I-009' is geen voorgedragen kandidaat"),
     (3, "id;besluit\nI-001;misschien\n", "rij 2, kolom B (besluit)", "geen uitnodigen of wachtkamer"),
+    (3, "id;besluit;Besluit\nI-001;uitnodigen;wachtkamer\n", "rij 1, kolommen B en C",
+     "de kolom besluit staat er twee keer in ('besluit' en 'Besluit')"),
+    (3, "id;kandidaat;besluit\nI-001;Fatima El Amrani;uitnodigen\n", "rij 2, kolommen A (id) en B (kandidaat)",
+     "'I-001' is de inschrijving van Anaïs de Vries, niet van 'Fatima El Amrani'"),
+    (3, "id;besluit;opmerkingen\nI-001;uitnodigen;" + "x" * 40000 + "\n", "rij 2, kolom C (opmerkingen)",
+     "is langer dan 32767 tekens, de grens van een Excel-cel (deze tekst heeft er 40000)"),
+    (4, step4([("I-001", "A" * 32768, [4] * 10), ("I-001", "B", [4] * 10)]), "rij 2, kolom B (interviewer)",
+     "is langer dan 32767 tekens"),
     (4, step4([("I-001", "A", [4] * 10), ("I-001", "B", [4] * 9 + [6])]), "rij 3, kolom M (plannen_en_organiseren)",
      "'6' ligt niet op de schaal 1–5"),
     (4, step4([("I-001", "A", [4] * 10)]), "rij 2", "is door 1 interviewer(s) gescoord; de aanvraag vraagt er minimaal 2"),
@@ -56,7 +64,7 @@ def test_step3_decisions_reach_the_sheets(step3_done):
      "'I-004' is geen uitgenodigde kandidaat"),
     (4, "id;interviewer;" + ";".join(COMPETENCIES[:-1]) + "\nI-001;A;" + ";".join(["4"] * 9) + "\n", "rij 1",
      "ontbrekende kolom(men): plannen_en_organiseren"),
-])
+], ids=lambda value: value[:40] if isinstance(value, str) else str(value))
 def test_bad_record_files_are_refused_whole(step3_done, tmp_path, step, text, where, words):
     source = tmp_path / "fout.csv"
     source.write_text(text, encoding="utf-8")

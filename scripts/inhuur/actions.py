@@ -13,13 +13,14 @@ from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, require_final, step3_conflicts
-from inhuur.errors import FileMissing, InvalidLotRecord, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, ModelNotInWorkbook, \
-    NewMacroWorkbook, OutputExists, Problem
+from inhuur.errors import FileMissing, InvalidLotRecord, InvalidRecordFile, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, \
+    ModelNotInWorkbook, NewMacroWorkbook, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
 if TYPE_CHECKING:  # the letters' modules load docxtpl and Jinja: only the commands that write letters do
     from inhuur.dispatch import LettersReport
+    from inhuur.record import FindingsFile
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SPEC = PACKAGE_ROOT / "workbook" / "aanvraag-30662.toml"
@@ -239,12 +240,34 @@ def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordR
         rows = workbook.read_findings(matrix).rows
         allowed = [record_files.Candidate(o.id, o.candidate) for o in offers]
         current = {(o.id, code): j for o in offers for code, j in o.judgments.items()}
-        findings = record_files.read_findings(source, allowed, matrix.tender, current)
-        workbook.write_findings(matrix, findings, rows)
+        found = record_files.read_findings(source, allowed, matrix.tender, current)
+        workbook.write_findings(matrix, found.findings, rows)
         fresh = reopened(matrix)
+        _refuse_what_check_would(fresh, found)
         report = rank_matrix(fresh)
         workbook.save(fresh)
-    return RecordReport(0, len(findings), report)
+    return RecordReport(0, len(found.findings), report)
+
+
+def _refuse_what_check_would(fresh: workbook.Matrix, found: FindingsFile) -> None:
+    """Refuse a findings file after which `check` would find a problem the workbook did not have before (the
+    assessor's and the client's rows together, a shortlist changed after step 3 began), naming the file's rows."""
+    _, after, _ = all_problems(fresh)
+    if not after:
+        return
+    _, before, _ = all_problems(workbook.open_workbook(fresh.path))  # problems it had are not this file's doing
+    known = {str(p) for p in before}
+    problems = []
+    for p in after:
+        if str(p) in known:
+            continue
+        judgment = workbook.judgment_at(fresh, p.where)
+        numbers = found.rows.get(judgment, []) if judgment else []
+        listed = ", ".join(map(str, numbers[:-1])) + " en " if len(numbers) > 1 else ""
+        where = f"rij {listed}{numbers[-1]}" if numbers else ""
+        problems.append(Problem(where, f"na dit bestand zou inhuur check het werkboek weigeren: {p}"))
+    if problems:
+        raise InvalidRecordFile(found.name, problems)
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:

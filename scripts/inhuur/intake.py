@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable, Sequence
 
 from inhuur.errors import FileMissing, InvalidOfferFile, Problem
 from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer
@@ -60,7 +60,9 @@ def read_offers(source: str | Path | IO[bytes], tender: Tender, name: str | None
 
 
 def read_table(source: str | Path | IO[bytes], name: str | None = None) -> tuple[str, list[list[Any]]]:
-    """Any CSV or XLSX table as rows of values (row 1 = the header), with the name to use in messages."""
+    """Any CSV or XLSX table as rows of values (row 1 = the header), with the name to use in messages.
+
+    Every input file passes here, so this is where a text longer than a workbook cell can hold is refused."""
     if hasattr(source, "read"):
         raw = source.read()
         name = name or getattr(source, "name", "invoer")
@@ -70,7 +72,28 @@ def read_table(source: str | Path | IO[bytes], name: str | None = None) -> tuple
             raise FileMissing(path)
         raw = path.read_bytes()
         name = name or path.name
-    return name, (_xlsx_rows(raw, name) if raw[:2] == b"PK" else _csv_rows(raw, name))
+    rows = _xlsx_rows(raw, name) if raw[:2] == b"PK" else _csv_rows(raw, name)
+    too_long = _too_long(rows)
+    if too_long:
+        raise InvalidOfferFile(name, too_long)
+    return name, rows
+
+
+def _too_long(rows: list[list[Any]]) -> list[Problem]:
+    """Every cell with more characters than one Excel cell holds, named by row, column and its length."""
+    header = rows[0] if rows else []
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                title = header[index] if number > 1 and index < len(header) else None
+                title = normalise_header(title) if isinstance(title, str) and len(title) <= MAX_TEXT else ""
+                where = f"rij {number}, kolom {get_column_letter(index + 1)}" + (f" ({title})" if title else "")
+                problems.append(Problem(where, f"is langer dan {MAX_TEXT} tekens, de grens van een Excel-cel (deze "
+                                               f"tekst heeft er {len(value)}); kort de tekst in"))
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
+    return problems
 
 
 def _csv_rows(raw: bytes, name: str) -> list[list[Any]]:
@@ -151,26 +174,38 @@ def normalise_header(value: Any) -> str:
     return ALIASES.get(text, text)
 
 
-def _validate(rows: list[list[Any]], tender: Tender, name: str) -> list[OfferRow]:
-    problems: list[Problem] = []
-    if not rows or all(_blank(v) for v in rows[0]):
-        raise InvalidOfferFile(name, [Problem("rij 1", "de kopregel ontbreekt")])
-    codes = {c.casefold(): c for c in tender.judged_codes}
+def header_columns(header: Sequence[Any], canonical: Callable[[str], str] | None = None
+                   ) -> tuple[dict[str, int], list[Problem]]:
+    """Row 1 as column key (normalise_header, then `canonical`) -> index; a key found twice is a Problem naming both
+    columns (which of the two would count is not for the tool to guess)."""
     columns: dict[str, int] = {}
-    for index, title in enumerate(rows[0]):
+    problems = []
+    for index, title in enumerate(header):
         key = normalise_header(title)
         if not key:
             continue
-        key = codes.get(key.casefold(), key)
-        where = f"rij 1, kolom {get_column_letter(index + 1)}"
-        if key not in BASE_COLUMNS and key not in OPTIONAL_COLUMNS and key not in tender.judged_codes:
-            problems.append(Problem(where, f"onbekende kolom '{title}'; verwacht zijn "
-                                           f"{', '.join(BASE_COLUMNS + tender.judged_codes)} "
-                                           f"en eventueel {', '.join(OPTIONAL_COLUMNS)}"))
-        elif key in columns:
-            problems.append(Problem(where, f"kolom '{title}' staat er twee keer in"))
+        key = canonical(key) if canonical else key
+        if key in columns:
+            first = columns[key]
+            problems.append(Problem(f"rij 1, kolommen {get_column_letter(first + 1)} en {get_column_letter(index + 1)}",
+                                    f"de kolom {key} staat er twee keer in ('{header[first]}' en '{title}'); laat er "
+                                    f"één staan, zodat vaststaat welke waarde telt"))
         else:
             columns[key] = index
+    return columns, problems
+
+
+def _validate(rows: list[list[Any]], tender: Tender, name: str) -> list[OfferRow]:
+    if not rows or all(_blank(v) for v in rows[0]):
+        raise InvalidOfferFile(name, [Problem("rij 1", "de kopregel ontbreekt")])
+    codes = {c.casefold(): c for c in tender.judged_codes}
+    columns, problems = header_columns(rows[0], lambda key: codes.get(key.casefold(), key))
+    for key, index in columns.items():
+        if key not in BASE_COLUMNS and key not in OPTIONAL_COLUMNS and key not in tender.judged_codes:
+            problems.append(Problem(f"rij 1, kolom {get_column_letter(index + 1)}",
+                                    f"onbekende kolom '{rows[0][index]}'; verwacht zijn "
+                                    f"{', '.join(BASE_COLUMNS + tender.judged_codes)} "
+                                    f"en eventueel {', '.join(OPTIONAL_COLUMNS)}"))
     missing = [c for c in BASE_COLUMNS + tender.judged_codes if c not in columns]
     if missing:
         problems.append(Problem("rij 1", f"ontbrekende kolom(men): {', '.join(missing)}"))
@@ -261,11 +296,9 @@ def _offer(cell: _CellReader, tender: Tender) -> Offer | None:
 
 
 def parse_text(value: Any) -> str:
-    """Any text, stripped, without control characters (which a workbook cannot hold)."""
-    text = _CONTROL.sub(" ", str(value)).strip()
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"is langer dan {MAX_TEXT} tekens (de grens van een Excel-cel)")
-    return text
+    """Any text, stripped, without control characters (which a workbook cannot hold); read_table refused any longer
+    than a cell holds."""
+    return _CONTROL.sub(" ", str(value)).strip()
 
 
 def parse_line(value: Any) -> str:

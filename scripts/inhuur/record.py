@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from inhuur import award, rules
-from inhuur.errors import InvalidRecordFile, Problem
-from inhuur.intake import normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
+from inhuur.errors import InvalidOfferFile, InvalidRecordFile, Problem
+from inhuur.intake import header_columns, normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
 from inhuur.rules import Finding
 from inhuur.spec import Tender
 from inhuur.xlsx import get_column_letter
@@ -27,19 +27,40 @@ class Candidate:
     name: str
 
 
+class Roster:
+    """The candidates a record file may name, found by id and by name (as same_text compares them) in one step."""
+
+    def __init__(self, allowed: list[Candidate]):
+        self.by_id: dict[str, Candidate] = {}
+        self.by_name: dict[str, list[Candidate]] = {}
+        for c in allowed:
+            self.by_id.setdefault(same_text(c.offer_id), c)
+            self.by_name.setdefault(same_text(c.name), []).append(c)
+
+    def find(self, column: str, value: Any) -> list[Candidate]:
+        """The candidates whose id (column 'id') or name (column 'kandidaat') is the value."""
+        if column == "id":
+            found = self.by_id.get(same_text(value))
+            return [found] if found else []
+        return self.by_name.get(same_text(value), [])
+
+
 class _Table:
     """A record file's header and rows, with the candidate column resolved and problems collected."""
 
     def __init__(self, source, name, required: tuple[str, ...], optional: tuple[str, ...]):
-        self.name, rows = read_table(source, name)
+        try:
+            self.name, rows = read_table(source, name)
+        except InvalidRecordFile:
+            raise
+        except InvalidOfferFile as exc:  # read_table speaks of offers files; here nothing is recorded
+            raise InvalidRecordFile(exc.source, exc.problems) from None
         self.problems: list[Problem] = []
         if not rows:
             raise InvalidRecordFile(self.name, [Problem("", "het bestand is leeg")])
-        self.columns = {}
-        for index, title in enumerate(rows[0]):
-            key = normalise_header(title)
-            if key:
-                self.columns[key] = index
+        self.columns, doubled = header_columns(rows[0])
+        if doubled:
+            raise InvalidRecordFile(self.name, doubled)
         missing = [c for c in required if c not in self.columns]
         if "id" not in self.columns and "kandidaat" not in self.columns:
             missing.insert(0, "id (of kandidaat)")
@@ -59,21 +80,24 @@ class _Table:
     def where(self, number: int, column: str) -> str:
         return f"rij {number}, kolom {get_column_letter(self.columns[column] + 1)} ({column})"
 
-    def candidate(self, number: int, row: list[Any], allowed: list[Candidate], what: str) -> str | None:
-        if "id" in self.columns and self.get(row, "id"):
-            wanted = same_text(self.get(row, "id"))
-            found = [c for c in allowed if same_text(c.offer_id) == wanted]
-            column = "id"
-        else:
-            wanted = same_text(self.get(row, "kandidaat"))
-            found = [c for c in allowed if same_text(c.name) == wanted]
-            column = "kandidaat"
-        if len(found) == 1:
-            return found[0].offer_id
-        value = self.get(row, column)
-        self.problems.append(Problem(self.where(number, column), f"'{value or ''}' is geen {what}" if not found else
-                                     f"'{value}' is niet eenduidig; gebruik de kolom id"))
-        return None
+    def candidate(self, number: int, row: list[Any], roster: Roster, what: str) -> str | None:
+        """The offer id the row names, by id or else by kandidaat; where both are filled in they must agree."""
+        offer_id, name = self.get(row, "id"), self.get(row, "kandidaat")
+        column = "kandidaat" if (name and not offer_id) or "id" not in self.columns else "id"
+        value = offer_id or name
+        found = roster.find(column, value)
+        if len(found) != 1:
+            self.problems.append(Problem(self.where(number, column), f"'{value or ''}' is geen {what}" if not found
+                                         else f"'{value}' is niet eenduidig; gebruik de kolom id"))
+            return None
+        if offer_id and name and same_text(name) != same_text(found[0].name):
+            self.problems.append(Problem(
+                f"rij {number}, kolommen {get_column_letter(self.columns['id'] + 1)} (id) en "
+                f"{get_column_letter(self.columns['kandidaat'] + 1)} (kandidaat)",
+                f"'{offer_id}' is de inschrijving van {found[0].name}, niet van '{name}'; verbeter de id of de naam, "
+                f"zodat vaststaat over wie deze rij gaat"))
+            return None
+        return found[0].offer_id
 
     def finish(self) -> None:
         if self.problems:
@@ -84,9 +108,10 @@ def read_step3(source: str | Path | IO[bytes], allowed: list[Candidate], name: s
                ) -> list[award.Selection]:
     """The client's decision per shortlisted candidate: uitnodigen or wachtkamer, order, slot, remarks."""
     table = _Table(source, name, ("besluit",), STEP3_COLUMNS[1:])
+    roster = Roster(allowed)
     result, seen = [], {}
     for number, row in table.rows:
-        offer_id = table.candidate(number, row, allowed, "voorgedragen kandidaat (blad Stap 3)")
+        offer_id = table.candidate(number, row, roster, "voorgedragen kandidaat (blad Stap 3)")
         decision = same_text(table.get(row, "besluit"))
         if decision not in (award.INVITE, award.WAIT):
             table.problems.append(Problem(table.where(number, "besluit"),
@@ -108,11 +133,12 @@ def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender:
     """Interview scores: per candidate and interviewer (or 'Consensus') a score per competency on the scale."""
     competencies = {normalise_header(c): c for c in tender.competencies}
     table = _Table(source, name, ("interviewer", *competencies), ("rol",))
+    roster = Roster(allowed)
     labels = {same_text(label): n for n, label in enumerate(tender.interviews.scale, start=1)}
     top = len(tender.interviews.scale)
     result, per_candidate, seen = [], {}, {}
     for number, row in table.rows:
-        offer_id = table.candidate(number, row, allowed, "uitgenodigde kandidaat (blad Stap 3: uitnodigen)")
+        offer_id = table.candidate(number, row, roster, "uitgenodigde kandidaat (blad Stap 3: uitnodigen)")
         interviewer = parse_text(table.get(row, "interviewer") or "")
         if not interviewer:
             table.problems.append(Problem(table.where(number, "interviewer"), "is leeg; vul de naam of Consensus in"))
@@ -158,20 +184,30 @@ def _optional(table: _Table, number: int, row, column: str, parser):
         return None
 
 
+@dataclass(frozen=True)
+class FindingsFile:
+    """A findings file as read: its name (for messages), the findings, and per (offer id, code) the rows they are on."""
+
+    name: str
+    findings: list[Finding]
+    rows: dict[tuple[str, str], list[int]]
+
+
 def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tender: Tender,
                   current: dict[tuple[str, str], rules.Judgment] | None = None, name: str | None = None
-                  ) -> list[Finding]:
+                  ) -> FindingsFile:
     """Assessors' findings: per candidate and criterion Ja/Nee, motivation and who; optional rol (beoordelaar or
     opdrachtgever). A Nee, or a finding that differs from what it replaces, needs a motivation.
 
     `current` holds the judgments as they stand, to tell whether a finding differs from what it replaces.
     """
     table = _Table(source, name, ("criterium", "oordeel", "door"), ("motivering", "rol"))
+    roster = Roster(allowed)
     codes = {same_text(c): c for c in tender.judged_codes}
     current = current or {}
-    result, seen = [], {}
+    result, seen, rows = [], {}, {}
     for number, row in table.rows:
-        offer_id = table.candidate(number, row, allowed, "inschrijving op het blad Kandidaten")
+        offer_id = table.candidate(number, row, roster, "inschrijving op het blad Kandidaten")
         code = codes.get(same_text(table.get(row, "criterium")))
         if code is None:
             table.problems.append(Problem(table.where(number, "criterium"),
@@ -207,5 +243,6 @@ def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tend
                                                  f"{'het oordeel van de beoordelaar' if finding.client else 'de opgave van de leverancier'}"
                                                  f", heeft een motivering nodig (die komt in de brief)"))
         result.append(finding)
+        rows.setdefault((offer_id, code), []).append(number)
     table.finish()
-    return result
+    return FindingsFile(table.name, result, rows)

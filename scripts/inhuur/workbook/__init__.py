@@ -7,8 +7,9 @@ Its modules each answer one question: `layout` (where things are), `formulas` (w
 """
 
 from inhuur import xlsx
-from inhuur.workbook.check import (cached_disagreements, check, idle_lots, justification_problems, log_problems,
-                                   lot_problems, register_problems, require_valid_inputs, structure_problems)
+from inhuur.workbook.check import (cached_disagreements, check, idle_lots, judgment_at, justification_problems,
+                                   log_problems, lot_problems, register_problems, require_valid_inputs,
+                                   structure_problems)
 from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
 from inhuur.workbook.layout import *  # noqa: F401,F403 (sheet names, titles, layouts)
 from inhuur.workbook.matrix import Matrix, SheetRow, new_workbook, open_workbook, save

@@ -91,6 +91,20 @@ def justification_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Prob
     return problems
 
 
+def judgment_at(matrix: Matrix, where: str) -> tuple[str, str] | None:
+    """The (offer id, code) of the Beoordeling row a problem's cell (`Beoordeling!H12`) is on, or None."""
+    sheet, _, ref = where.rpartition("!")
+    if sheet != matrix.assessment.sheet:
+        return None
+    try:
+        _, number = xlsx.split_ref(ref)
+    except ValueError:
+        return None
+    if "judgment_at" not in matrix.memo:
+        matrix.memo["judgment_at"] = {n: key for key, n in read_findings(matrix).rows.items()}
+    return matrix.memo["judgment_at"].get(number)
+
+
 def register_problems(matrix: Matrix) -> list[Problem]:
     """Offers ever imported that are no longer on Kandidaten (a deleted row), and rows the tool never imported."""
     on_sheet = {str(matrix.get(r, "id")): r.number for r in matrix.rows if r.cells}
@@ -237,6 +251,6 @@ def _cached_equal(value: Any, want: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
-__all__ = ["SHEET_MATRIX", "check", "idle_lots", "log_problems", "lot_problems", "require_valid_inputs",
+__all__ = ["SHEET_MATRIX", "check", "idle_lots", "judgment_at", "log_problems", "lot_problems", "require_valid_inputs",
            "structure_problems", "cached_disagreements",
            "justification_problems"]
