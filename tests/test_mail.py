@@ -141,10 +141,13 @@ def test_verzonden_refuses_letters_it_cannot_know_or_dates_it_cannot_be_and_writ
         f"  - 30662-I-099-knock-out: deze brief staat niet in {letters_dir / 'manifest.json'}\n"
         f"  - {other} aan iemand@elders.example: deze brief staat niet op het blad Brieven van "
         f"{example_workbook.name} (de map van een ander werkboek, of een gewijzigd manifest?)\n"
-        f"  - {other}: de brief is gedateerd {dutch.day(SENT)} en kan niet eerder verstuurd zijn "
-        f"({dutch.day(yesterday)})\n"
         f"Noem alleen brieven die inhuur letters voor dit werkboek in deze map maakte (--kenmerk), met de dag waarop "
         f"ze echt zijn verstuurd (--datum): niet vóór de datum van de brief en niet na vandaag.\n")
+    known = manifest["letters"][1]["reference"]                         # its date is read from Brieven
+    early = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--kenmerk", known, "--datum",
+                    yesterday.strftime("%d-%m-%Y"), "--door", "A. Jansen")
+    assert early.code == 1 and (f"  - {known}: de brief is gedateerd {dutch.day(SENT)} en kan niet eerder verstuurd "
+                                f"zijn ({dutch.day(yesterday)})\n") in early.err
     future = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--kenmerk",
                      manifest["letters"][1]["reference"], "--datum", tomorrow.strftime("%d-%m-%Y"), "--door", "A")
     assert future.code == 1 and (f"  - --datum {tomorrow:%d-%m-%Y} ligt na vandaag ({SENT:%d-%m-%Y}); leg alleen "

@@ -464,6 +464,49 @@ def test_a_damaged_journal_line_is_refused_in_dutch(hostile, smtp, run_cli, dama
     assert smtp.messages == [] and digest(book) == before
 
 
+@pytest.mark.parametrize("forge, reason", [
+    (lambda line: line.replace(b'"reference": "', b'"reference": "30662-I-099-'),
+     "de brief 30662-I-099-"),
+    (lambda line: line.replace(b'"to": "', b'"to": "elders.'),
+     "aan elders."),
+    (lambda line: re.sub(rb'"attachment_sha256": "[0-9a-f]+"', b'"attachment_sha256": "' + b"0" * 64 + b'"', line),
+     "is niet de brief die het blad Brieven vastlegt (andere SHA-256)"),
+    (lambda line: line.replace(b'"sent_at": "2026-07-01 10:00:00"', b'"sent_at": "gisteren"'),
+     "het tijdstip 'gisteren' is onleesbaar"),
+])
+def test_a_journal_line_the_workbook_does_not_know_is_refused(hostile, smtp, run_cli, forge, reason):
+    """A well-formed line about a letter Brieven never logged (another kenmerk or address), with another attachment or
+    an unreadable time, must not count a letter as sent, nor land on Verzonden."""
+    book, folder = hostile
+    entry = mail.load_manifest(folder)["letters"][0]
+    journal = folder / mail.JOURNAL
+    journal.write_bytes(forge(journal_line(entry, mail.SENT)))
+    before = digest(book)
+    result = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert result.code == 1 and "Interne fout" not in result.err
+    assert f"{journal}, regel 1, is beschadigd (" in result.err and reason in result.err, result.err
+    assert smtp.messages == [] and digest(book) == before
+
+
+def test_verzonden_rows_come_from_the_workbook_not_from_the_journal_or_manifest(hostile, smtp, run_cli):
+    """A journal line whose names were edited (but kenmerk, address and attachment are the workbook's) goes onto
+    Verzonden with the workbook's id, candidate and supplier; so does a sending recorded with `inhuur verzonden`
+    from a manifest whose names were edited."""
+    book, folder = hostile
+    entries = mail.load_manifest(folder)["letters"]
+    first, second = entries[0], entries[1]
+    journal = folder / mail.JOURNAL
+    journal.write_bytes(journal_line({**first, "id": "I-999", "candidate": "Iemand Anders", "supplier": "Elders BV"},
+                                     mail.SENT))
+    sent = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert sent.code == 0, sent.err
+    assert first["reference"] not in [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+    rows = {r[9]: r for r in load_workbook(book)["Verzonden"].iter_rows(min_row=2, values_only=True)}
+    assert rows[first["reference"]][1:4] == (first["id"], first["candidate"], first["supplier"])
+    assert "Iemand Anders" not in str(list(rows.values())) and "I-999" not in str(list(rows.values()))
+    assert second["reference"] in rows
+
+
 def test_a_journal_line_a_crash_cut_inside_a_character_counts_as_not_known_to_be_sent(hostile, smtp, run_cli):
     book, folder = hostile
     entry = next(e for e in mail.load_manifest(folder)["letters"] if "Ş" in e["candidate"])

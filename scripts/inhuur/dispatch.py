@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Sequence
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import BackdatedLetters, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, LotNoticeTooShort, \
-    NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
+from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, \
+    LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email
 from inhuur.rules import Result
@@ -310,7 +310,9 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
         sendings = workbook.read_sendings(matrix)  # what went out or is onzeker, whichever folder it was sent from
         already = set(sendings.delivered)
+        made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
         state = mailer.journal_state(folder)
+        _require_journal_of(folder, state, made)
         already |= {key for key, e in state.items() if e.get("status", mailer.SENT) == mailer.SENT}
         uncertain = sendings.uncertain | {key for key, e in state.items()
                                           if e.get("status") in (mailer.UNCERTAIN, mailer.BUSY)}
@@ -325,12 +327,33 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
                                                                                          mailer.UNCERTAIN)
                    and (e["reference"], e["to"].lower(), e["status"]) not in in_book]
             if new:
+                # who, what and which file from the workbook's Brieven; only when, how and the outcome from the journal
+                letters = [made[(e["reference"], e["to"].lower())] for e in new]
                 workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
-                    [e["sent_at"], e["id"], e["candidate"], e["supplier"], e["to"], e["kind"], e["file"],
-                     e.get("attachment_sha256") or e["sha256"], e["message_id"], e["reference"], e["status"]]
-                    for e in new])
+                    [e["sent_at"], m.offer_id, m.candidate, m.supplier, m.email, m.kind, m.file,
+                     e.get("attachment_sha256") or m.sha256, e["message_id"], m.reference, e["status"]]
+                    for e, m in zip(new, letters)])
                 workbook.save(matrix)
     return report
+
+
+def _require_journal_of(folder: Path, state: dict, made: dict) -> None:
+    """Refuse a journal line about a letter the workbook's Brieven never logged, or with another attachment.
+
+    The journal only says what happened to letters this workbook made; it cannot add a letter, a recipient or a
+    sending of something else (an edited or foreign line would otherwise count a letter as sent on Verzonden).
+    """
+    for (reference, recipient), entry in state.items():
+        letter = made.get((reference, recipient))
+        if letter is None:
+            raise DamagedJournal(folder / mailer.JOURNAL, entry["line"],
+                                 f"de brief {reference} aan {recipient} staat niet op het blad "
+                                 f"{workbook.SHEET_LETTERS} van dit werkboek")
+        attached = entry.get("attachment_sha256")
+        if attached is not None and attached not in (letter.sha256, letter.pdf_sha256):
+            raise DamagedJournal(folder / mailer.JOURNAL, entry["line"],
+                                 f"de bijlage van {reference} is niet de brief die het blad {workbook.SHEET_LETTERS} "
+                                 f"vastlegt (andere SHA-256)")
 
 
 @dataclass
@@ -358,17 +381,21 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
         problems = [f"{reference}: deze brief staat niet in {folder / MANIFEST}" for reference in references
                     if reference not in listed]
         chosen = [listed[r] for r in dict.fromkeys(references) if r in listed] if references else entries
-        known = {(str(row.get("Kenmerk") or ""), str(row.get("Aan") or "").lower())
-                 for row in workbook.letters_made(matrix)}
+        # the manifest only names the letters; what is recorded of each comes from the workbook's Brieven
+        made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
+        letters: dict[str, workbook.LoggedLetter] = {}
         for e in chosen:
-            if (e["reference"], e["email"].lower()) not in known:
+            letter = made.get((e["reference"], e["email"].lower()))
+            if letter is None:
                 problems.append(f"{e['reference']} aan {e['email']}: deze brief staat niet op het blad "
                                 f"{workbook.SHEET_LETTERS} van {Path(path).name} (de map van een ander werkboek, of een "
                                 f"gewijzigd manifest?)")
-            try:
-                dated = date.fromisoformat(e["date"])
-            except ValueError:
-                problems.append(f"{e['reference']}: de datum van de brief ('{e['date']}') is onleesbaar")
+                continue
+            letters[e["reference"]] = letter
+            dated = workbook.day_of(matrix, letter.date)
+            if dated is None:
+                problems.append(f"{e['reference']}: de datum van de brief op het blad {workbook.SHEET_LETTERS} "
+                                f"('{letter.date}') is onleesbaar")
                 continue
             if day < dated:
                 problems.append(f"{e['reference']}: de brief is gedateerd {dutch.day(dated)} en kan niet eerder "
@@ -384,8 +411,8 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
         new = [e for e in chosen if (e["reference"], e["email"].lower()) not in delivered]
         if new:
             workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
-                [day.isoformat(), e["id"], e["candidate"], e["supplier"], e["email"], e["kind"], e["file"],
-                 e.get("pdf_sha256") or e["sha256"], None, e["reference"], workbook.STATUS_SENT_ELSEWHERE, by.strip()]
-                for e in new])
+                [day.isoformat(), m.offer_id, m.candidate, m.supplier, m.email, m.kind, m.file,
+                 m.pdf_sha256 or m.sha256, None, m.reference, workbook.STATUS_SENT_ELSEWHERE, by.strip()]
+                for m in (letters[e["reference"]] for e in new)])
             workbook.save(matrix)
     return SentReport(new, [e for e in chosen if e not in new])

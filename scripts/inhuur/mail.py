@@ -191,7 +191,11 @@ def journal_entries(folder: Path) -> list[dict[str, Any]]:
             raise DamagedJournal(path, n, f"{', '.join(bad)} ontbreekt of is geen tekst")
         if entry["status"] not in (SENT, UNCERTAIN, BUSY, FAILED):
             raise DamagedJournal(path, n, f"de status '{entry['status']}' is onbekend")
-        entries.append(entry)
+        try:
+            datetime.fromisoformat(entry["sent_at"])
+        except ValueError:
+            raise DamagedJournal(path, n, f"het tijdstip '{entry['sent_at']}' is onleesbaar")
+        entries.append({**entry, "line": n})
     return entries
 
 
