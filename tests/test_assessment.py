@@ -115,6 +115,11 @@ def test_letters_without_self_declaration_do_not_mention_it(example_workbook, tm
      "Beoordelaar (naam)"),
     ({"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker"}, "Motivering opdrachtgever"),
     ({"Oordeel opdrachtgever": "Ja", "Motivering opdrachtgever": "Gezien in gesprek"}, "Opdrachtgever (naam)"),
+    # what no one can see is missing too: a zero-width space, a byte order mark
+    ({"Oordeel beoordelaar": "Ja", "Motivering beoordelaar": "Staat in het cv", "Beoordelaar (naam)": "\u200b"},
+     "Beoordelaar (naam)"),
+    ({"Oordeel beoordelaar": "Nee", "Motivering beoordelaar": " \ufeff\u200b ", "Beoordelaar (naam)": "A. Jansen"},
+     "Motivering beoordelaar"),
 ])
 def test_check_names_the_cell_of_a_missing_motivation_or_name(example_workbook, values, missing, tmp_path):
     # I-008 declared G7 Ja and the tests' assessor confirmed it: a Nee replaces a Ja and must say why
@@ -154,6 +159,8 @@ def finding(**kw) -> dict:
     ([finding(criterium="KO3")], "rij 2, kolom B (criterium)", "'KO3' is geen te beoordelen criterium"),
     ([finding(oordeel="Misschien")], "rij 2, kolom C (oordeel)", "'Misschien' is geen Ja of Nee"),
     ([finding(door="")], "rij 2, kolom E (door)", "is leeg; wie gaf dit oordeel?"),
+    ([finding(door="\u200b")], "rij 2, kolom E (door)", "is leeg; wie gaf dit oordeel?"),
+    ([finding(oordeel="Nee", motivering="\ufeff")], "rij 2, kolom D (motivering)", "I-001 G5: een Nee"),
     ([finding(oordeel="Nee")], "rij 2, kolom D (motivering)", "I-001 G5: een Nee"),
     ([finding(), finding()], "rij 3", "I-001 G5 (beoordelaar) staat ook in rij 2"),
     ([finding(rol="jurist")], "rij 2, kolom F (rol)", "'jurist' is geen beoordelaar of opdrachtgever"),

@@ -337,7 +337,12 @@ def test_a_lowered_pass_mark_is_named_with_what_the_request_says(workbook_path, 
                                                   "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
     ("j.devries@flexpro.nl; m.jansen@flexpro.nl", "'j.devries@flexpro.nl; m.jansen@flexpro.nl' is geen geldig "
                                                   "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
-])
+    # they pass the eye, and fail at sending: named by the character
+    ("j.brouwer@brouwer-zonen.example\u200b", "'j.brouwer@brouwer-zonen.example\u200b' bevat het onzichtbare teken "
+                                              "U+200B; typ het adres opnieuw"),
+    ("jörg@example.nl", "'jörg@example.nl' bevat 'ö': een e-mailadres kan hier alleen letters zonder accent, cijfers "
+                        "en . _ % + - bevatten"),
+], ids=["empty", "two_lines", "two_addresses", "invisible", "accent"])
 def test_check_names_an_email_cell_that_import_would_refuse(example_workbook, run_cli, typed, shown):
     letter = type_into(example_workbook, "Kandidaten", "E-mail", 4, typed)
     result = run_cli("check", example_workbook)

@@ -85,9 +85,15 @@ def column_of(ref: str) -> int:
     return index
 
 
+# What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): one such character in a sheet makes
+# the whole workbook unreadable, for Excel and for every inhuur command after.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape(text: str) -> str:
-    """Text for XML content: &, < and > escaped (xml.sax.saxutils' escape, without importing urllib)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for XML content: &, < and > escaped (xml.sax.saxutils' escape, without importing urllib), and what XML
+    cannot hold replaced by U+FFFD, so that no text, however it got here, breaks the file."""
+    return _NOT_XML.sub("\ufffd", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=None)
