@@ -204,6 +204,21 @@ def refused(run_cli, book, rows: list[dict], header=None, name="oordelen.csv") -
     return lines[1:-1]
 
 
+def test_a_name_with_its_accent_typed_as_a_separate_mark_is_the_same_candidate(imported_workbook):
+    """Anai\u0308s (i + U+0308, as macOS writes it) is Anaïs (NFC): found by name, and agreeing with its id."""
+    decomposed = "Anai\u0308s de Vries"
+    rows = [{"kandidaat": decomposed, "criterium": "G5", "oordeel": "Ja", "motivering": "", "door": "A. Jansen"},
+            {"id": "I-001", "kandidaat": decomposed, "criterium": "G6", "oordeel": "Ja", "motivering": "",
+             "door": "A. Jansen"}]
+    report = actions.record_findings(imported_workbook, io.BytesIO(csv_bytes(rows, header=["id", "kandidaat",
+                                                                                            "criterium", "oordeel",
+                                                                                            "motivering", "door"])))
+    assert report.recorded == 2
+    found = {(r[0], r[2]): r[6] for r in load_workbook(imported_workbook)["Beoordeling"].iter_rows(min_row=2,
+                                                                                                  values_only=True)}
+    assert (found[("I-001", "G5")], found[("I-001", "G6")]) == ("Ja", "Ja")
+
+
 def test_an_id_that_contradicts_the_candidate_on_its_row_is_refused(imported_workbook, run_cli):
     """Issue 19: the id won, so a KO1 Nee meant for Fatima El Amrani (I-002) knocked out I-001 (Anaïs de Vries)."""
     row = finding(id="I-001", kandidaat="Fatima El Amrani", criterium="KO1", oordeel="Nee",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,8 +46,9 @@ class OfferRow:
 
 
 def same_text(value: Any) -> str:
-    """Text as people mean it when they compare names: case and spacing ignored."""
-    return " ".join(str(value or "").split()).casefold()
+    """Text as people mean it when they compare names: case and spacing ignored, and an accent typed as a separate
+    mark (e + U+0301, as macOS and some web forms send it) the same as the accented letter (NFC)."""
+    return unicodedata.normalize("NFC", " ".join(str(value or "").split())).casefold()
 
 
 def offer_key(supplier: str, candidate: str) -> tuple[str, str]:
