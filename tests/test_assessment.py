@@ -115,6 +115,11 @@ def test_letters_without_self_declaration_do_not_mention_it(example_workbook, tm
      "Beoordelaar (naam)"),
     ({"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker"}, "Motivering opdrachtgever"),
     ({"Oordeel opdrachtgever": "Ja", "Motivering opdrachtgever": "Gezien in gesprek"}, "Opdrachtgever (naam)"),
+    # what no one can see is missing too: a zero-width space, a byte order mark
+    ({"Oordeel beoordelaar": "Ja", "Motivering beoordelaar": "Staat in het cv", "Beoordelaar (naam)": "\u200b"},
+     "Beoordelaar (naam)"),
+    ({"Oordeel beoordelaar": "Nee", "Motivering beoordelaar": " \ufeff\u200b ", "Beoordelaar (naam)": "A. Jansen"},
+     "Motivering beoordelaar"),
 ])
 def test_check_names_the_cell_of_a_missing_motivation_or_name(example_workbook, values, missing, tmp_path):
     # I-008 declared G7 Ja and the tests' assessor confirmed it: a Nee replaces a Ja and must say why
@@ -154,6 +159,8 @@ def finding(**kw) -> dict:
     ([finding(criterium="KO3")], "rij 2, kolom B (criterium)", "'KO3' is geen te beoordelen criterium"),
     ([finding(oordeel="Misschien")], "rij 2, kolom C (oordeel)", "'Misschien' is geen Ja of Nee"),
     ([finding(door="")], "rij 2, kolom E (door)", "is leeg; wie gaf dit oordeel?"),
+    ([finding(door="\u200b")], "rij 2, kolom E (door)", "is leeg; wie gaf dit oordeel?"),
+    ([finding(oordeel="Nee", motivering="\ufeff")], "rij 2, kolom D (motivering)", "I-001 G5: een Nee"),
     ([finding(oordeel="Nee")], "rij 2, kolom D (motivering)", "I-001 G5: een Nee"),
     ([finding(), finding()], "rij 3", "I-001 G5 (beoordelaar) staat ook in rij 2"),
     ([finding(rol="jurist")], "rij 2, kolom F (rol)", "'jurist' is geen beoordelaar of opdrachtgever"),
@@ -195,6 +202,21 @@ def refused(run_cli, book, rows: list[dict], header=None, name="oordelen.csv") -
     assert lines[0].startswith(f"Fout: {name}: het bestand is geweigerd; er is niets vastgelegd")
     assert lines[-1] == "Verbeter het bestand en voer inhuur record opnieuw uit."
     return lines[1:-1]
+
+
+def test_a_name_with_its_accent_typed_as_a_separate_mark_is_the_same_candidate(imported_workbook):
+    """Anai\u0308s (i + U+0308, as macOS writes it) is Anaïs (NFC): found by name, and agreeing with its id."""
+    decomposed = "Anai\u0308s de Vries"
+    rows = [{"kandidaat": decomposed, "criterium": "G5", "oordeel": "Ja", "motivering": "", "door": "A. Jansen"},
+            {"id": "I-001", "kandidaat": decomposed, "criterium": "G6", "oordeel": "Ja", "motivering": "",
+             "door": "A. Jansen"}]
+    report = actions.record_findings(imported_workbook, io.BytesIO(csv_bytes(rows, header=["id", "kandidaat",
+                                                                                            "criterium", "oordeel",
+                                                                                            "motivering", "door"])))
+    assert report.recorded == 2
+    found = {(r[0], r[2]): r[6] for r in load_workbook(imported_workbook)["Beoordeling"].iter_rows(min_row=2,
+                                                                                                  values_only=True)}
+    assert (found[("I-001", "G5")], found[("I-001", "G6")]) == ("Ja", "Ja")
 
 
 def test_an_id_that_contradicts_the_candidate_on_its_row_is_refused(imported_workbook, run_cli):

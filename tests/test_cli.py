@@ -219,6 +219,33 @@ def test_new_refuses_a_new_xlsm_and_writes_nothing(run_cli, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name, shown, plain", [
+    ("x.xlsm ", "'x.xlsm '", "x.xlsx"), ("x.xltm", "'x.xltm'", "x.xlsx"), ("x.xlsb", "'x.xlsb'", "x.xlsx"),
+    ("x", "'x'", "x.xlsx"), ("x.xlsx.bak", "'x.xlsx.bak'", "x.xlsx.xlsx"),
+], ids=["trailing_space", "template", "binary", "no_extension", "backup"])
+def test_new_writes_only_a_name_ending_in_xlsx(run_cli, tmp_path, name, shown, plain):
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / name)
+    assert result.code == 1
+    assert result.err == (f"Fout: {shown} eindigt niet op .xlsx, maar inhuur new maakt een gewoon Excel-werkboek "
+                          f"(.xlsx); onder een andere naam opent Excel het niet. Er is niets geschreven. Kies met -o een "
+                          f"naam die op .xlsx eindigt, bijv. -o {plain}.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_through_a_link_to_a_macro_workbook_or_another_name_writes_nothing(run_cli, tmp_path):
+    macro = tmp_path / "mac.xlsm"
+    macro.write_bytes(b"PK macro workbook")
+    (tmp_path / "link.xlsx").symlink_to(macro)
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / "link.xlsx", "--overschrijven")
+    assert result.code == 1 and result.err.startswith("Fout: mac.xlsm is een werkboek met macro's (.xlsm)")
+    assert macro.read_bytes() == b"PK macro workbook" and (tmp_path / "link.xlsx").is_symlink()
+    (tmp_path / "other.xlsx").symlink_to(tmp_path / "data.xlsb")
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / "other.xlsx")
+    assert result.code == 1 and result.err.startswith(f"Fout: 'other.xlsx' verwijst naar {tmp_path / 'data.xlsb'}, "
+                                                      f"dat eindigt niet op .xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.xlsx", "mac.xlsm", "other.xlsx"]
+
+
 def test_import_over_the_limit_is_refused_naming_limit_and_count(run_cli, imported_workbook, tmp_path, monkeypatch):
     from inhuur import workbook
 

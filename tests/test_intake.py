@@ -93,6 +93,11 @@ BAD_FILES = {
                         "geen bestaande datum"),
     "pages_in_words": ([offer_row(cv_paginas="vijf")], "rij 2, kolom G (cv_paginas)", "geen geheel getal"),
     "bad_email": ([offer_row(email="piet at a")], "rij 2, kolom C (email)", "geen geldig e-mailadres"),
+    "email_invisible": ([offer_row(email="piet@a.example\ufeff")], "rij 2, kolom C (email)",
+                        "bevat het onzichtbare teken U+FEFF; typ het adres opnieuw"),
+    "email_accent": ([offer_row(email="jörg@example.nl")], "rij 2, kolom C (email)",
+                     "'jörg@example.nl' bevat 'ö': een e-mailadres kan hier alleen letters zonder accent, cijfers en "
+                     ". _ % + - bevatten"),
     "duplicate_offer": ([offer_row(), offer_row(kandidaat=" kandidaat  1")], "rij 3",
                         "dubbele inschrijving: Leverancier A bood kandidaat  1 al aan in rij 2"),
     "unknown_column": ([offer_row(uurtaief="70")], "rij 1, kolom S", "onbekende kolom 'uurtaief'"),

@@ -155,6 +155,23 @@ def test_verzonden_refuses_letters_it_cannot_know_or_dates_it_cannot_be_and_writ
     assert example_workbook.read_bytes() == before and sent_rows(example_workbook) == []
 
 
+@pytest.mark.parametrize("door, told", [
+    ("Jan\x0bde\x01Vries", "--door bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het "
+                           "werkboek en de brieven niet kunnen bevatten; typ de tekst opnieuw op één regel"),
+    ("\u200b", "--door is leeg; vul het in"),
+    (" \ufeff ", "--door is leeg; vul het in"),
+    ("J" * 40000, "--door is langer dan 32767 tekens (de grens van een Excel-cel)"),
+], ids=["control", "zero_width_space", "byte_order_mark", "too_long"])
+def test_verzonden_refuses_a_door_the_workbook_cannot_hold_or_no_one_can_read(run_cli, example_workbook, letters_dir,
+                                                                                door, told):
+    before = example_workbook.read_bytes()
+    result = run_cli("verzonden", example_workbook, "--brieven", letters_dir, "--datum", SENT.strftime("%d-%m-%Y"),
+                     "--door", door)
+    assert result.code == 1 and f"  - {told}\n" in result.err
+    assert example_workbook.read_bytes() == before
+    assert run_cli("check", example_workbook).code == 0
+
+
 def test_a_workbook_made_before_logboek_and_door_still_records_and_checks(run_cli, example_workbook, letters_dir):
     wb = load_workbook(example_workbook)
     del wb["_logboek"]

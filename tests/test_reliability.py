@@ -192,8 +192,8 @@ def test_a_lone_space_in_a_finding_is_named_by_check_and_blocks_the_letters(read
                                                            "plausibel uurtarief"),
     ("datum-jaar-0001.csv", "rij 3, kolom F (ingediend)", "'01-01-0001 09:00' ligt vóór 2000"),
     ("datum-1899.csv", "rij 3, kolom F (ingediend)", "'01-01-1899' ligt vóór 2000"),
-    ("email-stuurteken.csv", "rij 3, kolom C (email)", "is geen geldig e-mailadres"),
-    ("email-fffe.csv", "rij 3, kolom C (email)", "is geen geldig e-mailadres"),
+    ("email-stuurteken.csv", "rij 3, kolom C (email)", "bevat het onzichtbare teken U+0001; typ het adres opnieuw"),
+    ("email-fffe.csv", "rij 3, kolom C (email)", "bevat het onzichtbare teken U+FFFE; typ het adres opnieuw"),
     ("veld-200000-tekens.csv", "rij 3, kolom S (toelichting)", "is langer dan 32767 tekens"),
 ])
 def test_hostile_offers_files_are_refused_with_the_cell_named(workbook_path, run_cli, name, where, text):

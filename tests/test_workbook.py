@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime
+import zipfile
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -331,13 +332,85 @@ def test_a_lowered_pass_mark_is_named_with_what_the_request_says(workbook_path, 
         in result.err
 
 
+def with_names(path, *definitions: str) -> None:
+    """Add definedName elements to a saved workbook's xl/workbook.xml, as a hand-edited or foreign file has them."""
+    with zipfile.ZipFile(path) as z:
+        parts = {info: z.read(info.filename) for info in z.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts.items():
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"</definedNames>", "".join(definitions).encode() + b"</definedNames>")
+            z.writestr(info, data)
+
+
+@pytest.mark.parametrize("scope, where, text", [
+    (' localSheetId="{gunning}"', "Gunning (naam Voldoende)",
+     "de naam Voldoende is nog eens vastgelegd voor alleen het blad Gunning (verwijzend naar {target}); de formules op "
+     "dat blad gebruiken dan die cel in plaats van de waarde uit de aanvraag. Verwijder die naam via Formules > Namen "
+     "beheren (bereik: Gunning)"),
+    ("", "naam Voldoende",
+     "de naam Voldoende is twee keer vastgelegd voor de werkmap (ook naar {target}); verwijder de tweede via "
+     "Formules > Namen beheren, of zet de vorige versie terug (…vorige.xlsx)"),
+], ids=["scoped_to_a_sheet", "twice"])
+def test_check_names_a_second_definition_of_a_name_the_tool_owns(example_workbook, run_cli, scope, where, text):
+    """Gunning's formulas would use a sheet-scoped Voldoende pointing at a cell holding 2 (MinInterviewers)."""
+    wb = load_workbook(example_workbook)
+    sheet, ref = next(iter(wb.defined_names["MinInterviewers"].destinations))
+    target = f"{sheet}!{ref}"
+    scope = scope.format(gunning=wb.sheetnames.index("Gunning"))
+    with_names(example_workbook, f'<definedName name="Voldoende"{scope}>{target}</definedName>')
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert f"  - {where}: {text.format(target=target)}\n" in result.err
+
+
+@pytest.mark.parametrize("sheet, title, typed", [
+    ("Brieven", "Datum brief", "01-01-2026"),
+    ("Brieven", "Datum brief", datetime(2026, 1, 1)),            # Excel made a date of it: still another day
+    ("Verzonden", "Verzonden op", "2026-01-01"),
+    ("Verzonden", "Door", "B. Bakker"),
+], ids=["letter_date", "letter_date_as_date", "sent_date", "sent_by"])
+def test_check_names_a_date_or_sender_changed_on_a_log_sheet(example_workbook, run_cli, tmp_path, sheet, title, typed):
+    """_logboek keeps the day and who sent it, so a letter dated or sent another day (or by another) is named."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    made = actions.make_letters(example_workbook, tmp_path / "brieven")
+    actions.record_sent(example_workbook, made.folder, date.today(), "A. Jansen")
+    assert run_cli("check", example_workbook).code == 0
+    wb = load_workbook(example_workbook)
+    ws = wb[sheet]
+    column = columns(ws)[title]
+    ws[f"{column}2"] = typed
+    wb.save(example_workbook)
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert f"  - {sheet}!A2: " in result.err and "deze rij is niet door inhuur geschreven (getypt, gekopieerd of " \
+                                                 "gewijzigd?)" in result.err
+
+
+def test_a_log_date_excel_turned_into_a_date_is_the_same_day(example_workbook, run_cli, tmp_path):
+    """Excel may store the text 01-07-2026 as a date serial on Brieven and _logboek alike: days are compared."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    actions.make_letters(example_workbook, tmp_path / "brieven")
+    wb = load_workbook(example_workbook)
+    ws = wb["Brieven"]
+    column = columns(ws)["Datum brief"]
+    ws[f"{column}2"] = datetime.strptime(ws[f"{column}2"].value, "%d-%m-%Y")
+    wb.save(example_workbook)
+    assert run_cli("check", example_workbook).code == 0
+
+
 @pytest.mark.parametrize("typed, shown", [
     (None, "is leeg"),
     ("j.devries@flexpro.nl\nm.jansen@flexpro.nl", "'j.devries@flexpro.nl\nm.jansen@flexpro.nl' is geen geldig "
                                                   "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
     ("j.devries@flexpro.nl; m.jansen@flexpro.nl", "'j.devries@flexpro.nl; m.jansen@flexpro.nl' is geen geldig "
                                                   "e-mailadres (één adres, bijv. naam@leverancier.nl)"),
-])
+    # they pass the eye, and fail at sending: named by the character
+    ("j.brouwer@brouwer-zonen.example\u200b", "'j.brouwer@brouwer-zonen.example\u200b' bevat het onzichtbare teken "
+                                              "U+200B; typ het adres opnieuw"),
+    ("jörg@example.nl", "'jörg@example.nl' bevat 'ö': een e-mailadres kan hier alleen letters zonder accent, cijfers "
+                        "en . _ % + - bevatten"),
+], ids=["empty", "two_lines", "two_addresses", "invisible", "accent"])
 def test_check_names_an_email_cell_that_import_would_refuse(example_workbook, run_cli, typed, shown):
     letter = type_into(example_workbook, "Kandidaten", "E-mail", 4, typed)
     result = run_cli("check", example_workbook)

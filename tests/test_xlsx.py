@@ -195,6 +195,20 @@ def test_only_text_with_spaces_to_keep_is_marked_preserve():
     assert marked == {"gewoon": None, **{t: "preserve" for t in TEXTS[1:]}}
 
 
+def test_a_cell_never_holds_what_xml_cannot_and_the_workbook_stays_readable():
+    """Control characters, a lone surrogate (from a command line in a foreign encoding) and U+FFFF become U+FFFD;
+    the tab, line break and visible text around them stay."""
+    texts = ["Jan\x0bde\x01Vries", "a\udc80b", "x\uffffy", "tab\there\nregel", "<&>"]
+    data = ('<?xml version="1.0" encoding="UTF-8"?>'
+            f'<row xmlns="{MAIN}">{"".join(xlsx.cell_xml(f"A{i}", t) for i, t in enumerate(texts, 1))}</row>'
+            ).encode("utf-8")
+    root = etree.fromstring(data)
+    assert ["".join(t.itertext()) for t in root.iter(f"{{{MAIN}}}t")] == [
+        "Jan\ufffdde\ufffdVries", "a\ufffdb", "x\ufffdy", "tab\there\nregel", "<&>"]
+    formula = xlsx.cell_xml("A1", formula="\x02A2", result=1)
+    assert etree.fromstring(f'<row xmlns="{MAIN}">{formula}</row>'.encode()).findtext(f".//{{{MAIN}}}f") == "\ufffdA2"
+
+
 @pytest.mark.soffice
 def test_texts_keep_their_spaces_through_libreoffice(tmp_path):
     from inhuur import soffice

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, require_final, step3_conflicts
 from inhuur.errors import FileMissing, InvalidLotRecord, InvalidRecordFile, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, \
-    ModelNotInWorkbook, NewMacroWorkbook, OutputExists, Problem
+    ModelNotInWorkbook, NewMacroWorkbook, NewNotXlsx, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -66,11 +66,16 @@ def __getattr__(name: str):
 def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
-    With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one.
+    With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one; so
+    is any other name whose file (through links) does not end in .xlsx exactly.
     """
     target = Path(target)
-    if target.suffix.lower() == ".xlsm":
-        raise NewMacroWorkbook(target)
+    real = files.real_path(target)
+    for named in (target, real):
+        if named.name.lower().endswith(".xlsm"):
+            raise NewMacroWorkbook(named)
+    if not real.name.lower().endswith(".xlsx"):
+        raise NewNotXlsx(target, real)
     tender = load_spec(spec)
     _refuse_models_the_workbook_cannot_compute(tender, spec)
     with files.writing(target, "new"):

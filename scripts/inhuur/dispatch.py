@@ -20,7 +20,7 @@ from inhuur import award, dutch, files, letters as letter_writer, mail as mailer
 from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, \
     LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
-from inhuur.intake import parse_email
+from inhuur.intake import parse_email, parse_line
 from inhuur.rules import Result
 from inhuur.xlsx import get_column_letter
 
@@ -403,8 +403,10 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
         if day > today:
             problems.append(f"--datum {day:%d-%m-%Y} ligt na vandaag ({today:%d-%m-%Y}); leg alleen vast wat al "
                             f"verstuurd is")
-        if not by.strip():
-            problems.append("--door is leeg; noem wie de brieven verstuurde")
+        try:
+            by = parse_line(by)  # as `loting` takes its names: one visible line that a cell can hold
+        except ValueError as exc:
+            problems.append(f"--door {exc}")
         if problems:
             raise SendingNotRecorded(folder, problems)
         delivered = workbook.read_sendings(matrix).delivered
@@ -412,7 +414,7 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
         if new:
             workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
                 [day.isoformat(), m.offer_id, m.candidate, m.supplier, m.email, m.kind, m.file,
-                 m.pdf_sha256 or m.sha256, None, m.reference, workbook.STATUS_SENT_ELSEWHERE, by.strip()]
+                 m.pdf_sha256 or m.sha256, None, m.reference, workbook.STATUS_SENT_ELSEWHERE, by]
                 for m in (letters[e["reference"]] for e in new)])
             workbook.save(matrix)
     return SentReport(new, [e for e in chosen if e not in new])

@@ -216,6 +216,17 @@ class NewMacroWorkbook(FileRefusal):
     problem = "is macro-enabled; new builds an .xlsx"
 
 
+class NewNotXlsx(FileRefusal):
+    """`new` was asked for a file (`path`, or the file a link there leads to: `real`) whose name does not end in .xlsx:
+    Excel would not open the plain workbook it builds under another extension (.xltm, .xlsb, none, a trailing space)."""
+
+    problem = "does not end in .xlsx; new builds an .xlsx"
+
+    def __init__(self, path: Path, real: Path):
+        super().__init__(path)
+        self.real = real
+
+
 class ConversionFailed(InhuurError):
     """LibreOffice did not produce every expected output (or is not installed, or timed out)."""
 

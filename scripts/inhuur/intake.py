@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Sequence
 
 from inhuur.errors import FileMissing, InvalidOfferFile, Problem
-from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer
+from inhuur.rules import NO, NOT_APPLICABLE, YES, Judgment, Offer, blank
 from inhuur.spec import Tender
 from inhuur.xlsx import get_column_letter
 
@@ -26,8 +27,9 @@ MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters an .xlsx (XML) cannot hold, or that no one types: control characters, noncharacters, lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _LINE_BREAK = re.compile(r"[\t\n\r\x85\u2028\u2029]")
-_EMAIL = re.compile(r"^[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+@[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+"
-                    r"\.[^@\s;,<>\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
+# An address every mail server takes: ASCII letters, digits and . _ % + - before the @, a domain of labels after it.
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_EMAIL_CHARACTER = re.compile(r"[A-Za-z0-9._%+@-]")
 MAX_RATE = Decimal("9999.99")  # an hourly rate above this is a typo (a 34-digit number, 77500 for 77,50)
 EARLIEST = datetime(2000, 1, 1)  # a submission before this is a typo (01-01-0001, Excel's 1899/1900 zero date)
 LATEST = datetime(2100, 1, 1)
@@ -44,8 +46,9 @@ class OfferRow:
 
 
 def same_text(value: Any) -> str:
-    """Text as people mean it when they compare names: case and spacing ignored."""
-    return " ".join(str(value or "").split()).casefold()
+    """Text as people mean it when they compare names: case and spacing ignored, and an accent typed as a separate
+    mark (e + U+0301, as macOS and some web forms send it) the same as the accented letter (NFC)."""
+    return unicodedata.normalize("NFC", " ".join(str(value or "").split())).casefold()
 
 
 def offer_key(supplier: str, candidate: str) -> tuple[str, str]:
@@ -309,7 +312,7 @@ def parse_line(value: Any) -> str:
         raise ValueError("bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het werkboek en "
                          "de brieven niet kunnen bevatten; typ de tekst opnieuw op één regel")
     text = text.strip()
-    if not text:
+    if blank(text):
         raise ValueError("is leeg; vul het in")
     if len(text) > MAX_TEXT:
         raise ValueError(f"is langer dan {MAX_TEXT} tekens (de grens van een Excel-cel)")
@@ -317,13 +320,21 @@ def parse_line(value: Any) -> str:
 
 
 def parse_email(value: Any) -> str:
-    """One e-mail address (no control characters: they would break the message and the workbook)."""
+    """One e-mail address of ASCII letters, digits and . _ % + - (what every mail server takes); an invisible or
+    accented character is refused by name, since it would pass the eye and fail at sending."""
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    if not _EMAIL.match(text):
-        raise ValueError("is geen geldig e-mailadres (één adres, bijv. naam@leverancier.nl)")
-    return text
+    if _EMAIL.match(text):
+        return text
+    for char in text:
+        if _EMAIL_CHARACTER.match(char) or char in " \t\r\n;,<>":
+            continue  # two addresses, or 'Naam <adres>': the general message below says what to do
+        if not char.isprintable() or char.isspace():
+            raise ValueError(f"bevat het onzichtbare teken U+{ord(char):04X}; typ het adres opnieuw")
+        raise ValueError(f"bevat '{char}': een e-mailadres kan hier alleen letters zonder accent, cijfers en "
+                         f". _ % + - bevatten")
+    raise ValueError("is geen geldig e-mailadres (één adres, bijv. naam@leverancier.nl)")
 
 
 def parse_amount(value: Any) -> Decimal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 from inhuur import dutch, errors, files
 from inhuur.errors import ConversionFailed, LettersDoNotMatch, ManifestMissing
@@ -61,6 +62,15 @@ def describe(exc: errors.InhuurError) -> str:
         return (f"{exc.path.name} is een werkboek met macro's (.xlsm), maar inhuur new maakt een gewoon werkboek "
                 f"(.xlsx), zonder het VBA-project en de knop; er is niets geschreven. Maak het werkboek met "
                 f"inhuur new SPEC.toml -o {plain} en maak daarna het .xlsm met de knop met inhuur excel {plain}.{kept}")
+    if isinstance(exc, errors.NewNotXlsx):
+        via = f" verwijst naar {exc.real}, dat" if exc.real.name != exc.path.name else ""
+        try:
+            plain = Path(exc.real.name.strip()).with_suffix(".xlsx").name
+        except ValueError:  # a name that is only an extension or spaces
+            plain = "aanvraag.xlsx"
+        return (f"'{exc.path.name}'{via} eindigt niet op .xlsx, maar inhuur new maakt een gewoon Excel-werkboek "
+                f"(.xlsx); onder een andere naam opent Excel het niet. Er is niets geschreven. Kies met -o een naam "
+                f"die op .xlsx eindigt, bijv. -o {plain}.")
     if isinstance(exc, errors.InvalidRecordFile):
         return _listing(exc, "het bestand is geweigerd; er is niets vastgelegd en het werkboek is ongewijzigd",
                         "Verbeter het bestand en voer inhuur record opnieuw uit.")

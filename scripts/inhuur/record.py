@@ -140,7 +140,7 @@ def read_step4(source: str | Path | IO[bytes], allowed: list[Candidate], tender:
     for number, row in table.rows:
         offer_id = table.candidate(number, row, roster, "uitgenodigde kandidaat (blad Stap 3: uitnodigen)")
         interviewer = parse_text(table.get(row, "interviewer") or "")
-        if not interviewer:
+        if rules.blank(interviewer):
             table.problems.append(Problem(table.where(number, "interviewer"), "is leeg; vul de naam of Consensus in"))
         scores = {}
         for column, competency in competencies.items():
@@ -222,7 +222,7 @@ def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tend
             table.problems.append(Problem(table.where(number, "rol"), f"'{table.get(row, 'rol')}' is geen "
                                                                       f"beoordelaar of opdrachtgever"))
         by = parse_text(table.get(row, "door") or "")
-        if not by:
+        if rules.blank(by):
             table.problems.append(Problem(table.where(number, "door"), "is leeg; wie gaf dit oordeel?"))
         motivation = parse_text(table.get(row, "motivering") or "")
         key = (offer_id, code, role)

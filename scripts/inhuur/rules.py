@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,12 @@ BELOW_THRESHOLD = "below_threshold"
 WITHDRAWN = "withdrawn"
 PRICE = "prijs"        # the price's key among an offer's points
 INTERVIEW = "gesprek"  # the interview's key, where it counts
+
+
+def blank(text: str | None) -> bool:
+    """Whether a text shows nothing: empty once whitespace and invisible format characters (Unicode category Cf,
+    e.g. U+200B, U+FEFF) are removed. A name or motivation no reader can see is missing."""
+    return not text or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def is_yes(value: str | None) -> bool:
@@ -425,9 +432,9 @@ def judgment_gaps(offer_id: str, code: str, j: Judgment) -> list[Missing]:
              j.client_by)):
         if not _filled(finding):
             continue
-        if not by.strip():
+        if blank(by):
             missing.append(Missing(offer_id, code, role, "naam"))
-        if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and not why.strip():
+        if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and blank(why):
             missing.append(Missing(offer_id, code, role, "motivering"))
     return missing
 

@@ -85,9 +85,15 @@ def column_of(ref: str) -> int:
     return index
 
 
+# What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): one such character in a sheet makes
+# the whole workbook unreadable, for Excel and for every inhuur command after.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape(text: str) -> str:
-    """Text for XML content: &, < and > escaped (xml.sax.saxutils' escape, without importing urllib)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for XML content: &, < and > escaped (xml.sax.saxutils' escape, without importing urllib), and what XML
+    cannot hold replaced by U+FFFD, so that no text, however it got here, breaks the file."""
+    return _NOT_XML.sub("\ufffd", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=None)
@@ -145,6 +151,14 @@ def split_ref(ref: str) -> tuple[int, int]:
     return column_of(ref), int(match.group(2))
 
 
+class NameDefinition(NamedTuple):
+    """One definedName: its name, the sheet it is scoped to (None: the whole workbook) and its formula text."""
+
+    name: str
+    sheet: str | None
+    text: str
+
+
 class Package:
     """An .xlsx file held in memory: find parts, read sheets as a stream, write a copy with parts replaced."""
 
@@ -195,11 +209,19 @@ class Package:
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-level defined names -> their formula text, e.g. 'Aanvraag!$B$19'."""
-        names = {}
+        return {d.name: d.text for d in self.name_definitions() if d.sheet is None}
+
+    def name_definitions(self) -> list["NameDefinition"]:
+        """Every definedName of workbook.xml, in order: workbook-level ones and those scoped to one sheet."""
+        sheets = list(self.sheets())
+        found = []
         for node in self.xml("xl/workbook.xml").iter(f"{_M}definedName"):
-            if node.get("localSheetId") is None:
-                names[node.get("name")] = node.text or ""
-        return names
+            local = node.get("localSheetId")
+            index = int(local) if local is not None and local.isdigit() else None
+            sheet = None if local is None else (sheets[index] if index is not None and index < len(sheets)
+                                                 else f"blad {local}")
+            found.append(NameDefinition(node.get("name") or "", sheet, node.text or ""))
+        return found
 
     @property
     def date1904(self) -> bool:

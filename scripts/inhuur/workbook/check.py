@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
@@ -14,7 +14,7 @@ from inhuur.rules import Offer, Result
 from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, LOT_ORDER_TITLE, LOT_TITLES, SHEET_LETTERS, SHEET_LOTS,
                                     SHEET_MATRIX, SHEET_SENT, named_constants)
 from inhuur.workbook.matrix import Matrix
-from inhuur.workbook.read import (kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows, read_offers,
+from inhuur.workbook.read import (day_of, kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows, read_offers,
                                   row_of)
 from inhuur.workbook.write import formula_problems
 from inhuur.xlsx import get_column_letter, to_excel
@@ -30,6 +30,7 @@ def structure_problems(matrix: Matrix) -> list[Problem]:
                 problems.append(Problem(f"{columns.sheet}!{columns.letter(col.key)}1",
                                         f"kop '{actual}' verwacht '{col.title}' (kolommen verschoven?)"))
     expected = named_constants(matrix.tender)
+    problems += name_problems(matrix.package, expected)
     names = matrix.package.defined_names()
     targets: dict[str, tuple[str, str]] = {}
     for name in expected:
@@ -46,6 +47,29 @@ def structure_problems(matrix: Matrix) -> list[Problem]:
         if not _same(actual, value):
             problems.append(Problem(f"{sheet}!{ref}", f"bevat {actual!r}, de aanvraag zegt {value} ({name}); "
                                                       f"herstel de waarde"))
+    return problems
+
+
+def name_problems(package: xlsx.Package, owned: Iterable[str]) -> list[Problem]:
+    """Definitions of a name the tool owns other than its one workbook-level definition: one scoped to a sheet (whose
+    formulas then use that cell instead) or a second one. Excel compares names without case."""
+    owned = {name.casefold(): name for name in owned}
+    seen: set[str] = set()
+    problems = []
+    for d in package.name_definitions():
+        name = owned.get(d.name.casefold())
+        if name is None:
+            continue
+        if d.sheet is not None:
+            problems.append(Problem(f"{d.sheet} (naam {d.name})", f"de naam {name} is nog eens vastgelegd voor alleen "
+                                    f"het blad {d.sheet} (verwijzend naar {d.text}); de formules op dat blad gebruiken "
+                                    f"dan die cel in plaats van de waarde uit de aanvraag. Verwijder die naam via "
+                                    f"Formules > Namen beheren (bereik: {d.sheet})"))
+        elif name in seen:
+            problems.append(Problem(f"naam {d.name}", f"de naam {name} is twee keer vastgelegd voor de werkmap "
+                                    f"(ook naar {d.text}); verwijder de tweede via Formules > Namen beheren, of zet de "
+                                    f"vorige versie terug (…vorige.xlsx)"))
+        seen.add(name)
     return problems
 
 
@@ -164,10 +188,10 @@ def log_problems(matrix: Matrix) -> list[Problem]:
         return []  # a workbook made before _logboek: nothing to compare with
     problems = []
     for sheet in LOGGED:
-        expected = Counter(_log_key(row) for row in kept if row.get(LOG_REGISTER_TITLES[0]) == sheet)
+        expected = Counter(_log_key(matrix, row) for row in kept if row.get(LOG_REGISTER_TITLES[0]) == sheet)
         for n, row in numbered_log_rows(matrix, sheet):
-            key = _log_key(kept_form(sheet, row))
-            if key == ("", "", ""):
+            key = _log_key(matrix, kept_form(sheet, row))
+            if not any(key):
                 continue  # an empty row
             if expected[key] > 0:
                 expected[key] -= 1
@@ -184,14 +208,18 @@ def log_problems(matrix: Matrix) -> list[Problem]:
     return problems
 
 
-def _log_key(kept: dict[str, Any]) -> tuple[str, str, str]:
-    """What identifies a log row: kenmerk, recipient (any case) and, on Verzonden, the status."""
-    return (str(kept.get("Kenmerk") or ""), str(kept.get("Aan") or "").lower(), str(kept.get("Status") or ""))
+def _log_key(matrix: Matrix, kept: dict[str, Any]) -> tuple[Any, ...]:
+    """What _logboek vouches for in a log row: kenmerk, recipient (any case), the day (as a date: Excel may have made a
+    date serial of the text; the text itself where it is no day), and on Verzonden the status and who sent it."""
+    when = kept.get("Datum")
+    day = day_of(matrix, when) if when not in (None, "") else None
+    return (str(kept.get("Kenmerk") or ""), str(kept.get("Aan") or "").lower(), str(kept.get("Status") or ""),
+            day or str(when or ""), str(kept.get("Door") or ""))
 
 
-def _logged(sheet: str, key: tuple[str, str, str]) -> str:
+def _logged(sheet: str, key: tuple[Any, ...]) -> str:
     """A log row in words: 'de brief 30662-I-008-niet-geselecteerd aan x@y.nl' or its sending with the status."""
-    reference, recipient, status = key
+    reference, recipient, status = key[:3]
     if sheet == SHEET_LETTERS:
         return f"de brief {reference} aan {recipient}"
     return f"de verzending van {reference} aan {recipient} ({status or 'verzonden'})"

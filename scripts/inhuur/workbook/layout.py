@@ -25,7 +25,7 @@ SHEET_META = "_inhuur"
 SHEET_REGISTER = "_register"  # every offer ever imported: the proof that no row went missing
 REGISTER_TITLES = ["ID", "Leverancier", "Kandidaat", "Geïmporteerd op"]
 SHEET_LOG_REGISTER = "_logboek"  # every row ever written on Brieven and Verzonden: the proof that none went missing
-LOG_REGISTER_TITLES = ["Blad", "Kenmerk", "Aan", "ID", "Soort", "Inhoud", "Status"]
+LOG_REGISTER_TITLES = ["Blad", "Kenmerk", "Aan", "ID", "Soort", "Inhoud", "Status", "Datum", "Door"]
 MARKER = "inhuur-werkboek"
 FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
 
@@ -38,8 +38,8 @@ LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", 
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
                "Kenmerk", "Status", "Door"]
 # What each log sheet's row keeps on _logboek, by its own titles (LOG_REGISTER_TITLES after Blad; None: empty).
-LOGGED = {SHEET_LETTERS: ("Kenmerk", "E-mail", "ID", "Soort", "Inhoud", None),
-          SHEET_SENT: ("Kenmerk", "Aan", "ID", "Soort", None, "Status")}
+LOGGED = {SHEET_LETTERS: ("Kenmerk", "E-mail", "ID", "Soort", "Inhoud", None, "Datum brief", None),
+          SHEET_SENT: ("Kenmerk", "Aan", "ID", "Soort", None, "Status", "Verzonden op", "Door")}
 # Values of the Status column on Verzonden: mail journals the first two; `inhuur verzonden` writes the third.
 STATUS_SENT = "verzonden"
 STATUS_UNCERTAIN = "onzeker"
