@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import getpass
@@ -25,7 +26,7 @@ from openpyxl import load_workbook
 
 from conftest import (EXAMPLE_OFFERS, EXAMPLE_SPEC, REPO, assess_as_declared, columns, csv_bytes, offer_row,
                       type_finding, type_into, uno_python)
-from inhuur import actions, files, guard, letters, mail, workbook
+from inhuur import actions, dispatch, files, guard, letters, mail, workbook
 from inhuur.dutch import KIND_WORDS
 from inhuur.errors import InvalidWorkbook, WorkbookBusy, WorkbookReadOnly
 
@@ -499,10 +500,11 @@ def test_verzonden_rows_come_from_the_workbook_not_from_the_journal_or_manifest(
     journal.write_bytes(journal_line({**first, "id": "I-999", "candidate": "Iemand Anders", "supplier": "Elders BV"},
                                      mail.SENT))
     sent = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
-    assert sent.code == 0, sent.err
+    assert sent.code == 1 and "1 onzeker" in sent.out, sent.err   # a journal line of an earlier run is no proof
     assert first["reference"] not in [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
     rows = {r[9]: r for r in load_workbook(book)["Verzonden"].iter_rows(min_row=2, values_only=True)}
     assert rows[first["reference"]][1:4] == (first["id"], first["candidate"], first["supplier"])
+    assert rows[first["reference"]][10] == "onzeker"
     assert "Iemand Anders" not in str(list(rows.values())) and "I-999" not in str(list(rows.values()))
     assert second["reference"] in rows
 
@@ -831,8 +833,6 @@ def test_deleted_log_rows_are_named_and_no_kenmerk_is_issued_twice(ready, tmp_pa
     assert refused.code == 1 and "30662-I-008-niet-geselecteerd" in refused.err
     assert not (tmp_path / "b" / "manifest.json").exists() and digest(ready) == before
     # the kenmerk register outlives the row: a corrected letter for I-008 would be -2, never the old kenmerk again
-    from inhuur import dispatch
-
     earlier = dispatch._history(workbook.open_workbook(ready)).earlier[("I-008", "niet_geselecteerd")]
     assert [reference for reference, _ in earlier] == ["30662-I-008-niet-geselecteerd"]
     assert letters.assign_reference("30662-I-008-niet-geselecteerd", "anders", earlier)[0] == \
@@ -864,3 +864,145 @@ def test_a_brieven_row_deleted_in_libreoffice_is_named(ready, tmp_path, run_cli)
     result = run_cli("check", ready)
     assert result.code == 1
     assert f"Brieven: de brief {first[8]} aan {first[5]} staat niet meer op Brieven (rij verwijderd?)" in result.err
+
+
+# ---------------------------------------------------------------------------------------------- what a hostile tester found
+
+def test_a_link_planted_in_the_letters_folder_is_replaced_not_written_through(ready, tmp_path, smtp):
+    """Links under the names of the letters, manifest.json and an .eml point at another workbook (and its previous
+    version): letters and mail -o replace each link by their own file; the files pointed at stay byte-identical. A
+    linked journal is refused by mail --send, naming it."""
+    names = [letter.file for letter in actions.make_letters(ready, tmp_path / "eerst", sent=SENT).letters]
+    others = [Path(shutil.copy(ready, tmp_path / f"andere-aanvraag-{n}.xlsx")) for n in range(4)]
+    before = [digest(other) for other in others]
+    folder = tmp_path / "P"
+    folder.mkdir()
+    for name, other in [(names[0], others[0]), (names[1], others[1]), ("manifest.json", others[2])]:
+        (folder / name).symlink_to(Path("..") / other.name)
+    run = inhuur("letters", ready, "-o", folder)
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 0, err
+    assert [digest(other) for other in others] == before
+    assert not any(path.is_symlink() for path in folder.iterdir())
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["letters"][0]["file"] == names[0]
+    eml = tmp_path / "eml"
+    eml.mkdir()
+    (eml / f"{Path(names[0]).stem}.eml").symlink_to(others[3])
+    dry = inhuur("mail", ready, "--letters", folder, "-o", eml)
+    out, err = dry.communicate(timeout=180)
+    assert dry.returncode == 0 and digest(others[3]) == before[3], err
+    assert not (eml / f"{Path(names[0]).stem}.eml").is_symlink()
+    (folder / mail.JOURNAL).symlink_to(others[3])
+    book = digest(ready)
+    send = inhuur("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    out, err = send.communicate(timeout=180)
+    assert send.returncode == 1 and f"{folder / mail.JOURNAL} is een symbolische link" in err, err
+    assert smtp.messages == [] and digest(others[3]) == before[3] and digest(ready) == book
+
+
+def test_a_letter_killed_mid_send_is_not_sent_again_from_a_new_folder(ready, tmp_path, smtp):
+    """The server took the first message in but mail was killed (kill -9) before the answer: its journal ends
+    with 'bezig'. Letters made again into a new folder and sent from there leave that letter alone (onzeker, also on
+    Verzonden) without anyone running mail from the first folder again."""
+    first = actions.make_letters(ready, tmp_path / "a", sent=SENT).folder
+    taken = smtp.handle_DATA
+
+    async def take_in_and_hang(server, session, envelope):
+        await taken(server, session, envelope)
+        await asyncio.sleep(60)                                  # the answer never comes before the kill
+        return "250 OK"
+
+    smtp.handle_DATA = take_in_and_hang
+    run = inhuur("mail", ready, "--letters", first, "--smtp", smtp.address, "--send")
+    deadline = time.monotonic() + 120
+    while not smtp.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=30)
+    [killed] = [m["X-Inhuur-Kenmerk"] for m in smtp.messages]
+    lines = (first / mail.JOURNAL).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1])["status"] == mail.BUSY
+    smtp.handle_DATA = taken
+    second = actions.make_letters(ready, tmp_path / "b", sent=SENT).folder
+    again = inhuur("mail", ready, "--letters", second, "--smtp", smtp.address, "--send")
+    out, err = again.communicate(timeout=180)
+    assert again.returncode == 1 and "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in out
+    assert [m["X-Inhuur-Kenmerk"] for m in smtp.messages].count(killed) == 1 and f"({killed}): " in err
+    rows = {r[9]: r for r in load_workbook(ready)["Verzonden"].iter_rows(min_row=2, values_only=True)}
+    assert rows[killed][10] == "onzeker" and "eindigt met 'bezig'" in rows[killed][12]
+    assert f"{first}" in rows[killed][12]
+
+
+def test_a_journal_edited_to_say_sent_makes_the_letter_onzeker_not_sent(ready, tmp_path, smtp, run_cli):
+    """'mislukt' edited into 'verzonden' in the journal: the letter is not recorded as sent nor skipped in silence;
+    Verzonden calls it onzeker with why, and --ook-onzeker sends it."""
+    folder = actions.make_letters(ready, tmp_path / "brieven", sent=SENT).folder
+    smtp.fail_after = 14                                            # the last letter is refused (451)
+    failed = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert "14 verstuurd, 0 al eerder verstuurd (overgeslagen), 1 mislukt" in failed.out, failed.err
+    journal = folder / mail.JOURNAL
+    text = journal.read_text(encoding="utf-8")
+    journal.write_text(text[:text.rindex('"mislukt"')] + '"verzonden"' + text[text.rindex('"mislukt"') + 9:],
+                       encoding="utf-8")
+    reference = json.loads(text.splitlines()[-1])["reference"]
+    smtp.fail_after = None
+    edited = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert edited.code == 1 and "0 verstuurd, 14 al eerder verstuurd (overgeslagen), 0 mislukt, 1 onzeker" in edited.out
+    rows = [r for r in load_workbook(ready)["Verzonden"].iter_rows(min_row=2, values_only=True) if r[9] == reference]
+    assert [(r[10], r[12]) for r in rows] == [
+        ("onzeker", f"alleen het logboek van de map {folder} zegt verzonden, het blad Verzonden niet")]
+    assert len(smtp.messages) == 14
+    resent = run_cli("mail", ready, "--letters", folder, "--smtp", smtp.address, "--send", "--ook-onzeker")
+    assert resent.code == 0 and [m["X-Inhuur-Kenmerk"] for m in smtp.messages[14:]] == [reference]
+    statuses = [r[10] for r in load_workbook(ready)["Verzonden"].iter_rows(min_row=2, values_only=True)]
+    assert statuses.count("verzonden") == 15 and statuses.count("onzeker") == 1
+
+
+@pytest.mark.parametrize("address", ["j.brouwer@brouwer-zonen.example\u200b", "jörg@brouwer-zonen.example"])
+def test_an_address_smtp_cannot_carry_fails_before_a_bezig_line(hostile, smtp, address):
+    """An address with a character outside ASCII is mislukt, never a crash nor a 'bezig' line (the next run would
+    call it onzeker); the other letters go."""
+    book, folder = hostile
+    matrix = workbook.open_workbook(book)
+    entries = dispatch.verified_letters(matrix, folder)
+    entries[0] = {**entries[0], "email": address}
+    outgoing = mail.compose(matrix.tender, entries, folder)
+    report = mail.send(outgoing, mail.Server("127.0.0.1", int(smtp.address.split(":")[1])), set(), folder)
+    assert [(e["email"], "U+" in why) for e, why in report.failed] == [(address, True)]
+    assert len(report.sent) == len(smtp.messages) == len(entries) - 1
+    words = [json.loads(line) for line in (folder / mail.JOURNAL).read_text(encoding="utf-8").splitlines()]
+    assert [w["status"] for w in words if w["to"] == address] == [mail.FAILED]
+
+
+def test_verzonden_records_a_letter_the_manifest_lists_twice_once(hostile, run_cli):
+    book, folder = hostile
+    edit_manifest(folder, lambda letters: letters.append(dict(letters[0])))
+    result = run_cli("verzonden", book, "--brieven", folder, "--datum", SENT.strftime("%d-%m-%Y"), "--door", "A")
+    assert result.code == 0, result.err
+    references = [r[9] for r in load_workbook(book)["Verzonden"].iter_rows(min_row=2, values_only=True)]
+    assert len(references) == len(set(references)) == 15
+
+
+@pytest.mark.parametrize("where", ["manifest.json", mail.JOURNAL])
+def test_json_nested_too_deep_is_a_dutch_refusal(hostile, smtp, run_cli, where):
+    book, folder = hostile
+    (folder / where).write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    before = digest(book)
+    result = run_cli("mail", book, "--letters", folder, "--smtp", smtp.address, "--send")
+    assert result.code == 1 and "Interne fout" not in result.err
+    assert ("het is geen leesbare JSON" in result.err) and smtp.messages == [] and digest(book) == before
+
+
+def test_a_letter_replaces_only_a_letter_that_went_out(ready, tmp_path, run_cli, smtp):
+    """A corrected letter made while the first was never sent does not tell the supplier it replaces it."""
+    first = actions.make_letters(ready, tmp_path / "a", sent=SENT)
+    type_finding(ready, "I-008", "G7", {"Oordeel opdrachtgever": "Nee", "Opdrachtgever (naam)": "M. Bakker",
+                                       "Motivering opdrachtgever": "Geen taal aangetoond"})
+    actions.rank(ready)
+    corrected = actions.make_letters(ready, tmp_path / "b", sent=SENT)
+    changed = [m for m in corrected.letters if m.reference not in {o.reference for o in first.letters}]
+    assert [(m.offer_id, m.reference, m.replaces) for m in changed] == [
+        ("I-008", "30662-I-008-niet-geselecteerd-2", ""), ("I-009", "30662-I-009-niet-geselecteerd-2", "")]
+    result = run_cli("mail", ready, "--letters", corrected.folder, "--smtp", smtp.address, "--send")
+    assert result.code == 0 and "vervangt" not in result.out
+    assert not any("vervangt" in m.get_body(("plain",)).get_content() for m in smtp.messages)

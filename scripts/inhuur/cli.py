@@ -350,10 +350,10 @@ def _mail(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for entry, reason in report.failed:
         print(f"Mislukt: {entry['file']} aan {entry['email']}: {reason}", file=err)
     for entry in report.uncertain:
-        print(f"Onzeker: {entry['file']} aan {entry['email']} ({entry['reference']}): de verbinding viel weg nadat de "
-              f"brief was verstuurd; misschien is hij aangekomen. Vraag het na bij de ontvanger of in de verzonden "
-              f"items van de mailserver. Hij wordt niet vanzelf opnieuw verstuurd; doe dat alleen met --ook-onzeker.",
-              file=err)
+        print(f"Onzeker: {entry['file']} aan {entry['email']} ({entry['reference']}): {entry.get('reason') or 'onbekend'}; "
+              f"misschien is hij aangekomen. Vraag het na bij de ontvanger of in de verzonden items van de mailserver. "
+              f"Hij wordt niet vanzelf opnieuw verstuurd: verstuur hem met --ook-onzeker, of leg met inhuur verzonden "
+              f"vast dat hij aankwam.", file=err)
     if report.failed:
         print("Voer dezelfde opdracht later opnieuw uit: alleen wat nog niet verstuurd is gaat dan weg.", file=err)
     return 1 if report.failed or report.uncertain else 0

@@ -99,7 +99,7 @@ def _history(matrix: workbook.Matrix) -> letter_writer.History:
         told, offer_id = max(dated, sent), str(row.get("ID"))
         if offer_id not in rejected or told >= rejected[offer_id][0]:
             rejected[offer_id] = (told, reference)
-    return letter_writer.History(records, rejected, earlier)
+    return letter_writer.History(records, rejected, earlier, frozenset(reference for reference, _ in delivered))
 
 
 def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: date | None = None,
@@ -123,7 +123,7 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
         stamp = (now or datetime.now()).replace(microsecond=0)
         workbook.append_log(matrix, workbook.SHEET_LETTERS, workbook.LETTER_TITLES,
                             [[stamp.strftime("%d-%m-%Y %H:%M"), sent.strftime("%d-%m-%Y"), m.offer_id, m.candidate,
-                              m.supplier, m.email, m.kind, str(folder / m.file), m.reference, m.sha256, m.content,
+                              m.supplier, m.email, m.kind, str(folder.absolute() / m.file), m.reference, m.sha256, m.content,
                               m.replaces or None, pdf_digests.get(m.file)] for m in made])
         try:
             workbook.save(matrix)
@@ -134,9 +134,9 @@ def make_letters(path: str | Path, folder: str | Path, pdf: bool = False, sent: 
         entries.append(_entry(m.offer_id, m.candidate, m.supplier, m.contact, m.salutation, m.email, m.kind, m.file,
                               pdf_digests.get(m.file), m.reference, m.replaces, m.sha256, m.content, sent))
     drawing = None if lot is None else {"moment": lot.moment.isoformat(), "place": lot.place, "drawn_by": lot.drawn_by}
-    files.write_text_atomic(manifest, json.dumps({"tender": matrix.tender.number, "workbook": path.name,
-                                                  "date": sent.isoformat(), "lot": drawing, "letters": entries},
-                                                 indent=2, ensure_ascii=False))
+    files.write_own_file(manifest, json.dumps({"tender": matrix.tender.number, "workbook": path.name,
+                                               "date": sent.isoformat(), "lot": drawing, "letters": entries},
+                                              indent=2, ensure_ascii=False).encode("utf-8"))
     warnings = []
     written = {m.offer_id for m in made}
     undocumented = [r.offer.id for r in results if r.lot_decides and r.offer.id not in history.lots
@@ -307,34 +307,78 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         dated = min((date.fromisoformat(e["date"]) for e in entries), default=today)
         if dated < today:
             raise BackdatedLetters(folder, dated, today)
-        logged = workbook.log_rows(matrix, workbook.SHEET_SENT)
         sendings = workbook.read_sendings(matrix)  # what went out or is onzeker, whichever folder it was sent from
-        already = set(sendings.delivered)
         made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
-        state = mailer.journal_state(folder)
-        _require_journal_of(folder, state, made)
-        already |= {key for key, e in state.items() if e.get("status", mailer.SENT) == mailer.SENT}
-        uncertain = sendings.uncertain | {key for key, e in state.items()
-                                          if e.get("status") in (mailer.UNCERTAIN, mailer.BUSY)}
+        folders = _letter_folders(matrix, folder)
+        doubtful = _doubtful(folders, made)  # what earlier runs' journals say and Verzonden does not
+        uncertain = {key: "het blad Verzonden noemt hem onzeker" for key in sendings.uncertain}
+        uncertain |= {key: reason for key, (reason, _) in doubtful.items()}
         outgoing = mailer.compose(matrix.tender, entries, folder)
+        report = mailer.SendReport()
         try:
-            report = mailer.send(outgoing, server, already, folder, set() if resend_uncertain else uncertain)
+            mailer.send(outgoing, server, set(sendings.delivered), folder, {} if resend_uncertain else uncertain,
+                        report)
         finally:
-            # everything the journal knows and the workbook not yet: into Verzonden, also after a failure
-            in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower(), row.get("Status") or mailer.SENT)
-                       for row in logged}
-            new = [e for e in mailer.journal_state(folder).values() if e.get("status") in (mailer.SENT,
-                                                                                         mailer.UNCERTAIN)
-                   and (e["reference"], e["to"].lower(), e["status"]) not in in_book]
-            if new:
-                # who, what and which file from the workbook's Brieven; only when, how and the outcome from the journal
-                letters = [made[(e["reference"], e["to"].lower())] for e in new]
-                workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
-                    [e["sent_at"], m.offer_id, m.candidate, m.supplier, m.email, m.kind, m.file,
-                     e.get("attachment_sha256") or m.sha256, e["message_id"], m.reference, e["status"]]
-                    for e, m in zip(new, letters)])
-                workbook.save(matrix)
+            # what this run journalled is trusted (it is in memory); every other journal word of a letter not on
+            # Verzonden as sent makes it onzeker there: also after a failure, a crash, or an edited journal line
+            _record_outcomes(matrix, made, sendings, report, _doubtful(folders, made))
     return report
+
+
+def _letter_folders(matrix: workbook.Matrix, folder: Path) -> list[Path]:
+    """The letters folder of this run and every folder Brieven says letters were made in (its Bestand column holds
+    each letter's full path), each once: their journals together say what happened to each letter."""
+    found = {}
+    for candidate in [folder] + [Path(str(row["Bestand"])).parent for row in
+                                 workbook.log_rows(matrix, workbook.SHEET_LETTERS) if row.get("Bestand")]:
+        found.setdefault(files.real_path(candidate), candidate)
+    return list(found.values())
+
+
+def _doubtful(folders: Sequence[Path], made: dict) -> dict[tuple[str, str], tuple[str, dict]]:
+    """Per (kenmerk, recipient), why the journals make a letter onzeker and the journal line that does: the last word of a folder's journal is
+    'bezig' (a run ended mid-send), 'onzeker', or 'verzonden' (a journal line is no proof: a crash before the
+    workbook was saved, or an edit). Whether Verzonden already says more is the caller's part."""
+    doubtful: dict[tuple[str, str], tuple[str, dict]] = {}
+    for each in folders:
+        state = mailer.journal_state(each)
+        _require_journal_of(each, state, made)
+        for key, entry in state.items():
+            reason = {mailer.SENT: f"alleen het logboek van de map {each} zegt verzonden, het blad Verzonden niet",
+                      mailer.BUSY: f"het logboek van de map {each} eindigt met 'bezig': inhuur werd onderbroken "
+                                   f"terwijl de brief werd verstuurd",
+                      mailer.UNCERTAIN: entry.get("reason") or f"het logboek van de map {each} zegt onzeker",
+                      }.get(entry["status"])
+            if reason:
+                doubtful[key] = (reason, entry)
+    return doubtful
+
+
+def _record_outcomes(matrix: workbook.Matrix, made: dict, sendings: workbook.Sendings, report: mailer.SendReport,
+                     doubtful: dict[tuple[str, str], tuple[str, dict]]) -> None:
+    """Add to Verzonden what this run sent, and as onzeker (with why) every doubtful letter Verzonden does not have
+    as sent or onzeker yet; who, what and which file from the workbook's Brieven, when and how from the journal."""
+    sent = {(e["reference"], e["to"].lower()): e for e in report.sent}
+    in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower(), row.get("Status") or mailer.SENT)
+               for row in workbook.log_rows(matrix, workbook.SHEET_SENT)}
+    rows = []
+    for key, entry in sent.items():
+        if (*key, mailer.SENT) not in in_book:
+            rows.append(_sent_row(made[key], entry, mailer.SENT))
+    for key, (reason, entry) in doubtful.items():
+        if key not in sent and key not in sendings.delivered and (*key, mailer.UNCERTAIN) not in in_book:
+            rows.append(_sent_row(made[key], entry, mailer.UNCERTAIN, reason))
+    if rows:
+        workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, rows)
+        workbook.save(matrix)
+
+
+def _sent_row(letter: workbook.LoggedLetter, entry: dict, status: str, reason: str = "") -> list:
+    """One Verzonden row of a letter Brieven logged, with when and how from the journal line about it (entry)."""
+    return [entry["sent_at"], letter.offer_id,
+            letter.candidate, letter.supplier, letter.email, letter.kind, letter.file,
+            entry.get("attachment_sha256") or letter.pdf_sha256 or letter.sha256, entry.get("message_id"),
+            letter.reference, status, None, reason or None]
 
 
 def _require_journal_of(folder: Path, state: dict, made: dict) -> None:
@@ -410,7 +454,10 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
         if problems:
             raise SendingNotRecorded(folder, problems)
         delivered = workbook.read_sendings(matrix).delivered
-        new = [e for e in chosen if (e["reference"], e["email"].lower()) not in delivered]
+        unique: dict[tuple[str, str], dict] = {}
+        for e in chosen:  # a letter the manifest lists twice is recorded once
+            unique.setdefault((e["reference"], e["email"].lower()), e)
+        new = [e for key, e in unique.items() if key not in delivered]
         if new:
             workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, [
                 [day.isoformat(), m.offer_id, m.candidate, m.supplier, m.email, m.kind, m.file,

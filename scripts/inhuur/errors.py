@@ -264,6 +264,14 @@ class DamagedJournal(InhuurError):
         self.reason = reason
 
 
+class JournalIsLink(InhuurError):
+    """The letters folder's journal (verzonden.jsonl) is a symbolic link: inhuur neither trusts nor appends to it."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path}: a symbolic link")
+        self.path = path
+
+
 class SendingNotRecorded(InhuurError):
     """`inhuur verzonden` was asked to record letters it cannot: not in the folder or the workbook, or a wrong day."""
 

@@ -87,24 +87,48 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], keep_backup: bo
     path = real_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
+    backup_tmp = path.with_name(f".inhuur-{os.getpid()}.bak.tmp")
+
+    def keep_previous() -> None:
+        if keep_backup and path.exists():
+            shutil.copy2(path, backup_tmp)
+            os.replace(backup_tmp, backup_path(path))
+        ensure_not_open(path)  # it may have been opened while we were writing
+
+    try:
+        _replace(path, write, mode, keep_previous)
+    finally:
+        with contextlib.suppress(OSError):
+            backup_tmp.unlink()
+
+
+def _replace(path: Path, write: Callable[[IO[bytes]], None], mode: int,
+             before: Callable[[], None] = lambda: None) -> None:
+    """Write through a temp file in path's folder, then os.replace it onto path (which never follows a link there)."""
     fd, tmp_name = tempfile.mkstemp(prefix=".inhuur-", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
-    backup_tmp = tmp.with_suffix(".bak.tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        if keep_backup and path.exists():
-            shutil.copy2(path, backup_tmp)
-            os.replace(backup_tmp, backup_path(path))
-        ensure_not_open(path)  # it may have been opened while we were writing
+        before()
         os.replace(tmp, path)
     finally:
-        for leftover in (tmp, backup_tmp):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def write_own_file(path: Path, data: bytes) -> None:
+    """Write a file inhuur makes in a letters folder (a letter, manifest.json, an .eml), whole or not at all.
+
+    Never through a symbolic link: a link planted at path is replaced by the new regular file, so the file it
+    pointed to (another workbook, say) is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _replace(path, lambda out: out.write(data), _default_mode())
 
 
 def write_text_atomic(path: Path, text: str) -> None:

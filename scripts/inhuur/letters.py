@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from lxml import etree
 
-from inhuur import award, dutch, rules, ziparts
+from inhuur import award, dutch, files, rules, ziparts
 from inhuur.rules import LotDrawing, Result  # noqa: F401 (LotDrawing: letters.LotDrawing as before)
 from inhuur.spec import Tender
 
@@ -119,6 +119,7 @@ class History:
     lots: dict[str, rules.LotRecord] = field(default_factory=dict)
     rejected: dict[str, tuple[date, str]] = field(default_factory=dict)  # id -> (date, kenmerk) of its step 0–2 letter
     earlier: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    sent: frozenset[str] = frozenset()  # the kenmerken of letters that went out: only those can be replaced
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,15 @@ def content_digest(context: dict[str, Any]) -> str:
                           ).hexdigest()
 
 
-def assign_reference(base: str, content: str, earlier: Sequence[tuple[str, str]]) -> tuple[str, str]:
+def assign_reference(base: str, content: str, earlier: Sequence[tuple[str, str]],
+                     sent: Collection[str] = frozenset()) -> tuple[str, str]:
     """The kenmerk for a letter and the kenmerk it replaces ('' if none), from earlier (kenmerk, content) pairs.
 
     The same content keeps its kenmerk (a re-run is not a new letter); other content is a new letter with
-    a new kenmerk. Example: base 30662-I-006-wachtkamer, earlier [(base, a)]: content a gives (base, '');
-    content b gives (base-2, base); then content c gives (base-3, base-2).
+    a new kenmerk. It replaces the latest earlier letter that was sent (kenmerk in sent): one never sent is
+    superseded without a word, the supplier never had it. Example: base 30662-I-006-wachtkamer, earlier
+    [(base, a)], sent {base}: content a gives (base, ''); content b gives (base-2, base); then content c gives
+    (base-3, base) while base-2 was not sent.
     """
     for reference, digest in earlier:
         if digest == content:
@@ -159,7 +163,7 @@ def assign_reference(base: str, content: str, earlier: Sequence[tuple[str, str]]
     known = list(dict.fromkeys(reference for reference, _ in earlier))
     if not known:
         return base, ""
-    return f"{base}-{len(known) + 1}", known[-1]
+    return f"{base}-{len(known) + 1}", next((r for r in reversed(known) if r in sent), "")
 
 
 @dataclass(frozen=True)
@@ -475,16 +479,16 @@ def write_letters(tender: Tender, results: Sequence[Result], folder: Path, sent:
     """Render one letter per planned offer into folder; each template is compiled once."""
     folder.mkdir(parents=True, exist_ok=True)
     compiled: dict[str, CompiledTemplate] = {}
-    earlier = (history or History()).earlier
+    history = history or History()
     made = []
     for result, kind, context, content in planned_contents(tender, results, sent, lot, steps, history):
         if kind not in compiled:
             compiled[kind] = CompiledTemplate(templates / f"{kind}.docx")
         kenmerk, replaces = assign_reference(reference(tender, result, kind), content,
-                                             earlier.get((result.offer.id, kind), []))
+                                             history.earlier.get((result.offer.id, kind), []), history.sent)
         name = f"{result.offer.id}-{kind}.docx"
         data = compiled[kind].render({**context, "kenmerk": kenmerk})
-        (folder / name).write_bytes(data)
+        files.write_own_file(folder / name, data)  # a link planted under this name is replaced, not followed
         o = result.offer
         made.append(Letter(o.id, o.candidate, o.supplier, o.contact, o.email, kind, name, kenmerk,
                            hashlib.sha256(data).hexdigest(), content, replaces, o.salutation))

@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
 from types import NoneType
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from inhuur import dutch
-from inhuur.errors import DamagedJournal, LettersDoNotMatch, ManifestMissing
+from inhuur import dutch, files
+from inhuur.errors import DamagedJournal, JournalIsLink, LettersDoNotMatch, ManifestMissing
 from inhuur.spec import Tender
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -56,7 +56,7 @@ def load_manifest(folder: Path) -> dict[str, Any]:
         raise ManifestMissing(folder)
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+    except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; nested too deep
         raise ManifestMissing(folder, f"het is geen leesbare JSON ({type(exc).__name__})")
     letters = manifest.get("letters") if isinstance(manifest, dict) else None
     if not isinstance(letters, list):
@@ -157,7 +157,7 @@ def write_eml(outgoing: Sequence[Outgoing], folder: Path) -> list[Path]:
     paths = []
     for item in outgoing:
         path = folder / f"{Path(item.entry['file']).stem}.eml"
-        path.write_bytes(bytes(item.message))
+        files.write_own_file(path, bytes(item.message))
         paths.append(path)
     return paths
 
@@ -169,6 +169,8 @@ def journal_entries(folder: Path) -> list[dict[str, Any]]:
     'bezig' line before it makes it onzeker). Any other line that is not as inhuur writes it is refused.
     """
     path = folder / JOURNAL
+    if path.is_symlink():
+        raise JournalIsLink(path)
     if not path.is_file():
         return []
     lines = path.read_bytes().split(b"\n")
@@ -182,7 +184,7 @@ def journal_entries(folder: Path) -> list[dict[str, Any]]:
             if n == len(lines):
                 continue
             raise DamagedJournal(path, n, "de tekst is geen geldige UTF-8, bijv. afgebroken midden in een teken")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             if n == len(lines):
                 continue
             raise DamagedJournal(path, n, "het is geen leesbare JSON")
@@ -239,14 +241,15 @@ class _Uncertain(Exception):
 
 
 def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, str]], folder: Path,
-         uncertain: set[tuple[str, str]] = frozenset()) -> SendReport:
-    """Send every message not sent before; each outcome is journalled at once.
+         uncertain: Mapping[tuple[str, str], str] | None = None, report: SendReport | None = None) -> SendReport:
+    """Send every message not sent before; each outcome is journalled at once (into report, also when it raises).
 
     A message whose fate is unknown (the connection dropped after its content was sent) is journalled as
-    onzeker and never resent silently; `uncertain` lists those known from earlier runs (skipped unless the
+    onzeker and never resent silently; `uncertain` maps those known from earlier runs to why (skipped unless the
     caller leaves them out). A failed login stops the run: no retry per letter, no locked account.
     """
-    report = SendReport()
+    report = report if report is not None else SendReport()
+    uncertain = uncertain or {}
     connection = None
     try:
         for n, item in enumerate(outgoing):
@@ -254,7 +257,12 @@ def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, s
                 report.skipped.append(item.entry)
                 continue
             if item.key in uncertain:
-                report.uncertain.append(item.entry)
+                report.uncertain.append({**item.entry, "reason": uncertain[item.key]})
+                continue
+            unsendable = _unsendable(item)
+            if unsendable:  # refused before a 'bezig' line: nothing of it can have reached the server
+                report.failed.append((item.entry, unsendable))
+                _journal(folder, item, FAILED, reason=unsendable)
                 continue
             try:
                 if connection is None:
@@ -267,12 +275,12 @@ def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, s
                 _journal(folder, item, FAILED)
                 break
             except _Uncertain as exc:
-                report.uncertain.append(item.entry)
+                report.uncertain.append({**item.entry, "reason": str(exc)})
                 _journal(folder, item, UNCERTAIN, reason=str(exc))
                 _close(connection)
                 connection = None
                 continue
-            except (smtplib.SMTPException, OSError) as exc:
+            except (smtplib.SMTPException, OSError, UnicodeError) as exc:  # UnicodeError: before DATA, see _deliver
                 report.failed.append((item.entry, _reason(exc)))
                 _journal(folder, item, FAILED, reason=_reason(exc))
                 _close(connection)
@@ -285,11 +293,24 @@ def send(outgoing: Sequence[Outgoing], server: Server, already: set[tuple[str, s
     return report
 
 
+def _unsendable(item: Outgoing) -> str:
+    """Why a message cannot go over SMTP at all ('' if it can): an address with a character outside ASCII (an
+    invisible space, an accented letter), which smtplib would only find mid-transaction."""
+    for role, address in (("ontvanger", item.entry["email"]), ("afzender", parseaddr(item.message["From"])[1])):
+        if not address.isascii():
+            odd = next(ch for ch in address if not ch.isascii())
+            return (f"het adres van de {role} '{address}' bevat het teken U+{ord(odd):04X}, dat niet in een "
+                    f"e-mailadres kan staan (een onzichtbare spatie of een letter met accent?); verbeter het adres")
+    return ""
+
+
 def _journal(folder: Path, item: Outgoing, status: str, reason: str = "") -> dict[str, Any]:
     record = {**item.entry, "to": item.entry["email"], "message_id": item.message["Message-ID"],
               "attachment_sha256": item.sha256, "status": status, "reason": reason,
               "sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
-    with (folder / JOURNAL).open("a+b") as handle:
+    # never through a symbolic link (journal_entries refused one; O_NOFOLLOW closes the gap since)
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(folder / JOURNAL, flags, 0o666), "a+b") as handle:
         end = handle.seek(0, os.SEEK_END)
         if end:
             handle.seek(end - 1)
@@ -381,4 +402,7 @@ def _reason(exc: Exception) -> str:
         return "de mailserver verbrak de verbinding"
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return str(exc)
+    if isinstance(exc, UnicodeError):
+        return f"een adres bevat een teken dat niet over SMTP kan, er is niets verstuurd ({exc})"
+
     return f"{type(exc).__name__}: {exc}"

@@ -156,6 +156,10 @@ def describe(exc: errors.InhuurError) -> str:
         lines.append(f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder} (ongewijzigde brieven "
                      f"houden hun kenmerk en gaan niet nog eens weg).")
         return "\n".join(lines)
+    if isinstance(exc, errors.JournalIsLink):
+        return (f"{exc.path} is een symbolische link, niet het logboek dat inhuur zelf in de map schrijft. Er is niets "
+                f"verstuurd en het werkboek is ongewijzigd. Verwijder de link (het bestand waarnaar hij wijst blijft "
+                f"ongemoeid) en voer de opdracht opnieuw uit.")
     if isinstance(exc, errors.DamagedJournal):
         return (f"{exc.path}, regel {exc.line}, is beschadigd ({exc.reason}). Er is niets verstuurd en het werkboek is "
                 f"ongewijzigd. Dit logboek houdt per brief bij of de e-mail wegging; de registratie van wat verstuurd "

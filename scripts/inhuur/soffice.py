@@ -53,8 +53,8 @@ def convert(sources: Sequence[Path], out_dir: Path, target: str, timeout: float 
     out_dir.mkdir(parents=True, exist_ok=True)
     expected = [out_dir / f"{s.stem}.{target.split(':')[0]}" for s in sources]
     for path in expected:
-        if path.exists() and path not in sources:
-            path.unlink()
+        if os.path.lexists(path) and path not in sources:
+            path.unlink()  # also a symbolic link planted there: LibreOffice would write through it
     with tempfile.TemporaryDirectory(prefix="inhuur-lo-") as profile:
         user = Path(profile) / "user"
         user.mkdir()

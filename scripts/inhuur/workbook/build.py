@@ -73,7 +73,7 @@ def build(tender: Tender) -> Workbook:
     _build_ranking_sheet(wb, tender)
     _build_steps34_sheets(wb, tender)
     _build_log_sheet(wb, tender, SHEET_LETTERS, LETTER_TITLES, (16, 11, 7, 20, 24, 24, 20, 40, 26, 18, 18, 26, 18))
-    _build_log_sheet(wb, tender, SHEET_SENT, SENT_TITLES, (16, 7, 20, 24, 24, 20, 30, 18, 30, 26, 20, 18))
+    _build_log_sheet(wb, tender, SHEET_SENT, SENT_TITLES, (16, 7, 20, 24, 24, 20, 30, 18, 30, 26, 20, 18, 50))
     _build_log_sheet(wb, tender, SHEET_LOTS, LOT_TITLES, (16, 16, 24, 24, 30, 18, 60))
     _build_meta_sheet(wb, tender)
     for name, titles in ((SHEET_REGISTER, REGISTER_TITLES), (SHEET_LOG_REGISTER, LOG_REGISTER_TITLES)):

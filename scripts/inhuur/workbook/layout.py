@@ -36,7 +36,7 @@ STEP3_OPEN = 6  # columns from here on are the client's
 LETTER_TITLES = ["Gemaakt op", "Datum brief", "ID", "Kandidaat", "Leverancier", "E-mail", "Soort", "Bestand",
                  "Kenmerk", "SHA-256", "Inhoud", "Vervangt", "SHA-256 pdf"]
 SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort", "Bestand", "SHA-256", "Message-ID",
-               "Kenmerk", "Status", "Door"]
+               "Kenmerk", "Status", "Door", "Reden"]
 # What each log sheet's row keeps on _logboek, by its own titles (LOG_REGISTER_TITLES after Blad; None: empty).
 LOGGED = {SHEET_LETTERS: ("Kenmerk", "E-mail", "ID", "Soort", "Inhoud", None, "Datum brief", None),
           SHEET_SENT: ("Kenmerk", "Aan", "ID", "Soort", None, "Status", "Verzonden op", "Door")}
