@@ -140,16 +140,20 @@ def test_new_refuses_an_award_model_the_workbook_cannot_compute_yet(run_cli, tmp
     assert result.code == 1
     assert result.err == (
         f"Fout: {spec}: het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen werkboek "
-        f"gemaakt (5 velden):\n"
-        f"  - gunning[1].niveaus: een staffel (punten per niveau)\n"
-        f"  - prijs: prijs als gunningscriterium (formule grens)\n"
+        f"gemaakt (1 veld):\n"
         f"  - gesprekken.punten: punten voor het gesprek in de eindscore\n"
-        f"  - aanvraag.minimale_score: een minimumscore om gerangschikt te worden\n"
-        f"  - aanvraag.max_uurtarief: ontbreekt: een aanvraag zonder maximumuurtarief\n"
         f"De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek nog niet: het "
         f"zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op de versie van inhuur die dit "
         f"werkboek maakt.\n")
     assert not (tmp_path / "x.xlsx").exists()
+    # levels, a price formula, a threshold and no cap the workbook computes: without interview points it is built
+    spec.write_text(text.replace("punten = 50\n", "").replace("totaal_punten = 170", "totaal_punten = 120"),
+                    encoding="utf-8")
+    result = run_cli("new", spec, "-o", tmp_path / "x.xlsx")
+    assert (result.code, result.err) == (0, "")
+    sheet = load_workbook(tmp_path / "x.xlsx")["Kandidaten"]
+    titles = [c.value for c in sheet[1]]
+    assert {"G4 punten", "Prijs punten", "Ingetrokken op"} <= set(titles)
 
 
 def test_rank_json_gives_points_per_criterion_and_the_score_unchanged(run_cli, example_workbook):

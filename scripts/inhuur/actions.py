@@ -78,21 +78,14 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
 
 
 def _refuse_models_the_workbook_cannot_compute(tender: Tender, spec: str | Path | IO[bytes]) -> None:
-    """Refuse a spec whose award model the workbook's formulas cannot compute yet (issue 17, phase 1).
+    """Refuse a spec whose award model the workbook's formulas cannot compute yet: interview points.
 
-    The engine scores these models already; a workbook built now would show other points than `rank`.
-    The next phase, which writes their formulas, removes this function and its call in `new`.
+    The engine scores them already; a workbook built now would show other points than `rank`. Graded
+    criteria, price formulas, a threshold and no cap the workbook computes live.
     """
-    parts = [Problem(f"gunning[{n}].niveaus", "een staffel (punten per niveau)")
-             for n, a in enumerate(tender.award, start=1) if a.levels]
-    if tender.price is not None:
-        parts.append(Problem("prijs", f"prijs als gunningscriterium (formule {tender.price.formula})"))
+    parts = []
     if tender.interviews.points is not None:
         parts.append(Problem("gesprekken.punten", "punten voor het gesprek in de eindscore"))
-    if tender.min_score is not None:
-        parts.append(Problem("aanvraag.minimale_score", "een minimumscore om gerangschikt te worden"))
-    if tender.rate_cap is None:
-        parts.append(Problem("aanvraag.max_uurtarief", "ontbreekt: een aanvraag zonder maximumuurtarief"))
     if parts:
         raise ModelNotInWorkbook(getattr(spec, "name", str(spec)), parts)
 

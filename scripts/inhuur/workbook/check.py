@@ -14,6 +14,7 @@ from inhuur.workbook.layout import (NAME_DEADLINE, NAME_RATE_CAP, NAME_SHORTLIST
                                     points_name, requirement_name)
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import read_findings, read_offers
+from inhuur.workbook.values import points_values
 from inhuur.workbook.write import formula_problems
 from inhuur.xlsx import to_excel
 
@@ -140,6 +141,7 @@ def cached_disagreements(matrix: Matrix, results: Sequence[Result]) -> list[Prob
         if result is None:
             continue
         expected = {"score": result.score, "rang": result.rank, "stap2": dutch.STATUS_LABELS[result.status]}
+        expected.update(points_values(matrix.tender, result))
         for key, want in expected.items():
             cell = row.cells.get(layout.index[key])
             if cell is None or cell.value is None:

@@ -20,7 +20,7 @@ from inhuur.workbook.layout import (FORMAT_VERSION, MARKER, SHEET_ASSESSMENT, SH
                                     Layout)
 
 STYLE_KEYS = ("header", "title", "bold", "money", "moment", "text", "text_quoted", "input", "input_moment",
-              "formula", "wrap", "input_wrap")
+              "formula", "wrap", "input_wrap", "input_date")
 
 
 @dataclass
