@@ -15,6 +15,7 @@ from inhuur.workbook.matrix import Matrix, SheetRow, new_workbook, open_workbook
 from inhuur.workbook.ranking import DEVIATION_TITLES, write_ranking
 from inhuur.workbook.read import (Findings, Steps34, log_rows, looks_like_consensus, read_findings,
                                   read_lot_records, read_offers, read_steps34, row_of)
+from inhuur.workbook.values import points_values
 from inhuur.workbook.steps34 import fill_steps34, record_awards, record_step3, record_step4, stale_step3_rows
 from inhuur.workbook.write import (ImportReport, add_offers, append_log, formula_problems, write_findings,
                                    write_lots, write_results)
