@@ -92,15 +92,22 @@ def test_libreoffice_computes_what_the_engine_computes(tmp_path_factory, cases):
     """Unassessed, assessed and overridden findings, lots and self-declaration: every formula cell on Kandidaten
     and Beoordeling as LibreOffice computes it equals the engine, and equals the value `rank` stored."""
     folder = tmp_path_factory.mktemp("parity")
+    paths = ranked_books(folder, cases)
+    assert_parity(paths, soffice.recalculate(paths, folder / "lo"))
+
+
+def ranked_books(folder, cases) -> list:
+    """A workbook per (tender, offers) case, its offers added and ranked (which stores the engine's results as
+    the formulas' cached values)."""
     paths = []
     for n, (tender, offers) in enumerate(cases):
         path = folder / f"tender{n}.xlsx"
         matrix = workbook.new_workbook(tender, path)
         workbook.add_offers(matrix, [OfferRow(i + 2, o) for i, o in enumerate(offers)])
         workbook.save(matrix)
-        actions.rank(path)  # stores the engine's results as the formulas' cached values
+        actions.rank(path)
         paths.append(path)
-    assert_parity(paths, soffice.recalculate(paths, folder / "lo"))
+    return paths
 
 
 def assert_parity(paths, recalculated) -> None:
@@ -223,14 +230,7 @@ def test_libreoffice_computes_the_award_models_as_the_engine(tmp_path_factory, c
     """Levels, each price formula (L and H live, x,xx5 rounding, computed ties), thresholds, no cap and withdrawals:
     LibreOffice's values equal the engine's and the stored ones, per criterion, price, score, rank and status."""
     folder = tmp_path_factory.mktemp("models")
-    paths = []
-    for n, (tender, offers) in enumerate(cases):
-        path = folder / f"model{n}.xlsx"
-        matrix = workbook.new_workbook(tender, path)
-        workbook.add_offers(matrix, [OfferRow(i + 2, o) for i, o in enumerate(offers)])
-        workbook.save(matrix)
-        actions.rank(path)
-        paths.append(path)
+    paths = ranked_books(folder, cases)
     assert_parity(paths, soffice.recalculate(paths, folder / "lo"))
 
 
@@ -283,14 +283,7 @@ HAND_CASES = [
 def test_libreoffice_computes_price_points_computed_by_hand(tmp_path):
     """Every formula on hand-computed cases (x,xx5 rounding, both bounds, equal rates, a withdrawal, the cap as a
     scored wish, a tie made by computed price scores): LibreOffice shows exactly these points and ranks."""
-    paths = []
-    for n, (price, offers, _, _) in enumerate(HAND_CASES):
-        path = tmp_path / f"hand{n}.xlsx"
-        matrix = workbook.new_workbook(parse_spec(model_spec(price)), path)
-        workbook.add_offers(matrix, [OfferRow(i + 2, o) for i, o in enumerate(offers)])
-        workbook.save(matrix)
-        actions.rank(path)
-        paths.append(path)
+    paths = ranked_books(tmp_path, [(parse_spec(model_spec(price)), offers) for price, offers, _, _ in HAND_CASES])
     recalculated = soffice.recalculate(paths, tmp_path / "lo")
     assert_parity(paths, recalculated)
     for (_, _, prices, ranks), computed in zip(HAND_CASES, recalculated):
