@@ -201,8 +201,9 @@ def model_case(draw):
     text = re.sub(r"\[\[gunning\]\].*?(?=\[competenties\])", "\n".join(criteria) + "\n", BASE, flags=re.S)
     text = text.replace("totaal_punten = 100", f"totaal_punten = {total}")
     text = text.replace("voordragen = 5", f"voordragen = {draw(st.integers(1, 5))}")
-    if draw(st.booleans()):
-        text = text.replace("totaal_punten", f"minimale_score = {draw(st.sampled_from([5, 10, 15]))}\ntotaal_punten")
+    if draw(st.booleans()):  # a threshold that step 2 can reach
+        threshold = draw(st.sampled_from([x for x in (5, 10, 15) if x <= total]))
+        text = text.replace("totaal_punten", f"minimale_score = {threshold}\ntotaal_punten")
     if price and price[0] == "grens" or draw(st.booleans()):  # no cap (a grens at or above the cap is refused)
         ko3 = text[text.index('[[knock_out]]\ncode = "KO3"'):text.index("[[gunning]]")]
         text = text.replace(ko3, "").replace('max_uurtarief = "77.50"', "")
