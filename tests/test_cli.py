@@ -127,7 +127,9 @@ def test_new_refuses_to_overwrite_and_bad_spec(run_cli, workbook_path, tmp_path)
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_new_refuses_an_award_model_the_workbook_cannot_compute_yet(run_cli, tmp_path):
+def test_new_builds_a_workbook_for_every_award_model(run_cli, tmp_path):
+    """Levels, a price formula, a threshold, no cap and interview points: `new` builds the workbook (phase 1 refused
+    it), with the points columns, the withdrawal columns and the interview's points and final score on Gunning."""
     text = EXAMPLE_SPEC.read_text(encoding="utf-8")
     ko3 = text[text.index('[[knock_out]]\ncode = "KO3"'):text.index("[[gunning]]")]
     text = text.replace(ko3, "").replace('max_uurtarief = "77.50"', "").replace(
@@ -137,23 +139,11 @@ def test_new_refuses_an_award_model_the_workbook_cannot_compute_yet(run_cli, tmp
     spec = tmp_path / "model.toml"
     spec.write_text(text, encoding="utf-8")
     result = run_cli("new", spec, "-o", tmp_path / "x.xlsx")
-    assert result.code == 1
-    assert result.err == (
-        f"Fout: {spec}: het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen werkboek "
-        f"gemaakt (1 veld):\n"
-        f"  - gesprekken.punten: punten voor het gesprek in de eindscore\n"
-        f"De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek nog niet: het "
-        f"zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op de versie van inhuur die dit "
-        f"werkboek maakt.\n")
-    assert not (tmp_path / "x.xlsx").exists()
-    # levels, a price formula, a threshold and no cap the workbook computes: without interview points it is built
-    spec.write_text(text.replace("punten = 50\n", "").replace("totaal_punten = 170", "totaal_punten = 120"),
-                    encoding="utf-8")
-    result = run_cli("new", spec, "-o", tmp_path / "x.xlsx")
     assert (result.code, result.err) == (0, "")
-    sheet = load_workbook(tmp_path / "x.xlsx")["Kandidaten"]
-    titles = [c.value for c in sheet[1]]
-    assert {"G4 punten", "Prijs punten", "Ingetrokken op"} <= set(titles)
+    book = load_workbook(tmp_path / "x.xlsx")
+    assert {"G4 punten", "Prijs punten", "Ingetrokken op", "Reden intrekking"} <= {c.value for c in book["Kandidaten"][1]}
+    assert ["Totaal gesprek", "Punten gesprek", "Eindscore", "Bespreken (verschil 2+)"] == \
+        [c.value for c in book["Gunning"][1]][17:21]
 
 
 def test_rank_json_gives_points_per_criterion_and_the_score_unchanged(run_cli, example_workbook):

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, ModelNotInWorkbook, OutputExists, Problem
+from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -67,7 +67,6 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     With force the existing workbook is kept as NAME.vorige.xlsx.
     """
     tender = load_spec(spec)
-    _refuse_models_the_workbook_cannot_compute(tender, spec)
     target = Path(target)
     with files.writing(target, "new"):
         if target.exists() and not force:
@@ -75,19 +74,6 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
         files.ensure_not_open(target)
         workbook.new_workbook(tender, target, keep_backup=True)
     return tender
-
-
-def _refuse_models_the_workbook_cannot_compute(tender: Tender, spec: str | Path | IO[bytes]) -> None:
-    """Refuse a spec whose award model the workbook's formulas cannot compute yet: interview points.
-
-    The engine scores them already; a workbook built now would show other points than `rank`. Graded
-    criteria, price formulas, a threshold and no cap the workbook computes live.
-    """
-    parts = []
-    if tender.interviews.points is not None:
-        parts.append(Problem("gesprekken.punten", "punten voor het gesprek in de eindscore"))
-    if parts:
-        raise ModelNotInWorkbook(getattr(spec, "name", str(spec)), parts)
 
 
 def import_offers(path: str | Path, source: str | Path | IO[bytes]) -> workbook.ImportReport:

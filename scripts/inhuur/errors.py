@@ -40,10 +40,6 @@ class PointsDoNotAddUp(InvalidSpec):
     """The award criteria's points do not add up to the stated total."""
 
 
-class ModelNotInWorkbook(ProblemsError):
-    """The spec is valid, but uses an award model whose workbook formulas this version cannot build yet."""
-
-
 class InvalidOfferFile(ProblemsError):
     """An offers file (CSV/XLSX) has bad rows; the whole file is refused."""
 

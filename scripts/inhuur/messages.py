@@ -56,12 +56,6 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.PointsDoNotAddUp):
         return _listing(exc, "de punten van de gunningscriteria kloppen niet",
                         "Pas de punten of aanvraag.totaal_punten aan in het specificatiebestand.")
-    if isinstance(exc, errors.ModelNotInWorkbook):
-        return _listing(exc, "het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen "
-                             "werkboek gemaakt",
-                        "De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek "
-                        "nog niet: het zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op "
-                        "de versie van inhuur die dit werkboek maakt.", ("veld", "velden"))
     if isinstance(exc, errors.InvalidSpec):
         return _listing(exc, "de specificatie van de aanvraag klopt niet", "Verbeter het TOML-bestand.")
     if isinstance(exc, errors.InvalidWorkbook):

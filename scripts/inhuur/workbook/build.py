@@ -244,6 +244,8 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
                  None, None))
     rows.append(("Gesprekken: minimaal per competentie", interviews.pass_mark, "0", NAME_PASS_MARK))
     rows.append(("Gesprekken: telt", interviews.counts, None, None))
+    if interviews.points is not None:
+        rows.append(("Gesprekken: punten in de eindscore", float(interviews.points), "0.##", None))
     rows.append(("Opschortende termijn (kalenderdagen)", tender.standstill_days, "0", None))
     rows.append(("Einde op za/zo/feestdag schuift naar werkdag", "Ja" if tender.standstill_working_day else "Nee",
                  None, None))

@@ -219,6 +219,18 @@ def award_formulas(tender: Tender, row: int) -> dict[int, str]:
     formulas[first + count + 1] = (f'=IF({complete}{row}<>"Ja","",IF(COUNTIF({span},"<"&{NAME_PASS_MARK})=0,'
                                    f'"Ja","Nee"))')
     formulas[first + count + 2] = f'=IF({complete}{row}="Ja",SUM({span}),"")'
+    points = tender.interviews.points
+    if points is not None:
+        # punten × (sum of the counting scores) / (competencies × the scale's top), in whole cents as the engine:
+        # the consensus's scores, or every interviewer's (their averages × their number) over that many more
+        top = count * len(tender.interviews.scale)
+        given, over = (f"ROUND({total}{row},0)", str(top)) if tender.interviews.counts == "consensus" else \
+            (f"ROUND({total}{row}*{slots},0)", f"{slots}*{top}")
+        cents = f"INT((2*{int(points * 100)}*{given}+{over})/(2*{over}))/100"
+        formulas[first + count + 3] = f'=IF({complete}{row}="Ja",{cents},"")'
+        step2 = f"INDEX({Layout(tender).whole('score')},MATCH($A{row},{Layout(tender).whole('id')},0))"
+        interview = f"{get_column_letter(first + count + 3)}{row}"
+        formulas[first + count + 4] = f'=IF({interview}="","",IF({step2}="","",ROUND({step2}+{interview},2)))'
     return formulas
 
 

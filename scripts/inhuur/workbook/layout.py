@@ -241,6 +241,7 @@ def interview_titles(tender: Tender) -> list[str]:
 
 def award_titles(tender: Tender) -> list[str]:
     """Gunning: the candidate, the counting score per competency, the verdicts, the client's decision."""
+    counted = ["Punten gesprek", "Eindscore"] if tender.interviews.points is not None else []
     return ["ID", "Kandidaat", "Leverancier", "Score stap 2", "Uurtarief",
             *[f"{c} (telt)" for c in tender.competencies], "Volledig gescoord", "Alle minimaal voldoende",
-            "Totaal gesprek", "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]
+            "Totaal gesprek", *counted, "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]

@@ -83,12 +83,15 @@ def assessment_values(tender: Tender, result: Result, code: str) -> dict[str, An
     return {"geldt": j.effective or "", "stand": stand}
 
 
-def award_values(tender: Tender, interview: award_rules.InterviewResult) -> dict[int, Any]:
-    """The values of one Gunning row's formulas (column index -> value)."""
+def award_values(tender: Tender, interview: award_rules.InterviewResult, result: Result) -> dict[int, Any]:
+    """The values of one Gunning row's formulas (column index -> value); `result` is the offer's step 2."""
     first, count = 6, len(tender.competencies)
     values: dict[int, Any] = {first + k: _number(interview.counting.get(c))
                               for k, c in enumerate(tender.competencies)}
     values[first + count] = "Ja" if interview.complete else "Nee"
     values[first + count + 1] = "" if not interview.complete else ("Ja" if interview.passed else "Nee")
     values[first + count + 2] = _number(interview.total)
+    if tender.interviews.points is not None:
+        values[first + count + 3] = _number(interview.points)
+        values[first + count + 4] = _number(award_rules.final_score(result, interview))
     return values

@@ -290,7 +290,8 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
         cells: dict[int, dict[int, str]] = {}
         for n, row_values in sheet_rows(matrix, SHEET_AWARD, current=True):  # with rows this rank added
             interview = interviews.get(str(row_values[1]))
-            results_ = award_values(tender, interview) if interview else {}
+            offer_id = str(row_values[1])
+            results_ = award_values(tender, interview, by_id[offer_id]) if interview and offer_id in by_id else {}
             formulas = award_formulas(tender, n)
             complete = complete and all(results_.get(column) is not None for column in formulas)
             cells[n] = _with_results(n, {column: (formula, results_.get(column))
