@@ -295,3 +295,44 @@ def test_rank_prints_its_columns_aligned_for_the_longest_status(run_cli, demo_ru
     longer = [line for line in table if len(line) >= reason]                # rows with a reason (or an overflow)
     assert longer and all(line[reason - 1] == " " and line[reason] != " " for line in longer)
     assert any(line[reason:].startswith("KO") for line in longer)
+
+
+def test_intrekken_records_a_withdrawal_and_the_next_candidate_moves_up(run_cli, example_workbook):
+    before = {r["id"]: r for r in json.loads(run_cli("rank", example_workbook, "--json").out)["candidates"]}
+    assert (before["I-005"]["status"], before["I-006"]["status"]) == ("tie_unresolved", "tie_unresolved")
+    result = run_cli("intrekken", example_workbook, "--id", "I-002", "--datum", "02-07-2026", "--reden",
+                     "niet meer beschikbaar")
+    assert result.code == 0, result.err
+    assert result.out.startswith("I-002 (Fatima El Amrani, Sociaal Domein Professionals B.V.) ingetrokken op "
+                                 "02-07-2026: niet meer beschikbaar. De inschrijving blijft staan (status Ingetrokken) "
+                                 "en telt niet meer mee.\n")
+    after = {r["id"]: r for r in json.loads(run_cli("rank", example_workbook, "--json").out)["candidates"]}
+    assert (after["I-002"]["status"], after["I-002"]["rank"]) == ("withdrawn", None)
+    assert (after["I-005"]["status"], after["I-006"]["status"]) == ("shortlisted", "shortlisted")  # no lot needed now
+    ws = load_workbook(example_workbook, data_only=True)["Kandidaten"]
+    col = {c.value: c.column - 1 for c in ws[1]}
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "I-002")
+    assert (row[col["Status"]], row[col["Ingetrokken op"]].date().isoformat(), row[col["Reden intrekking"]]) == \
+        ("Ingetrokken", "2026-07-02", "niet meer beschikbaar")
+    assert run_cli("check", example_workbook).code == 0
+    # the letters cannot say this yet: refused in Dutch, naming the offer, not an internal error
+    letters = run_cli("letters", example_workbook, "-o", example_workbook.parent / "brieven")
+    assert (letters.code, letters.err) == (1, (
+        "Fout: aanvraag 30662: er zijn geen brieven gemaakt: de brieven van deze versie kunnen dit nog niet uitleggen "
+        "(1 punt):\n  - I-002: status Ingetrokken\nHet werkboek rekent dit wel uit (blad Kandidaten en Ranglijst). "
+        "Schrijf deze brieven voorlopig zelf, of wacht op de versie van inhuur die ze maakt.\n"))
+
+
+@pytest.mark.parametrize("offer_id, reason, why", [
+    ("I-099", "weg", "'I-099' staat niet op Kandidaten (ID's: I-001 … I-015); noem de ID uit kolom A met --id"),
+    ("I-003", "  ", "--reden is leeg: noem waarom de kandidaat zich terugtrekt, bijv. 'niet meer beschikbaar'"),
+    ("I-002", "nogmaals", "I-002 (Fatima El Amrani) is al ingetrokken op 01-07-2026 (Kandidaten!AF3); een "
+                          "vastgelegde intrekking wordt niet overschreven"),
+])
+def test_intrekken_refuses_and_writes_nothing(run_cli, example_workbook, offer_id, reason, why):
+    assert run_cli("intrekken", example_workbook, "--id", "I-002", "--datum", "01-07-2026", "--reden", "ziek").code == 0
+    before = example_workbook.read_bytes()
+    result = run_cli("intrekken", example_workbook, "--id", offer_id, "--datum", "03-07-2026", "--reden", reason)
+    assert (result.code, result.err) == (1, f"Fout: {example_workbook}: er is niets vastgelegd en het werkboek is "
+                                            f"ongewijzigd: {why}\n")
+    assert example_workbook.read_bytes() == before

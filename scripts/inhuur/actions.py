@@ -13,7 +13,8 @@ from typing import IO, TYPE_CHECKING
 
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, step3_conflicts
-from inhuur.errors import FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem
+from inhuur.errors import (FileMissing, InvalidWorkbook, LotNotATie, OutputExists, Problem,
+                           WithdrawalRefused)
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -221,6 +222,35 @@ def record_findings(path: str | Path, source: str | Path | IO[bytes]) -> RecordR
         report = rank_matrix(fresh)
         workbook.save(fresh)
     return RecordReport(0, len(findings), report)
+
+
+def withdraw(path: str | Path, offer_id: str, day: date, reason: str) -> RankReport:
+    """Record that a candidate withdrew (who, when, why) on Kandidaten, then rank again; one save.
+
+    The offer stays on every sheet, marked Ingetrokken, and leaves the comparison: the next candidate moves up.
+    Refused (nothing written) for an unknown id, an offer already withdrawn, or an empty reason.
+    """
+    with editing(path, "intrekken") as matrix:
+        offers = {o.id: o for o in workbook.require_valid_inputs(matrix)}
+        offer = offers.get(offer_id.strip())
+        if offer is None:
+            known = sorted(offers, key=rules.id_key)
+            listed = f"{known[0]} … {known[-1]}" if known else "nog geen inschrijvingen"
+            raise WithdrawalRefused(path, f"'{offer_id}' staat niet op Kandidaten (ID's: {listed}); noem de ID uit "
+                                          f"kolom A met --id")
+        cell = matrix.layout.cell("ingetrokken", workbook.row_of(matrix)[offer.id])
+        if offer.withdrawn is not None:
+            raise WithdrawalRefused(path, f"{offer.id} ({offer.candidate}) is al ingetrokken op "
+                                          f"{offer.withdrawn:%d-%m-%Y} ({cell}); een vastgelegde intrekking wordt niet "
+                                          f"overschreven")
+        if not reason.strip():
+            raise WithdrawalRefused(path, "--reden is leeg: noem waarom de kandidaat zich terugtrekt, bijv. "
+                                          "'niet meer beschikbaar'")
+        workbook.write_withdrawal(matrix, offer.id, day, reason.strip())
+        fresh = reopened(matrix)
+        report = rank_matrix(fresh)
+        workbook.save(fresh)
+    return report
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:

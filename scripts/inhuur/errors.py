@@ -100,6 +100,18 @@ class LotNoticeTooShort(InhuurError):
         self.earliest = earliest
 
 
+class LettersNotYet(ProblemsError):
+    """The letters cannot yet state what this award model or these statuses need; none is made."""
+
+
+class WithdrawalRefused(InhuurError):
+    """`intrekken` cannot record this withdrawal (unknown id, already withdrawn, no reason); nothing is written."""
+
+    def __init__(self, path, why: str):
+        super().__init__(why)
+        self.path, self.why = path, why
+
+
 class LotNotATie(InhuurError):
     """A lot result that is not an order 1..n of exactly the offers of one tie that needs a lot."""
 

@@ -96,6 +96,12 @@ def describe(exc: errors.InhuurError) -> str:
         return (f"er is niets vastgelegd: de volgorde {', '.join(exc.given)} hoort niet bij één gelijke stand die een "
                 f"loting nodig heeft (gelijke standen op de grens: {ties}). Noem elke ID van die stand precies één "
                 f"keer, in de volgorde van trekken (--volgorde).")
+    if isinstance(exc, errors.LettersNotYet):
+        return _listing(exc, "er zijn geen brieven gemaakt: de brieven van deze versie kunnen dit nog niet uitleggen",
+                        "Het werkboek rekent dit wel uit (blad Kandidaten en Ranglijst). Schrijf deze brieven voorlopig "
+                        "zelf, of wacht op de versie van inhuur die ze maakt.", ("punt", "punten"))
+    if isinstance(exc, errors.WithdrawalRefused):
+        return f"{exc.path}: er is niets vastgelegd en het werkboek is ongewijzigd: {exc.why}"
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):

@@ -18,4 +18,4 @@ from inhuur.workbook.read import (Findings, Steps34, log_rows, looks_like_consen
 from inhuur.workbook.values import points_values
 from inhuur.workbook.steps34 import fill_steps34, record_awards, record_step3, record_step4, stale_step3_rows
 from inhuur.workbook.write import (ImportReport, add_offers, append_log, formula_problems, write_findings,
-                                   write_lots, write_results)
+                                   write_lots, write_results, write_withdrawal)

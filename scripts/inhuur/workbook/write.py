@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Sequence
 
 from inhuur import award as award_rules, dutch, rules, xlsx
@@ -236,6 +236,16 @@ def write_lots(matrix: Matrix, order: dict[str, int], record: rules.LotRecord | 
         append_log(matrix, SHEET_LOTS, LOT_TITLES, [[
             datetime.now().strftime("%d-%m-%Y %H:%M"), record.moment.strftime("%d-%m-%Y %H:%M"), record.place,
             record.drawn_by, record.witnesses or None, ", ".join(record.order), outcome]])
+
+
+def write_withdrawal(matrix: Matrix, offer_id: str, day: date, reason: str) -> None:
+    """Record a withdrawal in the offer's Kandidaten row (Ingetrokken op, Reden intrekking); every formula follows."""
+    n, layout = row_of(matrix)[offer_id], matrix.layout
+    cells = {f"{layout.letter(key)}{n}": xlsx.cell_xml(f"{layout.letter(key)}{n}", value, matrix.styles.get(style))
+             for key, value, style in (("ingetrokken", to_excel(day), "input_date"),
+                                       ("reden_intrekking", reason, "input"))}
+    matrix.patch(SHEET_MATRIX, cells, stale_results=True)
+    matrix.forget_results(SHEET_ASSESSMENT)  # its Stand reads which steps the offer still needs
 
 
 # ---------------------------------------------------------------------------------------------- results stored
