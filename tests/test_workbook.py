@@ -352,3 +352,30 @@ def test_cached_points_that_disagree_with_the_engine_are_named(model_workbook):
     letter = columns(load_workbook(model_workbook)["Kandidaten"])["Prijs punten"]
     assert [(p.where, p.text) for p in workbook.cached_disagreements(matrix, results)] == \
         [(f"Kandidaten!{letter}3", "het werkboek toont 17.14, de regels geven 17,13")]
+
+
+def test_graded_findings_are_recorded_and_need_a_motivation_below_the_highest_level(model_workbook, run_cli):
+    findings = model_workbook.parent / "oordelen.csv"
+    findings.write_bytes(csv_bytes([
+        {"id": "I-001", "criterium": "G2", "oordeel": "BEIDE", "motivering": "", "door": "A. Jansen"},
+        {"id": "I-003", "criterium": "G2", "oordeel": "eu-regels", "motivering": "", "door": "A. Jansen"}]))
+    before = digest(model_workbook)
+    result = run_cli("record", model_workbook, "--beoordeling", findings)
+    assert result.code == 1 and ("rij 3, kolom D (motivering): I-003 G2: een Nee, of een oordeel dat afwijkt van de "
+                                 "opgave van de leverancier, heeft een motivering nodig") in result.err
+    assert "rij 2" not in result.err  # the highest level, as declared, needs none
+    assert digest(model_workbook) == before
+    findings.write_bytes(csv_bytes([
+        {"id": "I-001", "criterium": "G2", "oordeel": "BEIDE", "motivering": "", "door": "A. Jansen"},
+        {"id": "I-003", "criterium": "G2", "oordeel": "eu-regels", "motivering": "Alleen EU-regels in het cv",
+         "door": "A. Jansen"},
+        {"id": "I-004", "criterium": "G2", "oordeel": "half", "motivering": "x", "door": "A. Jansen"}]))
+    result = run_cli("record", model_workbook, "--beoordeling", findings)
+    assert result.code == 1 and "rij 4, kolom C (oordeel): 'half' is geen niveau van G2; kies uit: geen, EU-regels, " \
+                                "beide" in result.err
+    findings.write_bytes(findings.read_bytes().rsplit(b"\r\nI-004", 1)[0] + b"\r\n")
+    assert run_cli("record", model_workbook, "--beoordeling", findings).code == 0
+    rows = kandidaten(model_workbook)
+    assert (rows["I-001"]["G2 Training"], rows["I-003"]["G2 Training"], rows["I-003"]["G2 punten"]) == \
+        ("beide", "EU-regels", 5)
+    assert not [p for p in workbook.check(workbook.open_workbook(model_workbook))[1] if "G2" in p.text]

@@ -309,7 +309,8 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
             cell = ws.cell(row=n, column=column, value=value)
             cell.alignment = WRAP
         ws.cell(row=n, column=4).number_format = "0.##"
-        ws.row_dimensions[n].height = row_height([(values[2], widths[2]), (values[6], widths[6])])
+        ws.row_dimensions[n].height = row_height([(values[2], widths[2]), (values[4], widths[4]),
+                                                  (values[6], widths[6])])
         if threshold_name:
             _name(wb, threshold_name, SHEET_CRITERIA, f"F{n}")
         if points:

@@ -80,7 +80,7 @@ def justification_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Prob
     rows = read_findings(matrix).rows
     problems = []
     for offer in offers:
-        for m in rules.missing_justification(offer):
+        for m in rules.missing_justification(offer, matrix.tender):
             n = rows.get((offer.id, m.code))
             if n is None:
                 continue
