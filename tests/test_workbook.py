@@ -379,3 +379,5 @@ def test_graded_findings_are_recorded_and_need_a_motivation_below_the_highest_le
     assert (rows["I-001"]["G2 Training"], rows["I-003"]["G2 Training"], rows["I-003"]["G2 punten"]) == \
         ("beide", "EU-regels", 5)
     assert not [p for p in workbook.check(workbook.open_workbook(model_workbook))[1] if "G2" in p.text]
+    ranking = list(load_workbook(model_workbook)["Ranglijst"].iter_rows(values_only=True))
+    assert ("I-003", "Kandidaat 3", "G2", "geen", "EU-regels", None, "EU-regels") in [row[:7] for row in ranking]

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-from inhuur.spec import AwardCriterion, FormalRequirement, Price, Tender
+from inhuur.spec import AwardCriterion, FormalRequirement, Price, Tender, level_key
 
 YES, NO, NOT_APPLICABLE = "Ja", "Nee", "n.v.t."
 
@@ -88,7 +88,7 @@ class Judgment:
     def deviates(self) -> bool:
         """True when a finding differs from the declaration (or the client from the assessor)."""
         findings = [v for v in (self.declared, self.assessor, self.client) if _filled(v)]
-        return len({is_yes(v) for v in findings}) > 1
+        return len({level_key(v) for v in findings}) > 1  # Ja/Nee, or a graded criterion's level
 
 
 @dataclass(frozen=True)
