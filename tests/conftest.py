@@ -177,6 +177,42 @@ def type_finding(path, offer_id: str, code: str, values: dict) -> dict[str, str]
     return refs
 
 
+def model_spec_text(price: str = '[prijs]\npunten = 20\nformule = "relatief"\n', minimum: int | None = 15) -> str:
+    """The example spec with another award model: no cap, G1 binary (10), G2 graded (geen 0, EU-regels 5, beide 10),
+    price (default relatief, 20 points) and a threshold."""
+    import re
+
+    text = EXAMPLE_SPEC.read_text(encoding="utf-8")
+    award = ('[[gunning]]\ncode = "G1"\npunten = 10\nomschrijving = "Ervaring met inkoop"\n\n[[gunning]]\ncode = "G2"\n'
+             'punten = 10\nomschrijving = "Actualiteitstraining"\nkort = "Training"\nniveaus = [ { oordeel = "geen", '
+             'punten = 0 }, { oordeel = "EU-regels", punten = 5 }, { oordeel = "beide", punten = 10 } ]\n\n' + price + "\n")
+    text = re.sub(r"\[\[gunning\]\].*?(?=\[competenties\])", award, text, flags=re.S)
+    ko3 = text[text.index('[[knock_out]]\ncode = "KO3"'):text.index("[[gunning]]")]
+    total = 20 + int(re.search(r"punten = (\d+)", price).group(1)) if price else 20
+    threshold = f"minimale_score = {minimum}\n" if minimum is not None else ""
+    return text.replace(ko3, "").replace('max_uurtarief = "77.50"', "").replace(
+        "totaal_punten = 100", f"{threshold}totaal_punten = {total}")
+
+
+MODEL_HEADER = HEADER[:11] + ["KO1", "KO2", "G1", "G2"]
+
+
+@pytest.fixture
+def model_workbook(tmp_path):
+    """A workbook for model_spec_text() with four offers imported (rates 60, 70, 80, 90; levels in any case), ranked:
+    I-001 10 + 10 + 20 = 40, I-002 0 + 5 + 17,14, I-003 10 + 0 + 15 = 25, I-004 0 + 0 + 13,33 (below 15)."""
+    spec = tmp_path / "model.toml"
+    spec.write_text(model_spec_text(), encoding="utf-8")
+    path = tmp_path / "model.xlsx"
+    actions.new(spec, path)
+    rows = [offer_row(kandidaat=f"Kandidaat {n}", leverancier=f"Leverancier {n}", uurtarief=rate, G1=g1, G2=g2)
+            for n, (rate, g1, g2) in enumerate([("60,00", "Ja", "Beide"), ("70,00", "Nee", " eu-regels "),
+                                                 ("80,00", "Ja", "geen"), ("90,00", "Nee", "GEEN")], start=1)]
+    actions.import_offers(path, io.BytesIO(csv_bytes(rows, header=MODEL_HEADER)))
+    actions.rank(path)
+    return path
+
+
 @pytest.fixture
 def workbook_path(tmp_path, tender):
     """A fresh example workbook on disk, without offers."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import EXAMPLE_SPEC, assess_as_declared, type_finding, type_into
-from inhuur import actions, award, soffice, workbook
+from inhuur import actions, award, rules, soffice, workbook
 from inhuur.errors import InvalidOfferFile
 from inhuur.spec import load_spec, parse_spec
 
@@ -94,14 +95,23 @@ scores = st.lists(st.sampled_from([None] + [2, 3, 3, 3, 4, 4, 5] * 4), min_size=
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.lists(st.tuples(st.sampled_from(["consensus", "gemiddelde"]),
                           st.lists(st.tuples(st.sampled_from(["A", "B", "Consensus", "A", "B", "Consensus", "C"]), scores),
-                                   min_size=2, max_size=5)), min_size=4, max_size=4))
+                                   min_size=2, max_size=5), st.sampled_from([None, "50", "55", "33.33"])),
+                min_size=4, max_size=4))
+@example(cases=[("gemiddelde", [("A", [4] * 10), ("B", [3] * 10)], "33.33"),             # 33,33 × 70 / 100
+                ("consensus", [("A", [4] * 10), ("B", [3] * 10), ("Consensus", [4] * 9 + [3])], "55"),  # 55 × 39 / 50
+                ("gemiddelde", [("A", [5] * 10), ("B", [4] * 10), ("C", [4] * 10)], "50"),  # 50 × 130 / 150
+                ("consensus", [("A", [3] * 10), ("B", [3] * 10)], None)])
 def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, cases):
-    """Random interview scores, consensus or average: LibreOffice's Gunning values are the engine's."""
+    """Random interview scores, consensus or average, with or without interview points: LibreOffice's Gunning values
+    are the engine's, the interview points and final score too."""
     folder = tmp_path_factory.mktemp("gunning")
     from conftest import EXAMPLE_OFFERS
     paths, expected = [], []
-    for n, (counts, rows) in enumerate(cases):
+    for n, (counts, rows, points) in enumerate(cases):
         text = EXAMPLE_SPEC.read_text(encoding="utf-8").replace('telt = "consensus"', f'telt = "{counts}"')
+        if points is not None:  # the interview counts in the final score
+            text = text.replace(f'telt = "{counts}"', f'telt = "{counts}"\npunten = {points}').replace(
+                "totaal_punten = 100", f"totaal_punten = {100 + Decimal(points)}")
         spec = folder / f"spec{n}.toml"
         spec.write_text(text, encoding="utf-8")
         path = folder / f"w{n}.xlsx"
@@ -120,11 +130,17 @@ def test_gunning_formulas_under_libreoffice_equal_the_engine(tmp_path_factory, c
         workbook.save(matrix)
         matrix = workbook.open_workbook(path)
         tender = parse_spec(text)
-        expected.append(award.interview_result(tender, "I-002", workbook.read_steps34(matrix).interviews))
+        step2 = next(r for r in rules.evaluate(tender, workbook.require_valid_inputs(matrix)) if r.offer.id == "I-002")
+        expected.append((award.interview_result(tender, "I-002", workbook.read_steps34(matrix).interviews), step2,
+                         points))
         paths.append(path)
-    for path, result in zip(soffice.recalculate(paths, folder / "lo"), expected):
+    for path, (result, step2, points) in zip(soffice.recalculate(paths, folder / "lo"), expected):
         row = next(r for r in load_workbook(path, data_only=True)["Gunning"].iter_rows(values_only=True)
                    if r[0] == "I-002")
+        if points is not None:  # Punten gesprek and Eindscore, after Totaal gesprek
+            final = award.final_score(step2, result)
+            assert tuple(None if v == "" else v for v in row[18:20]) == ((None, None) if result.points is None else
+                                          (float(result.points), float(final))), path.name
         for k, competency in enumerate(TENDER.competencies):
             want = result.counting[competency]
             assert (row[5 + k] in (None, "")) if want is None else row[5 + k] == pytest.approx(float(want))

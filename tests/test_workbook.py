@@ -294,7 +294,8 @@ def _defined_names() -> list[str]:
     from inhuur.spec import load_spec
     from inhuur.workbook.build import build
 
-    return sorted(build(load_spec(EXAMPLE_SPEC)).defined_names)
+    # Oordelen_* only list a criterion's findings for the drop-downs on Beoordeling: no formula computes with them
+    return sorted(n for n in build(load_spec(EXAMPLE_SPEC)).defined_names if not n.startswith("Oordelen_"))
 
 
 @pytest.mark.parametrize("name", _defined_names())
@@ -434,3 +435,114 @@ def test_a_lot_order_typed_against_the_proces_verbaal_is_named_with_both_cells(e
     assert f"  - Kandidaten!{col['Loting']}7: zegt 2, maar volgens het proces-verbaal (Loting!F2) werd I-006" in result.err
     assert run_cli("letters", example_workbook, "-o", example_workbook.parent / "b").code == 1
     assert example_workbook.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------------------- award models
+
+def kandidaten(path, data_only=True) -> dict[str, dict]:
+    """Kandidaten rows by id, as {title: value}."""
+    ws = load_workbook(path, data_only=data_only)["Kandidaten"]
+    titles = [c.value for c in ws[1]]
+    return {row[0]: dict(zip(titles, row)) for row in ws.iter_rows(min_row=2, values_only=True)}
+
+
+def test_a_model_workbook_shows_points_per_criterion_price_and_the_threshold(model_workbook):
+    rows = kandidaten(model_workbook)
+    shown = {i: (r["G1 punten"], r["G2 punten"], r["Prijs punten"], r["Score"], r["Rang"], r["Status"])
+             for i, r in rows.items()}
+    assert shown == {"I-001": (10, 10, 20, 40, 1, "Voorgedragen"), "I-002": (0, 5, 17.14, 22.14, 3, "Voorgedragen"),
+                     "I-003": (10, 0, 15, 25, 2, "Voorgedragen"),
+                     "I-004": (0, 0, 13.33, 13.33, None, "Onder de minimumscore")}
+    assert rows["I-002"]["G2 Training"] == "EU-regels"  # the declaration as the level's own label
+    book = load_workbook(model_workbook, data_only=True)
+    assert [book["Criteria"]["J2"].value, book["Criteria"]["J3"].value] == [60, 90]  # L and H, stored by rank
+    formula = load_workbook(model_workbook)["Criteria"]["J2"].value
+    assert formula.startswith("=MIN(Kandidaten!$") and book.defined_names["PrijsLaagste"].attr_text == "Criteria!$J$2"
+    ranking = [row for row in book["Ranglijst"].iter_rows(values_only=True)]
+    assert "Prijs (20 punten, formule relatief): 20 × L ÷ P: het laagste uurtarief krijgt alle 20 punten" in ranking[2][0]
+    assert ("Onder de minimumscore", 1) in [tuple(row[:2]) for row in ranking[5:19]]
+    assert ("Ingetrokken", 0) not in [tuple(row[:2]) for row in ranking[5:19]]  # shown only where it occurs
+
+
+def test_a_withdrawal_typed_on_kandidaten_leaves_the_comparison_and_moves_every_price_score(model_workbook):
+    type_into(model_workbook, "Kandidaten", "Ingetrokken op", 2, datetime(2026, 7, 2))
+    type_into(model_workbook, "Kandidaten", "Reden intrekking", 2, "niet meer beschikbaar")
+    report = actions.rank(model_workbook)
+    withdrawn = next(r for r in report.results if r.offer.id == "I-001")
+    assert (withdrawn.status, withdrawn.offer.withdrawn, withdrawn.offer.withdrawn_reason) == \
+        ("withdrawn", datetime(2026, 7, 2).date(), "niet meer beschikbaar")
+    rows = kandidaten(model_workbook)
+    assert rows["I-001"]["Status"] == "Ingetrokken" and rows["I-001"]["Score"] is None
+    # L is now € 70: every price score moves, and I-004 (0 + 0 + 15,56) is no longer below the threshold
+    assert {i: (rows[i]["Prijs punten"], rows[i]["Score"], rows[i]["Rang"]) for i in ("I-002", "I-003", "I-004")} == \
+        {"I-002": (20, 25, 2), "I-003": (17.5, 27.5, 1), "I-004": (15.56, 15.56, 3)}
+    assert load_workbook(model_workbook, data_only=True)["Criteria"]["J2"].value == 70
+
+
+def test_a_finding_that_is_no_level_is_refused_naming_the_cell(model_workbook, run_cli):
+    refs = type_finding(model_workbook, "I-003", "G2", {"Oordeel beoordelaar": "half"})
+    before = digest(model_workbook)
+    result = run_cli("rank", model_workbook)
+    assert result.code == 1
+    assert (f"Beoordeling!{refs['Oordeel beoordelaar']}: 'half' is geen niveau van G2; kies uit de keuzelijst: geen, "
+            f"EU-regels, beide") in result.err
+    assert digest(model_workbook) == before
+
+
+def test_beoordeling_offers_each_criterions_own_findings(model_workbook):
+    book = load_workbook(model_workbook)
+    ws = book["Beoordeling"]
+    col = columns(ws)
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert {str(dv.sqref).split(":")[0] for dv in lists} == {f"{col['Oordeel beoordelaar']}2",
+                                                             f"{col['Oordeel opdrachtgever']}2"}
+    assert all(dv.formula1 == f'INDIRECT("Oordelen_"&${col["Code"]}2)' for dv in lists)
+    choices = {}
+    for code in ("KO1", "G1", "G2"):
+        sheet, ref = next(iter(book.defined_names[f"Oordelen_{code}"].destinations))
+        choices[code] = [c.value for row in book[sheet][ref.replace("$", "")] for c in row]
+    assert choices == {"KO1": ["Ja", "Nee"], "G1": ["Ja", "Nee"], "G2": ["geen", "EU-regels", "beide"]}
+
+
+def test_cached_points_that_disagree_with_the_engine_are_named(model_workbook):
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from inhuur import rules
+
+    matrix = workbook.open_workbook(model_workbook)
+    results = rules.evaluate(matrix.tender, workbook.require_valid_inputs(matrix))
+    assert workbook.cached_disagreements(matrix, results) == []
+    results[1] = replace(results[1], points={**results[1].points, "prijs": Decimal("17.13")})
+    letter = columns(load_workbook(model_workbook)["Kandidaten"])["Prijs punten"]
+    assert [(p.where, p.text) for p in workbook.cached_disagreements(matrix, results)] == \
+        [(f"Kandidaten!{letter}3", "het werkboek toont 17.14, de regels geven 17,13")]
+
+
+def test_graded_findings_are_recorded_and_need_a_motivation_below_the_highest_level(model_workbook, run_cli):
+    findings = model_workbook.parent / "oordelen.csv"
+    findings.write_bytes(csv_bytes([
+        {"id": "I-001", "criterium": "G2", "oordeel": "BEIDE", "motivering": "", "door": "A. Jansen"},
+        {"id": "I-003", "criterium": "G2", "oordeel": "eu-regels", "motivering": "", "door": "A. Jansen"}]))
+    before = digest(model_workbook)
+    result = run_cli("record", model_workbook, "--beoordeling", findings)
+    assert result.code == 1 and ("rij 3, kolom D (motivering): I-003 G2: een Nee, of een oordeel dat afwijkt van de "
+                                 "opgave van de leverancier, heeft een motivering nodig") in result.err
+    assert "rij 2" not in result.err  # the highest level, as declared, needs none
+    assert digest(model_workbook) == before
+    findings.write_bytes(csv_bytes([
+        {"id": "I-001", "criterium": "G2", "oordeel": "BEIDE", "motivering": "", "door": "A. Jansen"},
+        {"id": "I-003", "criterium": "G2", "oordeel": "eu-regels", "motivering": "Alleen EU-regels in het cv",
+         "door": "A. Jansen"},
+        {"id": "I-004", "criterium": "G2", "oordeel": "half", "motivering": "x", "door": "A. Jansen"}]))
+    result = run_cli("record", model_workbook, "--beoordeling", findings)
+    assert result.code == 1 and "rij 4, kolom C (oordeel): 'half' is geen niveau van G2; kies uit: geen, EU-regels, " \
+                                "beide" in result.err
+    findings.write_bytes(findings.read_bytes().rsplit(b"\r\nI-004", 1)[0] + b"\r\n")
+    assert run_cli("record", model_workbook, "--beoordeling", findings).code == 0
+    rows = kandidaten(model_workbook)
+    assert (rows["I-001"]["G2 Training"], rows["I-003"]["G2 Training"], rows["I-003"]["G2 punten"]) == \
+        ("beide", "EU-regels", 5)
+    assert not [p for p in workbook.check(workbook.open_workbook(model_workbook))[1] if "G2" in p.text]
+    ranking = list(load_workbook(model_workbook)["Ranglijst"].iter_rows(values_only=True))
+    assert ("I-003", "Kandidaat 3", "G2", "geen", "EU-regels", None, "EU-regels") in [row[:7] for row in ranking]

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 from inhuur import award, dutch, files, rules, workbook
 from inhuur.guard import all_problems, editing, reopened, require_final, step3_conflicts
 from inhuur.errors import FileMissing, InvalidLotRecord, InvalidRecordFile, InvalidWorkbook, LotAlreadyDrawn, LotNotATie, \
-    ModelNotInWorkbook, NewMacroWorkbook, NewNotXlsx, OutputExists, Problem
+    NewMacroWorkbook, NewNotXlsx, OutputExists, Problem, WithdrawalRefused
 from inhuur.rules import Result
 from inhuur.spec import Tender, load_spec
 
@@ -77,33 +77,12 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     if not real.name.lower().endswith(".xlsx"):
         raise NewNotXlsx(target, real)
     tender = load_spec(spec)
-    _refuse_models_the_workbook_cannot_compute(tender, spec)
     with files.writing(target, "new"):
         if target.exists() and not force:
             raise OutputExists(target)
         files.ensure_not_open(target)
         workbook.new_workbook(tender, target, keep_backup=True)
     return tender
-
-
-def _refuse_models_the_workbook_cannot_compute(tender: Tender, spec: str | Path | IO[bytes]) -> None:
-    """Refuse a spec whose award model the workbook's formulas cannot compute yet (issue 17, phase 1).
-
-    The engine scores these models already; a workbook built now would show other points than `rank`.
-    The next phase, which writes their formulas, removes this function and its call in `new`.
-    """
-    parts = [Problem(f"gunning[{n}].niveaus", "een staffel (punten per niveau)")
-             for n, a in enumerate(tender.award, start=1) if a.levels]
-    if tender.price is not None:
-        parts.append(Problem("prijs", f"prijs als gunningscriterium (formule {tender.price.formula})"))
-    if tender.interviews.points is not None:
-        parts.append(Problem("gesprekken.punten", "punten voor het gesprek in de eindscore"))
-    if tender.min_score is not None:
-        parts.append(Problem("aanvraag.minimale_score", "een minimumscore om gerangschikt te worden"))
-    if tender.rate_cap is None:
-        parts.append(Problem("aanvraag.max_uurtarief", "ontbreekt: een aanvraag zonder maximumuurtarief"))
-    if parts:
-        raise ModelNotInWorkbook(getattr(spec, "name", str(spec)), parts)
 
 
 def import_offers(path: str | Path, source: str | Path | IO[bytes]) -> workbook.ImportReport:
@@ -273,6 +252,35 @@ def _refuse_what_check_would(fresh: workbook.Matrix, found: FindingsFile) -> Non
         problems.append(Problem(where, f"na dit bestand zou inhuur check het werkboek weigeren: {p}"))
     if problems:
         raise InvalidRecordFile(found.name, problems)
+
+
+def withdraw(path: str | Path, offer_id: str, day: date, reason: str) -> RankReport:
+    """Record that a candidate withdrew (who, when, why) on Kandidaten, then rank again; one save.
+
+    The offer stays on every sheet, marked Ingetrokken, and leaves the comparison: the next candidate moves up.
+    Refused (nothing written) for an unknown id, an offer already withdrawn, or an empty reason.
+    """
+    with editing(path, "intrekken") as matrix:
+        offers = {o.id: o for o in workbook.require_valid_inputs(matrix)}
+        offer = offers.get(offer_id.strip())
+        if offer is None:
+            known = sorted(offers, key=rules.id_key)
+            listed = f"{known[0]} … {known[-1]}" if known else "nog geen inschrijvingen"
+            raise WithdrawalRefused(path, f"'{offer_id}' staat niet op Kandidaten (ID's: {listed}); noem de ID uit "
+                                          f"kolom A met --id")
+        cell = matrix.layout.cell("ingetrokken", workbook.row_of(matrix)[offer.id])
+        if offer.withdrawn is not None:
+            raise WithdrawalRefused(path, f"{offer.id} ({offer.candidate}) is al ingetrokken op "
+                                          f"{offer.withdrawn:%d-%m-%Y} ({cell}); een vastgelegde intrekking wordt niet "
+                                          f"overschreven")
+        if not reason.strip():
+            raise WithdrawalRefused(path, "--reden is leeg: noem waarom de kandidaat zich terugtrekt, bijv. "
+                                          "'niet meer beschikbaar'")
+        workbook.write_withdrawal(matrix, offer.id, day, reason.strip())
+        fresh = reopened(matrix)
+        report = rank_matrix(fresh)
+        workbook.save(fresh)
+    return report
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:

@@ -39,6 +39,8 @@ COMMANDS = {
     "record": "leg oordelen (--beoordeling), besluiten van de opdrachtgever (stap 3) of scores van de gesprekken "
               "(stap 4) vast uit een bestand",
     "loting": "leg de uitslag van een loting vast (kolom Loting) met het proces-verbaal (blad Loting), en rangschik",
+    "intrekken": "leg vast dat een kandidaat zich terugtrekt (wanneer, waarom): de inschrijving blijft staan, "
+                 "gemarkeerd, en telt niet meer mee; daarna de ranglijst",
     "letters": "maak één brief per inschrijving voor de huidige stap (Word, met --pdf ook pdf) en manifest.json",
     "mail": "mail elke brief naar de contactpersoon van de leverancier: standaard als .eml, met --send echt",
     "verzonden": "leg vast dat brieven buiten inhuur zijn verstuurd (bijv. de .eml-bestanden vanuit Outlook), met "
@@ -88,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plaats", required=True, metavar="PLAATS", help="waar")
     p.add_argument("--door", required=True, metavar="NAAM", help="wie het lot trok")
     p.add_argument("--getuigen", default="", metavar="NAMEN", help="wie erbij waren (ook leveranciers, op afstand)")
+    p = sub.add_parser("intrekken", help=COMMANDS["intrekken"], description=COMMANDS["intrekken"])
+    p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
+    p.add_argument("--id", required=True, metavar="ID", help="de inschrijving, bijv. I-004")
+    p.add_argument("--datum", required=True, type=_date, metavar="DD-MM-JJJJ", help="wanneer de kandidaat zich terugtrok")
+    p.add_argument("--reden", required=True, metavar="TEKST", help="waarom, bijv. 'niet meer beschikbaar'")
     p = sub.add_parser("letters", help=COMMANDS["letters"], description=COMMANDS["letters"])
     p.add_argument("workbook", metavar="WERKBOEK.xlsx", help="het werkboek")
     p.add_argument("-o", "--output", required=True, metavar="MAP", help="map voor de brieven (buiten de repository)")
@@ -261,6 +268,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{report.recorded} {what} vastgelegd in {args.workbook}.\n", file=out)
         _print_ranking(report.rank, out)
         _print_warnings(report.rank, out)
+        return 0
+    if args.command == "intrekken":
+        report = actions.withdraw(args.workbook, args.id, args.datum, args.reden)
+        offer = next(r.offer for r in report.results if r.offer.id == args.id.strip())
+        print(f"{offer.id} ({offer.candidate}, {offer.supplier}) ingetrokken op {offer.withdrawn:%d-%m-%Y}: "
+              f"{offer.withdrawn_reason}. De inschrijving blijft staan (status Ingetrokken) en telt niet meer mee.\n",
+              file=out)
+        _print_ranking(report, out)
+        _print_warnings(report, out)
         return 0
     if args.command == "loting":
         ids = [part.strip() for part in args.volgorde.split(",") if part.strip()]

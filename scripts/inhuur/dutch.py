@@ -144,3 +144,26 @@ def appointment(value: date) -> str:
 def moment(value: datetime) -> str:
     """A moment in running text: 'maandag 29 juni 2026 om 09.14 uur' (the same words as appointment)."""
     return appointment(value)
+
+
+def price_formula(price) -> str:
+    """The price formula of a spec's [prijs] in words, for the Criteria and Ranglijst sheets.
+
+    Example (relatief, 20 points): 'Prijs (20 punten, formule relatief): 20 × L ÷ P: …'.
+    """
+    p, f = number(price.points), price.formula
+    words = {
+        "relatief": f"{p} × L ÷ P: het laagste uurtarief krijgt alle {p} punten, een hoger tarief naar verhouding "
+                    f"minder",
+        "lineair": f"{p} × (H − P) ÷ (H − L): het laagste uurtarief krijgt alle {p} punten, het hoogste 0, daartussen "
+                   f"naar rato; zijn alle uurtarieven gelijk, dan krijgt elk alle punten",
+        "absoluut": (f"{p} × ({money(price.upper)} − P) ÷ ({money(price.upper)} − {money(price.lower)}): op of onder "
+                     f"{money(price.lower)} alle {p} punten, op of boven {money(price.upper)} 0") if f == "absoluut"
+        else "",
+        "grens": f"alle {p} punten bij een uurtarief tot en met {money(price.limit)}, daarboven 0" if f == "grens"
+        else "",
+    }[f]
+    compared = (" L en H zijn het laagste en hoogste uurtarief van de inschrijvingen in de vergelijking (conform, door "
+                "de knock-outs, niet ingetrokken)." if price.compares else "")
+    return (f"Prijs ({p} punten, formule {f}): {words}. P is het uurtarief van de inschrijving.{compared} De punten "
+            f"worden afgerond op 2 decimalen (een 5 naar boven).")

@@ -40,10 +40,6 @@ class PointsDoNotAddUp(InvalidSpec):
     """The award criteria's points do not add up to the stated total."""
 
 
-class ModelNotInWorkbook(ProblemsError):
-    """The spec is valid, but uses an award model whose workbook formulas this version cannot build yet."""
-
-
 class InvalidOfferFile(ProblemsError):
     """An offers file (CSV/XLSX) has bad rows; the whole file is refused."""
 
@@ -118,6 +114,18 @@ class LotNoticeTooShort(InhuurError):
         self.dated = dated
         self.days = days
         self.earliest = earliest
+
+
+class LettersNotYet(ProblemsError):
+    """The letters cannot yet state what this award model or these statuses need; none is made."""
+
+
+class WithdrawalRefused(InhuurError):
+    """`intrekken` cannot record this withdrawal (unknown id, already withdrawn, no reason); nothing is written."""
+
+    def __init__(self, path, why: str):
+        super().__init__(why)
+        self.path, self.why = path, why
 
 
 class LotNotATie(InhuurError):

@@ -289,7 +289,7 @@ def _offer(cell: _CellReader, tender: Tender) -> Offer | None:
         "dba_onderbouwing": cell.parse("dba_onderbouwing", parse_yes_no),
         "waadi": cell.parse("waadi", parse_waadi, required=False) or NOT_APPLICABLE,
     }
-    judgments = {code: Judgment(declared=cell.parse(code, parse_yes_no)) for code in tender.judged_codes}
+    judgments = {code: Judgment(declared=cell.parse(code, finding_parser(tender, code))) for code in tender.judged_codes}
     note = cell.parse("toelichting", parse_text, required=False) or ""
     title = cell.parse("aanhef", parse_title, required=False) or ""
     if not cell.ok:
@@ -414,6 +414,22 @@ def parse_count(value: Any) -> int:
     if not re.fullmatch(r"\d+", text):
         raise ValueError("is geen geheel getal (0 of meer)")
     return int(text)
+
+
+def finding_parser(tender: Tender, code: str):
+    """How a declaration or finding on this criterion is read: Ja/Nee, or a graded criterion's level, given as
+    its label (case and surrounding spaces do not count)."""
+    criterion = tender.criterion(code)
+    levels = getattr(criterion, "levels", ())
+    if not levels:
+        return parse_yes_no
+
+    def parse_level(value: Any) -> str:
+        level = criterion.level(" ".join(str(value).split()))
+        if level is None:
+            raise ValueError(f"is geen niveau van {code}; kies uit: {', '.join(lv.label for lv in levels)}")
+        return level.label
+    return parse_level
 
 
 def parse_yes_no(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Collection, Sequence
 from lxml import etree
 
 from inhuur import award, dutch, files, rules, ziparts
+from inhuur.errors import LettersNotYet, Problem
 from inhuur.rules import LotDrawing, Result  # noqa: F401 (LotDrawing: letters.LotDrawing as before)
 from inhuur.spec import Tender
 
@@ -461,10 +462,27 @@ def _next_steps(tender: Tender) -> list[str]:
     return steps
 
 
+def require_letters_for(tender: Tender, results: Sequence[Result]) -> None:
+    """Refuse what the letters cannot state yet (issue 17, step 5): a graded criterion's level, price or interview
+    points, and the statuses withdrawn and below_threshold. A letter must never call a level 'niet voldaan'."""
+    parts = [Problem(a.code, "punten per niveau (een staffel)") for a in tender.award if a.levels]
+    if tender.price is not None:
+        parts.append(Problem("prijs", f"prijspunten (formule {tender.price.formula})"))
+    if tender.interviews.points is not None:
+        parts.append(Problem("gesprekken.punten", "punten voor het gesprek en de eindscore"))
+    for status in (rules.WITHDRAWN, rules.BELOW_THRESHOLD):
+        ids = [r.offer.id for r in results if r.status == status]
+        if ids:
+            parts.append(Problem(", ".join(ids), f"status {dutch.STATUS_LABELS[status]}"))
+    if parts:
+        raise LettersNotYet(f"aanvraag {tender.number}", parts)
+
+
 def planned_contents(tender: Tender, results: Sequence[Result], sent: date, lot: LotDrawing | None = None,
                      steps: Steps | None = None, history: History | None = None
                      ) -> list[tuple[Result, str, dict[str, Any], str]]:
     """Every letter the workbook calls for now: (result, kind, context without kenmerk, content digest)."""
+    require_letters_for(tender, results)
     planned = []
     shared = totals(results, steps, base_context(tender, sent))
     for result, kind in plan(results, lot is not None, steps, tender, sent, history):

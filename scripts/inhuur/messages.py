@@ -80,12 +80,6 @@ def describe(exc: errors.InhuurError) -> str:
     if isinstance(exc, errors.PointsDoNotAddUp):
         return _listing(exc, "de punten van de gunningscriteria kloppen niet",
                         "Pas de punten of aanvraag.totaal_punten aan in het specificatiebestand.")
-    if isinstance(exc, errors.ModelNotInWorkbook):
-        return _listing(exc, "het werkboek voor dit gunningsmodel is in deze versie nog niet beschikbaar; er is geen "
-                             "werkboek gemaakt",
-                        "De specificatie is in orde en inhuur kan er al mee rekenen, maar de formules van het werkboek "
-                        "nog niet: het zou andere punten tonen dan de rekenregels. Laat deze velden weg, of wacht op "
-                        "de versie van inhuur die dit werkboek maakt.", ("veld", "velden"))
     if isinstance(exc, errors.InvalidSpec):
         return _listing(exc, "de specificatie van de aanvraag klopt niet", "Verbeter het TOML-bestand.")
     if isinstance(exc, errors.InvalidWorkbook):
@@ -140,6 +134,12 @@ def describe(exc: errors.InhuurError) -> str:
                 f"beslist; een tweede trekking zou de eerste terzijde schuiven. Is de eerste uitslag echt verkeerd "
                 f"vastgelegd, zet dan de vorige versie van het werkboek terug (…vorige.xlsx) of verbeter de kolom "
                 f"Loting zodat die het proces-verbaal volgt, en leg de reden vast.")
+    if isinstance(exc, errors.LettersNotYet):
+        return _listing(exc, "er zijn geen brieven gemaakt: de brieven van deze versie kunnen dit nog niet uitleggen",
+                        "Het werkboek rekent dit wel uit (blad Kandidaten en Ranglijst). Schrijf deze brieven voorlopig "
+                        "zelf, of wacht op de versie van inhuur die ze maakt.", ("punt", "punten"))
+    if isinstance(exc, errors.WithdrawalRefused):
+        return f"{exc.path}: er is niets vastgelegd en het werkboek is ongewijzigd: {exc.why}"
     if isinstance(exc, errors.NoTie):
         return "er is geen gelijke stand op de grens van de voordracht; een loting is niet nodig."
     if isinstance(exc, ConversionFailed):

@@ -8,7 +8,8 @@ from typing import IO, Any
 
 from inhuur import award, rules
 from inhuur.errors import InvalidOfferFile, InvalidRecordFile, Problem
-from inhuur.intake import header_columns, normalise_header, parse_count, parse_datetime, parse_text, read_table, same_text
+from inhuur.intake import (finding_parser, header_columns, normalise_header, parse_count, parse_datetime, parse_text,
+                           read_table, same_text)
 from inhuur.rules import Finding
 from inhuur.spec import Tender
 from inhuur.xlsx import get_column_letter
@@ -213,10 +214,11 @@ def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tend
             table.problems.append(Problem(table.where(number, "criterium"),
                                           f"'{table.get(row, 'criterium') or ''}' is geen te beoordelen criterium; "
                                           f"kies uit {', '.join(tender.judged_codes)}"))
-        verdict = same_text(table.get(row, "oordeel"))
-        if verdict not in ("ja", "nee"):
-            table.problems.append(Problem(table.where(number, "oordeel"),
-                                          f"'{table.get(row, 'oordeel') or ''}' is geen Ja of Nee"))
+        try:  # Ja/Nee, or on a graded criterion one of its levels
+            verdict = finding_parser(tender, code)(table.get(row, "oordeel") or "") if code else None
+        except ValueError as exc:
+            verdict = None
+            table.problems.append(Problem(table.where(number, "oordeel"), f"'{table.get(row, 'oordeel') or ''}' {exc}"))
         role = same_text(table.get(row, "rol")) or "beoordelaar"
         if role not in ROLES:
             table.problems.append(Problem(table.where(number, "rol"), f"'{table.get(row, 'rol')}' is geen "
@@ -229,15 +231,15 @@ def read_findings(source: str | Path | IO[bytes], allowed: list[Candidate], tend
         if offer_id and code and key in seen:
             table.problems.append(Problem(f"rij {number}", f"{offer_id} {code} ({role}) staat ook in rij {seen[key]}"))
         seen[key] = number
-        if not (offer_id and code and verdict in ("ja", "nee") and role in ROLES):
+        if not (offer_id and code and verdict and role in ROLES):
             continue
-        finding = Finding(offer_id, code, "Ja" if verdict == "ja" else "Nee", motivation, by, role == "opdrachtgever")
+        finding = Finding(offer_id, code, verdict, motivation, by, role == "opdrachtgever")
         before = current.get((offer_id, code), rules.Judgment())
         after = _replace(before, client=finding.verdict, client_motivation=motivation, client_by=by) \
             if finding.client else _replace(before, assessor=finding.verdict, assessor_motivation=motivation,
                                             assessor_by=by)
         if any(m.role == role and m.what == "motivering"
-               for m in rules.judgment_gaps(offer_id, code, after)):
+               for m in rules.judgment_gaps(offer_id, code, after, tender.criterion(code))):
             where = table.where(number, "motivering") if "motivering" in table.columns else f"rij {number}"
             table.problems.append(Problem(where, f"{offer_id} {code}: een Nee, of een oordeel dat afwijkt van "
                                                  f"{'het oordeel van de beoordelaar' if finding.client else 'de opgave van de leverancier'}"

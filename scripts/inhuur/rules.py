@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-from inhuur.spec import AwardCriterion, FormalRequirement, Price, Tender
+from inhuur.spec import AwardCriterion, FormalRequirement, Price, Tender, level_key
 
 YES, NO, NOT_APPLICABLE = "Ja", "Nee", "n.v.t."
 
@@ -95,7 +95,7 @@ class Judgment:
     def deviates(self) -> bool:
         """True when a finding differs from the declaration (or the client from the assessor)."""
         findings = [v for v in (self.declared, self.assessor, self.client) if _filled(v)]
-        return len({is_yes(v) for v in findings}) > 1
+        return len({level_key(v) for v in findings}) > 1  # Ja/Nee, or a graded criterion's level
 
 
 @dataclass(frozen=True)
@@ -414,17 +414,25 @@ class Missing:
     what: str   # "naam" or "motivering"
 
 
-def missing_justification(offer: Offer) -> list[Missing]:
+def missing_justification(offer: Offer, tender: Tender | None = None) -> list[Missing]:
     """Findings without a name, and Nee findings or findings that differ from what they replace without a motivation.
 
     The assessor's finding replaces the declaration; the client's replaces the assessor's finding (or the
-    declaration where there is none). Example: declared Ja, assessor Nee without motivation -> missing.
+    declaration where there is none). Example: declared Ja, assessor Nee without motivation -> missing. With the
+    tender, a graded criterion's finding below its highest level counts as a Nee.
     """
-    return [m for code, j in offer.judgments.items() for m in judgment_gaps(offer.id, code, j)]
+    graded = {a.code: a for a in tender.award if a.levels} if tender is not None else {}
+    return [m for code, j in offer.judgments.items() for m in judgment_gaps(offer.id, code, j, graded.get(code))]
 
 
-def judgment_gaps(offer_id: str, code: str, j: Judgment) -> list[Missing]:
-    """What one judgment's findings lack (a name, a motivation), as missing_justification says."""
+def judgment_gaps(offer_id: str, code: str, j: Judgment, criterion: Any = None) -> list[Missing]:
+    """What one judgment's findings lack (a name, a motivation), as missing_justification says; on a graded
+    `criterion` a finding below the highest level, or another level than it replaces, needs a motivation."""
+    if getattr(criterion, "levels", ()):
+        full = lambda v: (lv := criterion.level(v)) is not None and lv.points == criterion.points  # noqa: E731
+        same = lambda a, b: criterion.level(a) == criterion.level(b)  # noqa: E731
+    else:
+        full, same = is_yes, lambda a, b: is_yes(a) == is_yes(b)  # noqa: E731
     missing = []
     for role, finding, replaced, why, by in (
             ("beoordelaar", j.assessor, j.declared, j.assessor_motivation, j.assessor_by),
@@ -434,7 +442,7 @@ def judgment_gaps(offer_id: str, code: str, j: Judgment) -> list[Missing]:
             continue
         if blank(by):
             missing.append(Missing(offer_id, code, role, "naam"))
-        if (not is_yes(finding) or is_yes(finding) != is_yes(replaced)) and blank(why):
+        if (not full(finding) or not same(finding, replaced)) and blank(why):
             missing.append(Missing(offer_id, code, role, "motivering"))
     return missing
 

@@ -17,6 +17,7 @@ from inhuur.workbook.ranking import DEVIATION_TITLES, write_ranking
 from inhuur.workbook.read import (Findings, LoggedLetter, Sendings, Steps34, day_of, letter_log, letters_made, log_rows,
                                   looks_like_consensus, read_findings, read_lot_records, read_lot_rows, read_offers,
                                   read_sendings, read_steps34, row_of)
+from inhuur.workbook.values import points_values
 from inhuur.workbook.steps34 import fill_steps34, record_awards, record_step3, record_step4, stale_step3_rows
 from inhuur.workbook.write import (MAX_OFFERS, ImportReport, add_offers, append_log, formula_problems, write_findings,
-                                   write_lots, write_results)
+                                   write_lots, write_results, write_withdrawal)

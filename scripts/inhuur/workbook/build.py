@@ -25,7 +25,8 @@ from inhuur.workbook.layout import (DATE_FORMAT, FORMAT_VERSION, LETTER_TITLES, 
                                     SHEET_STEP3, SHEET_SUPPLIERS, SHEET_TENDER, STAND_CLIENT, STAND_OPEN, STEP3_TITLES,
                                     SUPPLIER_TITLES, THRESHOLD_KINDS, AssessmentLayout, Columns, Layout,
                                     award_titles, interview_titles, named_constants, points_name,
-                                    requirement_name)
+                                    requirement_name, NAME_MIN_SCORE, PRICE_COLUMN, choices_name, price_range_cells)
+from inhuur.workbook.formulas import price_range_formulas
 from inhuur.workbook.matrix import STYLE_KEYS
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -52,11 +53,13 @@ STYLE_SAMPLES: dict[str, dict[str, Any]] = {
     "formula": dict(),
     "wrap": dict(alignment=WRAP),
     "input_wrap": dict(protection=OPEN, fill=INPUT_FILL, border=INPUT_BORDER, alignment=WRAP),
+    "input_date": dict(protection=OPEN, fill=INPUT_FILL, border=INPUT_BORDER, number_format=DATE_FORMAT),
 }
 assert tuple(STYLE_SAMPLES) == STYLE_KEYS
 
 STATUS_COLOURS = {rules.NON_CONFORMING: "D9D9D9", rules.KNOCKED_OUT: "F4CCCC", rules.SHORTLISTED: "D9EAD3",
-                  rules.TIE_UNRESOLVED: "FCE5CD", award_rules.AWARDED: "B6D7A8", award_rules.REJECTED: "EAD1DC",
+                  rules.TIE_UNRESOLVED: "FCE5CD", rules.BELOW_THRESHOLD: "EFEFEF", rules.WITHDRAWN: "B7B7B7",
+                  award_rules.AWARDED: "B6D7A8", award_rules.REJECTED: "EAD1DC",
                   award_rules.INVITED: "CFE2F3", award_rules.WAITING_ROOM: "FFF2CC"}
 
 
@@ -215,9 +218,16 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
     named = named_constants(tender)
     rows += [
         ("Benodigd aantal professionals", tender.professionals, None, None),
-        ("Voordragen aan opdrachtgever (top)", named[NAME_SHORTLIST], "0", NAME_SHORTLIST),
-        ("Maximaal uurtarief (excl. btw)", float(named[NAME_RATE_CAP]), MONEY_FORMAT, NAME_RATE_CAP),
+        ("Voordragen aan opdrachtgever (top)", tender.shortlist_size, "0", NAME_SHORTLIST),
+        ("Maximaal uurtarief (excl. btw)" if tender.rate_cap is not None else
+         "Maximaal uurtarief (excl. btw): geen, de aanvraag stelt geen maximum",
+         None if tender.rate_cap is None else float(tender.rate_cap), MONEY_FORMAT, NAME_RATE_CAP),
         ("Totaal punten gunningscriteria", float(tender.total_points), "0.##", None),
+    ]
+    if tender.min_score is not None:
+        rows.append(("Minimale score na stap 2 (anders niet gerangschikt)", float(tender.min_score), "0.##",
+                     NAME_MIN_SCORE))
+    rows += [
         ("Eigen opgave leverancier telt als oordeel", "Ja" if tender.self_declaration else
          "Nee: elk oordeel wordt door een beoordelaar vastgelegd (blad Beoordeling)", None, None),
     ]
@@ -237,6 +247,8 @@ def tender_rows(tender: Tender) -> list[tuple[str, Any, str | None, str | None]]
                  None, None))
     rows.append(("Gesprekken: minimaal per competentie", named[NAME_PASS_MARK], "0", NAME_PASS_MARK))
     rows.append(("Gesprekken: telt", interviews.counts, None, None))
+    if interviews.points is not None:
+        rows.append(("Gesprekken: punten in de eindscore", float(interviews.points), "0.##", None))
     rows.append(("Opschortende termijn (kalenderdagen)", tender.standstill_days, "0", None))
     rows.append(("Einde op za/zo/feestdag schuift naar werkdag", "Ja" if tender.standstill_working_day else "Nee",
                  None, None))
@@ -289,15 +301,20 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
         test = f"uurtarief ≤ {dutch.money(tender.rate_cap)}" if k.kind == "max_uurtarief" else "oordeel Ja"
         rows.append(([k.code, "1 Knock-out", k.description, None, test, None, k.label], None, None))
     for a in tender.award:
-        points = points_name(a.code)
-        rows.append(([a.code, "2 Gunning", a.description, float(named[points]), "oordeel Ja = alle punten", None,
-                      a.label], None, points))
+        test = ("niveau: " + "; ".join(f"{lv.label} {dutch.number(lv.points)}" for lv in a.levels) if a.levels
+                else "oordeel Ja = alle punten")
+        rows.append(([a.code, "2 Gunning", a.description, float(a.points), test, None, a.label], None,
+                     points_name(a.code)))
+    if tender.price is not None:
+        rows.append(([PRICE_COLUMN, "2 Gunning", dutch.price_formula(tender.price), float(tender.price.points),
+                      f"formule {tender.price.formula}", None, "Prijs"], None, None))
     for n, (values, threshold_name, points) in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=n, column=column, value=value)
             cell.alignment = WRAP
         ws.cell(row=n, column=4).number_format = "0.##"
-        ws.row_dimensions[n].height = row_height([(values[2], widths[2]), (values[6], widths[6])])
+        ws.row_dimensions[n].height = row_height([(values[2], widths[2]), (values[4], widths[4]),
+                                                  (values[6], widths[6])])
         if threshold_name:
             _name(wb, threshold_name, SHEET_CRITERIA, f"F{n}")
         if points:
@@ -307,6 +324,31 @@ def _build_criteria_sheet(wb: Workbook, tender: Tender) -> None:
     for name in tender.competencies:
         row += 1
         ws.cell(row=row, column=1, value=name)
+    if any(a.levels for a in tender.award):
+        row += 2
+        ws.cell(row=row, column=1, value="Keuzelijsten op Beoordeling (oordelen per criterium)").font = Font(bold=True)
+        for code in tender.judged_codes:
+            row += 1
+            criterion = tender.criterion(code)
+            choices = [lv.label for lv in criterion.levels] if getattr(criterion, "levels", ()) else ["Ja", "Nee"]
+            ws.cell(row=row, column=1, value=code)
+            for column, label in enumerate(choices, start=2):
+                _as_text_if_needed(ws.cell(row=row, column=column, value=label), label)
+            wb.defined_names[choices_name(code)] = DefinedName(
+                choices_name(code), attr_text=f"{SHEET_CRITERIA}!$B${row}:${get_column_letter(len(choices) + 1)}${row}")
+    if tender.price is not None and tender.price.compares:
+        for column, title in ((9, "Vergelijking prijs"), (10, "Uurtarief")):
+            cell = ws.cell(row=1, column=column, value=title)
+            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        cells = price_range_cells()
+        for label, (name, formula) in zip(("Laagste uurtarief (L)", "Hoogste uurtarief (H)"),
+                                          price_range_formulas(Layout(tender)).items()):
+            n, column = cells[name]
+            ws.cell(row=n, column=column - 1, value=label)
+            ws.cell(row=n, column=column, value=formula).number_format = MONEY_FORMAT
+            _name(wb, name, SHEET_CRITERIA, f"{get_column_letter(column)}{n}")
+        ws.column_dimensions["I"].width = 22
+        ws.column_dimensions["J"].width = 12
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
@@ -342,6 +384,15 @@ def _build_matrix_sheet(wb: Workbook, tender: Tender) -> None:
                         "kolommen tonen wat telt. Status, score, rang en reden rekent het werkboek zelf uit. Alleen "
                         "Loting is hier invoer (geel).",
                         fit_width=2, title_cols=f"A:{layout.letter('leverancier')}")
+    withdrawn = layout.letter("ingetrokken")
+    _validation(ws, f"{withdrawn}2:{withdrawn}{LAST_ROW}", "Ingetrokken op",
+                "Alleen als de kandidaat zich terugtrekt: de datum (dd-mm-jjjj). Vul ook de reden in. De inschrijving "
+                "blijft staan en telt niet meer mee in de vergelijking.",
+                type="date", operator="greaterThan", formula1="36526", error="Vul een datum in, bijv. 14-07-2026.")
+    reason = layout.letter("reden_intrekking")
+    _validation(ws, f"{reason}2:{reason}{LAST_ROW}", "Reden intrekking", "Waarom de kandidaat zich terugtrok, "
+                                                                         "bijv. niet meer beschikbaar.",
+                type="textLength", operator="lessThanOrEqual", formula1="32767", error="Te lang voor één cel.")
     lot = layout.letter("loting")
     _validation(ws, f"{lot}2:{lot}{LAST_ROW}", "Loting",
                 "Alleen bij een gelijke stand op de grens van de voordracht (status Loting nodig): de volgorde "
@@ -361,9 +412,18 @@ def _build_assessment_sheet(wb: Workbook, tender: Tender) -> None:
     ws = _columns_sheet(wb, tender, beo, 32, "criterium",
                         "Eén rij per inschrijving en criterium. Filter op Code om per criterium te werken, op ID om per "
                         "kandidaat te werken, op Stand = Open voor wat nog moet.")
+    graded = any(a.levels for a in tender.award)
     for key, role in (("beoordelaar", "de beoordelaar"), ("opdrachtgever", "de opdrachtgever")):
         letter = beo.letter(key)
         lead = " Dit oordeel gaat voor dat van de beoordelaar." if key == "opdrachtgever" else ""
+        if graded:  # each row lists its own criterion's findings: the levels, or Ja/Nee (blad Criteria)
+            _validation(ws, f"{letter}2:{letter}{LAST_ROW}", "Oordeel",
+                        f"Het oordeel van {role}: kies uit de lijst (Ja/Nee, of bij een criterium met niveaus het "
+                        f"niveau dat aantoonbaar in cv of toelichting staat). Vul ook uw naam in, en bij Nee, een "
+                        f"lager niveau of een afwijking een motivering.{lead}",
+                        type="list", formula1=f'INDIRECT("{choices_name("")}"&${beo.letter("code")}2)',
+                        error="Kies een oordeel uit de lijst van dit criterium, of maak de cel leeg.")
+            continue
         _validation(ws, f"{letter}2:{letter}{LAST_ROW}", "Ja of Nee",
                     f"Het oordeel van {role}: Ja als het criterium aantoonbaar in cv of toelichting staat, anders "
                     f"Nee. Vul ook uw naam in, en bij Nee of een afwijking een motivering.{lead}",

@@ -14,8 +14,9 @@ from inhuur.rules import Offer, Result
 from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, LOT_ORDER_TITLE, LOT_TITLES, SHEET_LETTERS, SHEET_LOTS,
                                     SHEET_MATRIX, SHEET_SENT, named_constants)
 from inhuur.workbook.matrix import Matrix
-from inhuur.workbook.read import (day_of, kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows, read_offers,
-                                  row_of)
+from inhuur.workbook.read import (day_of, kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows,
+                                  read_offers, row_of)
+from inhuur.workbook.values import points_values
 from inhuur.workbook.write import formula_problems
 from inhuur.xlsx import get_column_letter, to_excel
 
@@ -100,7 +101,7 @@ def justification_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Prob
     rows = read_findings(matrix).rows
     problems = []
     for offer in offers:
-        for m in rules.missing_justification(offer):
+        for m in rules.missing_justification(offer, matrix.tender):
             n = rows.get((offer.id, m.code))
             if n is None:
                 continue
@@ -260,6 +261,7 @@ def cached_disagreements(matrix: Matrix, results: Sequence[Result]) -> list[Prob
         if result is None:
             continue
         expected = {"score": result.score, "rang": result.rank, "stap2": dutch.STATUS_LABELS[result.status]}
+        expected.update(points_values(matrix.tender, result))
         for key, want in expected.items():
             cell = row.cells.get(layout.index[key])
             if cell is None or cell.value is None:

@@ -17,6 +17,15 @@ def instruction_rows(tender: Tender) -> list[tuple[str, Any]]:
                      "Een opgave van de leverancier is een bewering, geen bevinding: elk criterium is 'Open' tot een "
                      "beoordelaar Ja of Nee vastlegt. Zolang er iets open is, is de ranglijst voorlopig en maakt "
                      "inhuur geen brieven.")
+    scoring = "Voldaan = alle punten."
+    if any(a.levels for a in tender.award):
+        scoring = ("Ja/Nee: voldaan = alle punten; een criterium met niveaus geeft de punten van het gekozen niveau "
+                   "(keuzelijst op Beoordeling).")
+    if tender.price is not None:
+        scoring += f" Het uurtarief geeft prijspunten (formule {tender.price.formula}, zie blad Criteria)."
+    if tender.min_score is not None:
+        scoring += (f" Wie minder dan {dutch.number(tender.min_score)} punten haalt, wordt niet gerangschikt "
+                    f"(onder de minimumscore).")
     return [
         ("title", f"Aanvraag {tender.number} – {tender.title}: zo werkt dit werkboek"),
         ("text", "Dit werkboek is de scoringsmatrix van de beoordeling. Het rekent zelf knock-outs, scores, rang "
@@ -26,10 +35,13 @@ def instruction_rows(tender: Tender) -> list[tuple[str, Any]]:
         ("text", "0. Formele eisen (ontvankelijkheid): uit de inschrijving zelf (tijdig, cv-pagina's, taal, pdf, "
                  "referenties, onderbouwing Wet DBA, Waadi). Wie er één mist is niet conform."),
         ("text", "1. Knock-outcriteria: de beoordelaar beoordeelt ze voor elke conforme inschrijving op het blad "
-                 f"Beoordeling. Het uurtarief (max. {dutch.money(tender.rate_cap)}) toetst het werkboek zelf."),
-        ("text", f"2. Gunningscriteria: voor elke inschrijving die de knock-outs doorstaat. Voldaan = alle punten. "
+                 "Beoordeling." + (f" Het uurtarief (max. {dutch.money(tender.rate_cap)}) toetst het werkboek zelf."
+                                   if tender.rate_cap is not None else "")),
+        ("text", f"2. Gunningscriteria: voor elke inschrijving die de knock-outs doorstaat. {scoring} "
                  f"Rangorde: hoogste score, dan laagste uurtarief. De beste {n} worden voorgedragen. Delen kandidaten "
                  f"score én tarief op de grens, dan beslist een loting (kolom Loting op Kandidaten)."),
+        ("text", "Trekt een kandidaat zich terug, vul dan op Kandidaten Ingetrokken op (datum) en Reden intrekking "
+                 "in: de inschrijving blijft staan met status Ingetrokken en telt niet meer mee in de vergelijking."),
         ("text", "3. De opdrachtgever vergelijkt de voorgedragen kandidaten (blad Stap 3): uitnodigen of wachtkamer."),
         ("text", "4. Selectiegesprekken (blad Gesprekken, per interviewer en de Consensus) en de gunning (blad "
                  "Gunning: gunnen, met motivering)."),

@@ -27,7 +27,7 @@ REGISTER_TITLES = ["ID", "Leverancier", "Kandidaat", "Geïmporteerd op"]
 SHEET_LOG_REGISTER = "_logboek"  # every row ever written on Brieven and Verzonden: the proof that none went missing
 LOG_REGISTER_TITLES = ["Blad", "Kenmerk", "Aan", "ID", "Soort", "Inhoud", "Status", "Datum", "Door"]
 MARKER = "inhuur-werkboek"
-FORMAT_VERSION = 2  # 1: findings on Kandidaten (before the Beoordeling sheet)
+FORMAT_VERSION = 3  # 1: findings on Kandidaten (before the Beoordeling sheet); 2: before withdrawals and award models
 
 STEP3_TITLES = ["ID", "Kandidaat", "Leverancier", "Score", "Rang", "Soortgelijke opdrachten",
                 "Soortgelijke organisaties", "Opmerkingen", "Besluit", "Volgorde wachtkamer", "Gesprek"]
@@ -61,6 +61,10 @@ NAME_SHORTLIST = "Voordragen"
 NAME_PASS_MARK = "Voldoende"
 NAME_MIN_INTERVIEWERS = "MinInterviewers"
 THRESHOLD_KINDS = ("maximaal", "minimaal", "gelijk")  # formal requirements compared with a named threshold
+NAME_MIN_SCORE = "MinScore"
+NAME_PRICE_LOW = "PrijsLaagste"    # L: the lowest rate among the offers compared on price (a live formula)
+NAME_PRICE_HIGH = "PrijsHoogste"   # H: the highest
+PRICE_COLUMN = "prijs"             # the price's points column key on Kandidaten (as rules.PRICE)
 
 # Values of the Stand column on Beoordeling (and what the engine calls them).
 STAND_OPEN = "Open"
@@ -94,7 +98,19 @@ def named_constants(tender: Tender) -> dict[str, Any]:
                                  NAME_PASS_MARK: tender.interviews.pass_mark}
     constants.update({requirement_name(r.code): r.value for r in tender.formal if r.kind in THRESHOLD_KINDS})
     constants.update({points_name(a.code): a.points for a in tender.award})
+    if tender.min_score is not None:
+        constants[NAME_MIN_SCORE] = tender.min_score
     return constants
+
+
+def price_range_cells() -> dict[str, tuple[int, int]]:
+    """Where L and H live on the Criteria sheet: defined name -> (row, column), J2 and J3."""
+    return {NAME_PRICE_LOW: (2, 10), NAME_PRICE_HIGH: (3, 10)}
+
+
+def choices_name(code: str) -> str:
+    """Defined name of the findings a judged criterion allows (the Beoordeling drop-down), e.g. Oordelen_G3."""
+    return f"Oordelen_{code}"
 
 
 def quoted(sheet: str) -> str:
@@ -150,6 +166,7 @@ class Layout(Columns):
 
     def __init__(self, tender: Tender):
         self.tender = tender
+        self.detailed = shows_points(tender)
         columns = [
             Column("id", "ID", "fact", 7),
             Column("kandidaat", "Kandidaat", "fact", 22),
@@ -171,6 +188,12 @@ class Layout(Columns):
         for a in tender.award:
             columns.append(Column(f"{a.code}:geldt", a.label, "formula", _fit(a.label),
                                   note=f"{a.description} ({a.points.normalize():f} punten)"))
+            if self.detailed:
+                columns.append(Column(f"{a.code}:punten", f"{a.code} punten", "formula", 8))
+        if tender.price is not None:
+            columns.append(Column(PRICE_COLUMN, "Prijs punten", "formula", 8,
+                                  note=f"Punten voor het uurtarief ({tender.price.points.normalize():f} punten, "
+                                       f"formule {tender.price.formula}); zie blad Criteria."))
         columns += [
             Column("conform", "Conform", "formula", 9),
             Column("ko", "Knock-outs voldaan", "formula", 10),
@@ -185,6 +208,12 @@ class Layout(Columns):
             Column("dba_onderbouwing", "DBA-onderbouwing", "fact", 11),
             Column("waadi", "Waadi", "fact", 8),
             Column("toelichting", "Toelichting leverancier", "fact", 30),
+            Column("ingetrokken", "Ingetrokken op", "input", 11,
+                   note="De datum waarop de kandidaat zich terugtrok (niet meer beschikbaar). De inschrijving "
+                        "blijft staan, gemarkeerd, en telt niet meer mee in de vergelijking."),
+            Column("reden_intrekking", "Reden intrekking", "input", 24),
+            Column("vergelijking", "In vergelijking (uurtarief)", "formula", 8, hidden=True),
+            Column("nodig", "Te beoordelen stappen", "formula", 8, hidden=True),
             Column("geschikt", "Geschikt", "formula", 8, hidden=True),
             Column("groep", "Gelijk (score en tarief)", "formula", 8, hidden=True),
             Column("loten", "Loten in groep", "formula", 8, hidden=True),
@@ -192,6 +221,12 @@ class Layout(Columns):
             Column("latest", "Stand na stap 3-4", "tool", 16, hidden=True),
         ]
         super().__init__(columns)
+
+
+def shows_points(tender: Tender) -> bool:
+    """Whether Kandidaten has a points column per criterion (and price): where a criterion is graded or price is
+    scored. 30662's binary criteria keep their one score column."""
+    return tender.price is not None or any(a.levels for a in tender.award)
 
 
 def _fit(title: str) -> float:
@@ -238,6 +273,7 @@ def interview_titles(tender: Tender) -> list[str]:
 
 def award_titles(tender: Tender) -> list[str]:
     """Gunning: the candidate, the counting score per competency, the verdicts, the client's decision."""
+    counted = ["Punten gesprek", "Eindscore"] if tender.interviews.points is not None else []
     return ["ID", "Kandidaat", "Leverancier", "Score stap 2", "Uurtarief",
             *[f"{c} (telt)" for c in tender.competencies], "Volledig gescoord", "Alle minimaal voldoende",
-            "Totaal gesprek", "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]
+            "Totaal gesprek", *counted, "Bespreken (verschil 2+)", "Voorstel volgorde", "Besluit", "Motivering"]

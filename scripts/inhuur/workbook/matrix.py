@@ -20,7 +20,7 @@ from inhuur.workbook.layout import (FORMAT_VERSION, MARKER, SHEET_ASSESSMENT, SH
                                     Layout)
 
 STYLE_KEYS = ("header", "title", "bold", "money", "moment", "text", "text_quoted", "input", "input_moment",
-              "formula", "wrap", "input_wrap")
+              "formula", "wrap", "input_wrap", "input_date")
 
 
 @dataclass
@@ -217,6 +217,11 @@ def outdated(version: Any) -> str:
     if isinstance(version, (int, float)) and version > FORMAT_VERSION:
         return (f"het is gemaakt met een nieuwere versie van inhuur (werkboekformaat {version}); werk inhuur bij "
                 f"(pip install -r requirements.txt)")
+    if version == 2:
+        return ("het is gemaakt met een eerdere versie van inhuur (werkboekformaat 2), zonder de kolommen voor een "
+                "intrekking (Ingetrokken op) en de punten per criterium. Het oude werkboek wordt niet gewijzigd. Maak "
+                "een nieuw werkboek met `inhuur new`, importeer dezelfde inschrijvingen en leg de oordelen opnieuw vast "
+                "met `inhuur record --beoordeling`")
     return (f"het is gemaakt met een eerdere versie van inhuur (werkboekformaat {version}), waarin de oordelen op "
             f"het blad Kandidaten stonden. Deze versie legt elk oordeel vast op het blad Beoordeling, met naam en "
             f"motivering. Het oude werkboek wordt niet gewijzigd. Maak een nieuw werkboek met `inhuur new`, "

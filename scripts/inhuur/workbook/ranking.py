@@ -38,14 +38,18 @@ def write_ranking(matrix: Matrix, results: Sequence[Result], when: datetime,
                                    f"niet de formules)."]),
         values_row_xml(matrix, 3, [f"Volgorde: hoogste score, dan laagste uurtarief; bij gelijke score én tarief "
                                    f"beslist een vastgelegde loting. De beste {tender.shortlist_size} worden "
-                                   f"voorgedragen."]),
+                                   f"voorgedragen." + (f" {dutch.price_formula(tender.price)}" if tender.price else "")
+                                   + (f" Onder de minimumscore van {dutch.number(tender.min_score)} punten wordt een "
+                                      f"inschrijving niet gerangschikt." if tender.min_score is not None else "")]),
         values_row_xml(matrix, 4, [state], [styles.get("bold")]),
         header_row_xml(matrix, 5, ["Status", "Aantal"]),
     ]
     statuses = [status_of(r) for r in results]
     number = 5
-    for status in (*rules.STATUSES, *award_rules.STATUSES):
-        if status in rules.STATUSES or status in statuses:
+    # the award models' statuses only where the tender has them or they occur: 30662's counts stay as they were
+    shown = set(rules.STATUSES) | ({rules.BELOW_THRESHOLD} if tender.min_score is not None else set())
+    for status in (*rules.STATUSES, rules.BELOW_THRESHOLD, rules.WITHDRAWN, *award_rules.STATUSES):
+        if status in shown or status in statuses:
             number += 1
             rows.append(values_row_xml(matrix, number, [dutch.STATUS_LABELS[status], statuses.count(status)]))
     rows.append(values_row_xml(matrix, number + 1, ["Totaal", len(results)], [styles.get("bold")] * 2))

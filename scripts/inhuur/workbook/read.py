@@ -45,6 +45,7 @@ def _read_findings(matrix: Matrix) -> Findings:
     rows: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
     index = beo.index
+    readers = {code: _level_reader(tender.criterion(code)) for code in codes}
     for row in matrix.assessment_rows:
         n, cells = row.number, row.cells
         get = lambda key: None if (c := cells.get(index[key])) is None else c.value  # noqa: E731  (hot: 70,000 rows)
@@ -58,13 +59,14 @@ def _read_findings(matrix: Matrix) -> Findings:
             continue
         rows[(offer_id, code)] = n
         values = {}
+        reader = readers[code]
         for key in ("opgave", "beoordelaar", "opdrachtgever"):
             value = get(key)
             if value is None or value == "":
                 values[key] = None
                 continue
             try:
-                values[key] = _cell_yes_no(value)
+                values[key] = reader(value)
             except ValueError as exc:
                 problems.append(Problem(beo.cell(key, n), f"'{value}' {exc}"))
                 values[key] = None
@@ -136,11 +138,13 @@ def read_offers(matrix: Matrix, strict: bool = True) -> tuple[list[Offer], list[
             judgments[code] = found or Judgment()
         lot = parse("loting", _parse_lot, required=False)
         email = parse("email", lambda v: parse_email(_cell_text(v)))  # as `import` accepts it: the letters go there
+        withdrawn = parse("ingetrokken", lambda v: _cell_moment(v, epoch, "is geen datum").date(), required=False)
+        reason = _cell_note(get("reden_intrekking"))
         offer = Offer(id=offer_id, supplier=supplier or "", candidate=candidate or "",
                       rate=rate if rate is not None else Decimal(0), facts=facts, judgments=judgments,
                       contact=str(get("contactpersoon") or ""), email=email or "", lot=lot,
                       salutation=parse("aanhef", _cell_title, required=False) or "",
-                      note=str(get("toelichting") or ""))
+                      note=str(get("toelichting") or ""), withdrawn=withdrawn, withdrawn_reason=reason)
         if ok or not strict:
             offers.append(offer)
     known = set(seen_ids)
@@ -172,13 +176,13 @@ def _cell_amount(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _cell_moment(value: Any, epoch) -> datetime:
+def _cell_moment(value: Any, epoch, kind: str = "is geen datum met tijd") -> datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("is geen datum met tijd")
+        raise ValueError(kind)
     try:
         moment = from_excel(value, epoch)
     except (ValueError, OverflowError):
-        raise ValueError("is geen datum met tijd")
+        raise ValueError(kind)
     # stored times carry float noise; submissions are timed to the second
     moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
     if not EARLIEST <= moment < LATEST:
@@ -203,6 +207,22 @@ def _cell_yes_no(value: Any) -> str:
     if isinstance(value, str) and value.upper() in ("JA", "NEE"):
         return value
     raise ValueError("is geen Ja of Nee (let op spaties); kies uit de keuzelijst of maak de cel leeg")
+
+
+def _level_reader(criterion) -> Any:
+    """How a finding on this criterion is read: Ja/Nee, or on a graded criterion one of its levels' labels."""
+    levels = getattr(criterion, "levels", ())
+    if not levels:
+        return _cell_yes_no
+
+    def read(value: Any) -> str:
+        # the formulas compare TRIM(UPPER(...)): only spaces around it, and no runs of them inside
+        core = value.strip(" ") if isinstance(value, str) else ""
+        if core and core == value.strip() and "  " not in core and criterion.level(value) is not None:
+            return value
+        raise ValueError(f"is geen niveau van {criterion.code}; kies uit de keuzelijst: "
+                         f"{', '.join(level.label for level in levels)}")
+    return read
 
 
 def _cell_title(value: Any) -> str:

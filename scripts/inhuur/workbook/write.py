@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Sequence
 
 from inhuur import award as award_rules, dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem, TooManyOffers
 from inhuur.intake import OfferRow, offer_key
 from inhuur.rules import Finding, Judgment, Offer, Result
-from inhuur.workbook.formulas import assessment_formulas, award_formulas, matrix_formulas, normalise_formula
-from inhuur.workbook.layout import (LOGGED, LOT_TITLES, SHEET_ASSESSMENT, SHEET_LOG_REGISTER, SHEET_AWARD, SHEET_LOTS, SHEET_MATRIX, SHEET_REGISTER, SHEET_SUPPLIERS,
+from inhuur.workbook.formulas import (assessment_formulas, award_formulas, matrix_formulas, normalise_formula,
+                                      price_range_formulas)
+from inhuur.workbook.layout import (LOGGED, LOT_TITLES, NAME_PRICE_HIGH, NAME_PRICE_LOW, SHEET_CRITERIA, SHEET_ASSESSMENT,
+                                    SHEET_LOG_REGISTER, SHEET_AWARD, SHEET_LOTS, SHEET_MATRIX, SHEET_REGISTER,
+                                    SHEET_SUPPLIERS,
                                     SUPPLIER_TITLES,
-                                    assessment_key)
+                                    assessment_key, price_range_cells)
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.workbook.read import read_offers, row_of, sheet_rows
 from inhuur.workbook.values import assessment_values, award_values, matrix_values
@@ -133,12 +136,16 @@ def _offer_row_xml(matrix: Matrix, row: int, offer: Offer) -> str:
         "aanhef": offer.salutation or None,
         "email": offer.email, "kandidaat": offer.candidate, "uurtarief": float(offer.rate),
         "toelichting": offer.note or None, "loting": offer.lot,
+        "ingetrokken": to_excel(offer.withdrawn) if offer.withdrawn else None,
+        "reden_intrekking": offer.withdrawn_reason or None,
     }
     values.update(offer.facts)
     values["ingediend"] = to_excel(offer.facts["ingediend"]) if offer.facts.get("ingediend") else None
     special = {"uurtarief": "money", "ingediend": "moment"}
 
     def style_of(col, value) -> str | None:
+        if col.key == "ingetrokken":
+            return styles.get("input_date")
         if col.kind in ("formula", "input"):
             return styles.get(col.kind)
         return styles.get(special.get(col.key) or ("text_quoted" if looks_like_formula(value) else "text"))
@@ -243,6 +250,16 @@ def write_lots(matrix: Matrix, order: dict[str, int], record: rules.LotRecord | 
             record.drawn_by, record.witnesses or None, ", ".join(record.order), outcome]])
 
 
+def write_withdrawal(matrix: Matrix, offer_id: str, day: date, reason: str) -> None:
+    """Record a withdrawal in the offer's Kandidaten row (Ingetrokken op, Reden intrekking); every formula follows."""
+    n, layout = row_of(matrix)[offer_id], matrix.layout
+    cells = {f"{layout.letter(key)}{n}": xlsx.cell_xml(f"{layout.letter(key)}{n}", value, matrix.styles.get(style))
+             for key, value, style in (("ingetrokken", to_excel(day), "input_date"),
+                                       ("reden_intrekking", reason, "input"))}
+    matrix.patch(SHEET_MATRIX, cells, stale_results=True)
+    matrix.forget_results(SHEET_ASSESSMENT)  # its Stand reads which steps the offer still needs
+
+
 # ---------------------------------------------------------------------------------------------- results stored
 
 def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, str],
@@ -268,6 +285,7 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
         return cells
 
     matrix.rewrite(SHEET_MATRIX, matrix_cells)
+    _write_price_range(matrix, results)
     judged = {}  # row -> (offer id, code) for the rows whose formulas get results
     for row in matrix.assessment_rows:
         key = (str(matrix.get_assessment(row, "id")), str(matrix.get_assessment(row, "code")))
@@ -294,7 +312,8 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
         cells: dict[int, dict[int, str]] = {}
         for n, row_values in sheet_rows(matrix, SHEET_AWARD, current=True):  # with rows this rank added
             interview = interviews.get(str(row_values[1]))
-            results_ = award_values(tender, interview) if interview else {}
+            offer_id = str(row_values[1])
+            results_ = award_values(tender, interview, by_id[offer_id]) if interview and offer_id in by_id else {}
             formulas = award_formulas(tender, n)
             complete = complete and all(results_.get(column) is not None for column in formulas)
             cells[n] = _with_results(n, {column: (formula, results_.get(column))
@@ -303,6 +322,21 @@ def write_results(matrix: Matrix, results: Sequence[Result], latest: dict[str, s
             matrix.rewrite(SHEET_AWARD, cells.get)
     if complete:
         matrix.results_stored()
+
+
+def _write_price_range(matrix: Matrix, results: Sequence[Result]) -> None:
+    """L and H on the Criteria sheet, with the engine's range as their stored values (0 while none is compared,
+    as MIN and MAX of no numbers)."""
+    tender = matrix.tender
+    if tender.price is None or not tender.price.compares:
+        return
+    compared = rules.comparison(tender, [r.offer for r in results if r.score is not None])
+    values = {NAME_PRICE_LOW: compared.low if compared else 0, NAME_PRICE_HIGH: compared.high if compared else 0}
+    formulas = price_range_formulas(matrix.layout)
+    cells = {}
+    for name, (row, column) in price_range_cells().items():
+        cells[row] = _with_results(row, {column: (formulas[name], float(values[name]))})
+    matrix.rewrite(SHEET_CRITERIA, cells.get)
 
 
 def _with_results(n: int, cells: dict[int, tuple[str, Any]]) -> dict[int, str]:
