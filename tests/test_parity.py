@@ -252,7 +252,7 @@ def model_offer(n: int, rate: str, g1: str = "Ja", g2: str = "vol", withdrawn: d
              "referenties": 3, "dba_onderbouwing": "Ja", "waadi": "n.v.t."}
     judgments = {"KO1": Judgment("Ja"), "KO2": Judgment("Ja"), "G1": Judgment(g1), "G2": Judgment(g2)}
     return Offer(id="", supplier=f"Leverancier {n}", candidate=f"Kandidaat {n}", rate=Decimal(rate), facts=facts,
-                 judgments=judgments, withdrawn=withdrawn)
+                 email=f"k{n}@x.example", judgments=judgments, withdrawn=withdrawn)
 
 
 # (price table, offers, the price points LibreOffice must show per offer id, the ranks), all computed by hand
