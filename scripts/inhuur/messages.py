@@ -149,13 +149,9 @@ def describe(exc: errors.InhuurError) -> str:
         return (f"in {exc.folder} staat geen bruikbaar manifest.json{why}: de brieven zijn niet (volledig) gemaakt. "
                 f"Er is niets verstuurd. Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder}.")
     if isinstance(exc, LettersDoNotMatch):
-        lines = [f"er is niets verstuurd: de brieven in {exc.folder} passen niet (meer) bij het werkboek:"]
-        lines += [f"  - {p}" for p in exc.problems[:MAX_LISTED]]
-        if len(exc.problems) > MAX_LISTED:
-            lines.append(f"  … en nog {len(exc.problems) - MAX_LISTED}")
-        lines.append(f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder} (ongewijzigde brieven "
-                     f"houden hun kenmerk en gaan niet nog eens weg).")
-        return "\n".join(lines)
+        return _bulleted(f"er is niets verstuurd: de brieven in {exc.folder} passen niet (meer) bij het werkboek:",
+                         exc.problems, f"Maak de brieven opnieuw met inhuur letters WERKBOEK -o {exc.folder} "
+                                       f"(ongewijzigde brieven houden hun kenmerk en gaan niet nog eens weg).")
     if isinstance(exc, errors.JournalIsLink):
         return (f"{exc.path} is een symbolische link, niet het logboek dat inhuur zelf in de map schrijft. Er is niets "
                 f"verstuurd en het werkboek is ongewijzigd. Verwijder de link (het bestand waarnaar hij wijst blijft "
