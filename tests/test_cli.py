@@ -85,6 +85,19 @@ def test_check_names_a_typed_over_cell(run_cli, example_workbook):
            f"terug" in result.err
 
 
+def test_check_and_letters_refuse_an_email_of_another_supplier(run_cli, example_workbook):
+    # I-001 is Brouwer & Zonen's; a.ouali@sdprof.example is the contact of Sociaal Domein Professionals (I-002)
+    email = type_into(example_workbook, "Kandidaten", "E-mail", 2, "A.Ouali@sdprof.example")
+    before = example_workbook.read_bytes()
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert (f"  - Kandidaten!{email}2: A.Ouali@sdprof.example is het adres van een andere leverancier, Sociaal Domein "
+            f"Professionals B.V. (Kandidaten!{email}3); de brieven voor I-001 (") in result.err
+    letters = run_cli("letters", example_workbook, "-o", example_workbook.parent / "brieven")
+    assert letters.code == 1 and f"Kandidaten!{email}2: A.Ouali@sdprof.example" in letters.err
+    assert not (example_workbook.parent / "brieven").exists() and example_workbook.read_bytes() == before
+
+
 @pytest.mark.parametrize("args, code, words", [
     (["rank", "bestaat-niet.xlsx"], 1, "Fout: bestaat-niet.xlsx bestaat niet. Controleer de naam en de map.\n"),
     (["rank"], 2, "deze argumenten ontbreken: WERKBOEK.xlsx"),
