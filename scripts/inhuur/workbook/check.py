@@ -240,11 +240,13 @@ def log_problems(matrix: Matrix) -> list[Problem]:
 
 def _log_key(matrix: Matrix, kept: dict[str, Any]) -> tuple[Any, ...]:
     """What _logboek vouches for in a log row: kenmerk, recipient (any case), the day (as a date: Excel may have made a
-    date serial of the text; the text itself where it is no day), and on Verzonden the status and who sent it."""
+    date serial of the text; the text itself where it is no day), the offer's ID and the kind of letter, and on
+    Verzonden the status and who sent it."""
     when = kept.get("Datum")
     day = day_of(matrix, when) if when not in (None, "") else None
     return (str(kept.get("Kenmerk") or ""), str(kept.get("Aan") or "").lower(), str(kept.get("Status") or ""),
-            day or str(when or ""), str(kept.get("Door") or ""))
+            day or str(when or ""), str(kept.get("Door") or ""), str(kept.get("ID") or ""),
+            str(kept.get("Soort") or ""))
 
 
 def _logged(sheet: str, key: tuple[Any, ...]) -> str:
