@@ -312,6 +312,7 @@ def _cached_equal(value: Any, want: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
-__all__ = ["SHEET_MATRIX", "check", "email_problems", "idle_lots", "judgment_at", "log_problems", "lot_problems", "require_valid_inputs",
+__all__ = ["SHEET_MATRIX", "check", "email_problems", "idle_lots", "judgment_at", "log_problems", "lot_problems",
+           "require_valid_inputs",
            "structure_problems", "cached_disagreements",
            "justification_problems"]
