@@ -240,6 +240,14 @@ def test_new_writes_only_a_name_ending_in_xlsx(run_cli, tmp_path, name, shown, p
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", [".xlsx", " .XLSX"])
+def test_new_refuses_a_name_that_is_only_the_extension(run_cli, tmp_path, name):
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / name)
+    assert (result.code, result.err) == (1, f"Fout: '{name}' heeft geen naam vóór .xlsx. Er is niets geschreven. Kies "
+                                            f"met -o een naam voor het werkboek, bijv. -o aanvraag.xlsx.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_new_through_a_link_to_a_macro_workbook_or_another_name_writes_nothing(run_cli, tmp_path):
     macro = tmp_path / "mac.xlsm"
     macro.write_bytes(b"PK macro workbook")

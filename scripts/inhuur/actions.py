@@ -67,14 +67,14 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
     With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one; so
-    is any other name whose file (through links) does not end in .xlsx exactly.
+    is any other name whose file (through links) does not end in .xlsx exactly, or has nothing before it.
     """
     target = Path(target)
     real = files.real_path(target)
     for named in (target, real):
         if named.name.lower().endswith(".xlsm"):
             raise NewMacroWorkbook(named)
-    if not real.name.lower().endswith(".xlsx"):
+    if not real.name.lower().endswith(".xlsx") or not real.name[:-5].strip():  # '.xlsx' alone names no workbook
         raise NewNotXlsx(target, real)
     tender = load_spec(spec)
     with files.writing(target, "new"):
