@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -112,6 +113,9 @@ def offer_row(**overrides) -> dict:
            "kandidaat": "Kandidaat 1", "uurtarief": "70,00", "ingediend": "28-06-2026 10:00", "cv_paginas": "4",
            "cv_taal": "Nederlands", "cv_pdf": "Ja", "referenties": "2", "dba_onderbouwing": "Ja",
            "KO1": "Ja", "KO2": "Ja", "G4": "Ja", "G5": "Ja", "G6": "Ja", "G7": "Ja", "G8": "Ja"}
+    if "leverancier" in overrides and "email" not in overrides:  # check refuses one address for two suppliers
+        domain = "-".join(re.findall(r"[a-z0-9]+", overrides["leverancier"].lower()))[:40] or "x"
+        row["email"] = f"piet@{domain}.example"
     row.update(overrides)
     return row
 

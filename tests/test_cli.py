@@ -9,6 +9,7 @@ import subprocess
 import shutil
 import sys
 import zipfile
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -83,6 +84,19 @@ def test_check_names_a_typed_over_cell(run_cli, example_workbook):
     assert result.code == 1
     assert f"  - Kandidaten!{status}7: formule overschreven (nu: 'Voorgedragen'); `inhuur rank` zet de formule " \
            f"terug" in result.err
+
+
+def test_check_and_letters_refuse_an_email_of_another_supplier(run_cli, example_workbook):
+    # I-001 is Brouwer & Zonen's; a.ouali@sdprof.example is the contact of Sociaal Domein Professionals (I-002)
+    email = type_into(example_workbook, "Kandidaten", "E-mail", 2, "A.Ouali@sdprof.example")
+    before = example_workbook.read_bytes()
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    assert (f"  - Kandidaten!{email}2: A.Ouali@sdprof.example is het adres van een andere leverancier, Sociaal Domein "
+            f"Professionals B.V. (Kandidaten!{email}3); de brieven voor I-001 (") in result.err
+    letters = run_cli("letters", example_workbook, "-o", example_workbook.parent / "brieven")
+    assert letters.code == 1 and f"Kandidaten!{email}2: A.Ouali@sdprof.example" in letters.err
+    assert not (example_workbook.parent / "brieven").exists() and example_workbook.read_bytes() == before
 
 
 @pytest.mark.parametrize("args, code, words", [
@@ -223,6 +237,14 @@ def test_new_writes_only_a_name_ending_in_xlsx(run_cli, tmp_path, name, shown, p
     assert result.err == (f"Fout: {shown} eindigt niet op .xlsx, maar inhuur new maakt een gewoon Excel-werkboek "
                           f"(.xlsx); onder een andere naam opent Excel het niet. Er is niets geschreven. Kies met -o een "
                           f"naam die op .xlsx eindigt, bijv. -o {plain}.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", [".xlsx", " .XLSX"])
+def test_new_refuses_a_name_that_is_only_the_extension(run_cli, tmp_path, name):
+    result = run_cli("new", EXAMPLE_SPEC, "-o", tmp_path / name)
+    assert (result.code, result.err) == (1, f"Fout: '{name}' heeft geen naam vóór .xlsx. Er is niets geschreven. Kies "
+                                            f"met -o een naam voor het werkboek, bijv. -o aanvraag.xlsx.\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -398,16 +420,30 @@ def test_intrekken_records_a_withdrawal_and_the_next_candidate_moves_up(run_cli,
         "Schrijf deze brieven voorlopig zelf, of wacht op de versie van inhuur die ze maakt.\n"))
 
 
-@pytest.mark.parametrize("offer_id, reason, why", [
-    ("I-099", "weg", "'I-099' staat niet op Kandidaten (ID's: I-001 … I-015); noem de ID uit kolom A met --id"),
-    ("I-003", "  ", "--reden is leeg: noem waarom de kandidaat zich terugtrekt, bijv. 'niet meer beschikbaar'"),
-    ("I-002", "nogmaals", "I-002 (Fatima El Amrani) is al ingetrokken op 01-07-2026 (Kandidaten!AF3); een "
-                          "vastgelegde intrekking wordt niet overschreven"),
-])
-def test_intrekken_refuses_and_writes_nothing(run_cli, example_workbook, offer_id, reason, why):
+REASON_HINT = ". Noem waarom de kandidaat zich terugtrekt, bijv. 'niet meer beschikbaar'"
+CONTROL_WHY = ("--reden bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het werkboek en de "
+               "brieven niet kunnen bevatten; typ de tekst opnieuw op één regel" + REASON_HINT)
+
+
+@pytest.mark.parametrize("offer_id, day, reason, why", [
+    ("I-099", "03-07-2026", "weg",
+     "'I-099' staat niet op Kandidaten (ID's: I-001 … I-015); noem de ID uit kolom A met --id"),
+    ("I-003", "03-07-2026", "  ", "--reden is leeg; vul het in" + REASON_HINT),
+    ("I-003", "03-07-2026", "\u200b\u3164\u0301", "--reden is leeg; vul het in" + REASON_HINT),
+    ("I-003", "03-07-2026", "niet\x01beschikbaar", CONTROL_WHY),
+    ("I-003", "03-07-2026", "ziek\nen weg", CONTROL_WHY),
+    ("I-003", "03-07-2026", "x" * 40_000, "--reden is langer dan 32767 tekens (de grens van een Excel-cel)" + REASON_HINT),
+    ("I-003", "01-12-2031", "ziek", f"--datum 01-12-2031 ligt in de toekomst (vandaag: {date.today():%d-%m-%Y}); leg "
+                                    f"een intrekking vast nadat de kandidaat zich heeft teruggetrokken"),
+    ("I-003", "01-01-2020", "ziek", "--datum 01-01-2020 ligt vóór de sluiting van de inschrijving (29-06-2026 om 09.00 uur); "
+                                    "klopt het jaar?"),
+    ("I-002", "03-07-2026", "nogmaals", "I-002 (Fatima El Amrani) is al ingetrokken op 01-07-2026 (Kandidaten!AF3); "
+                                        "een vastgelegde intrekking wordt niet overschreven"),
+], ids=["unknown", "empty", "invisible", "control", "line_break", "too_long", "future", "before_closing", "twice"])
+def test_intrekken_refuses_and_writes_nothing(run_cli, example_workbook, offer_id, day, reason, why):
     assert run_cli("intrekken", example_workbook, "--id", "I-002", "--datum", "01-07-2026", "--reden", "ziek").code == 0
     before = example_workbook.read_bytes()
-    result = run_cli("intrekken", example_workbook, "--id", offer_id, "--datum", "03-07-2026", "--reden", reason)
+    result = run_cli("intrekken", example_workbook, "--id", offer_id, "--datum", day, "--reden", reason)
     assert (result.code, result.err) == (1, f"Fout: {example_workbook}: er is niets vastgelegd en het werkboek is "
                                             f"ongewijzigd: {why}\n")
     assert example_workbook.read_bytes() == before

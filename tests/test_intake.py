@@ -13,7 +13,8 @@ from openpyxl import Workbook
 from conftest import csv_bytes, offer_row
 from inhuur import actions
 from inhuur.errors import InvalidOfferFile
-from inhuur.intake import parse_amount, parse_datetime, read_offers
+from inhuur.intake import parse_amount, parse_datetime, parse_line, read_offers
+from inhuur.rules import blank
 
 
 def read(data: bytes, tender):
@@ -48,6 +49,26 @@ def test_amounts(text, amount):
 ])
 def test_dates(text, moment):
     assert parse_datetime(text) == moment
+
+
+@pytest.mark.parametrize("text", ["\u115f", "\u3164", "\uffa0", "\u2800", "\u0301", "\u034f", " \u3164\u0301 ",
+                                  "\u200b\ufeff"])
+def test_texts_that_show_nothing_are_blank_and_refused(text):
+    assert blank(text)
+    with pytest.raises(ValueError, match="^is leeg; vul het in$"):
+        parse_line(text)
+
+
+@pytest.mark.parametrize("text", ["Jose\u0301", "A. Jansen", "\u3164B"])
+def test_a_visible_letter_with_a_mark_or_filler_is_text(text):
+    assert not blank(text) and parse_line(text) == text
+
+
+@pytest.mark.parametrize("mark", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                  "\u2069"])
+def test_parse_line_refuses_a_control_that_reverses_the_text(mark):
+    with pytest.raises(ValueError, match=f"U\\+{ord(mark):04X}, dat de leesrichting van de tekst omdraait"):
+        parse_line(f"A. {mark}nesnaJ")
 
 
 def test_headers_are_matched_loosely(tender):

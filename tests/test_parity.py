@@ -70,7 +70,7 @@ def offers_for(draw, codes: tuple[str, ...], count: int):
             }
         offers.append(Offer(id="", supplier=f"Leverancier {i % 4}", candidate=f"Kandidaat {i}",
                             rate=draw(st.sampled_from(RATES)), facts=facts, judgments=judgments,
-                            contact="C", email="c@x.example", lot=draw(st.sampled_from([None, None, 1, 2, 3]))))
+                            contact="C", email=f"c{i % 4}@x.example", lot=draw(st.sampled_from([None, None, 1, 2, 3]))))
     return offers
 
 

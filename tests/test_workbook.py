@@ -388,6 +388,31 @@ def test_check_names_a_date_or_sender_changed_on_a_log_sheet(example_workbook, r
                                                  "gewijzigd?)" in result.err
 
 
+@pytest.mark.parametrize("sheet, titles", [
+    ("Brieven", ("ID", "Kandidaat", "Leverancier", "Soort")),
+    ("Verzonden", ("ID", "Soort")),
+])
+def test_check_names_log_rows_whose_offer_or_kind_was_swapped(example_workbook, run_cli, tmp_path, sheet, titles):
+    """_logboek keeps each row's ID and kind of letter: two rows that swapped them are named, not 'in orde'."""
+    actions.record_lot(example_workbook, actions.EXAMPLE_LOT)
+    made = actions.make_letters(example_workbook, tmp_path / "brieven")
+    actions.record_sent(example_workbook, made.folder, date.today(), "A. Jansen")
+    wb = load_workbook(example_workbook)
+    ws = wb[sheet]
+    col = columns(ws)
+    first, second = 2, next(n for n in range(3, ws.max_row + 1)
+                            if ws[f"{col['Soort']}{n}"].value != ws[f"{col['Soort']}2"].value)
+    for title in titles:
+        a, b = f"{col[title]}{first}", f"{col[title]}{second}"
+        ws[a].value, ws[b].value = ws[b].value, ws[a].value
+    wb.save(example_workbook)
+    result = run_cli("check", example_workbook)
+    assert result.code == 1
+    for n in (first, second):
+        assert f"  - {sheet}!A{n}: " in result.err
+    assert "deze rij is niet door inhuur geschreven (getypt, gekopieerd of gewijzigd?)" in result.err
+
+
 def test_a_log_date_excel_turned_into_a_date_is_the_same_day(example_workbook, run_cli, tmp_path):
     """Excel may store the text 01-07-2026 as a date serial on Brieven and _logboek alike: days are compared."""
     actions.record_lot(example_workbook, actions.EXAMPLE_LOT)

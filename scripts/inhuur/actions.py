@@ -67,14 +67,14 @@ def new(spec: str | Path, target: str | Path, force: bool = False) -> Tender:
     """Build the workbook for the tender in SPEC; refuse to overwrite an existing file unless forced.
 
     With force the existing workbook is kept as NAME.vorige.xlsx. An .xlsm is refused: `inhuur excel` makes one; so
-    is any other name whose file (through links) does not end in .xlsx exactly.
+    is any other name whose file (through links) does not end in .xlsx exactly, or has nothing before it.
     """
     target = Path(target)
     real = files.real_path(target)
     for named in (target, real):
         if named.name.lower().endswith(".xlsm"):
             raise NewMacroWorkbook(named)
-    if not real.name.lower().endswith(".xlsx"):
+    if not real.name.lower().endswith(".xlsx") or not real.name[:-5].strip():  # '.xlsx' alone names no workbook
         raise NewNotXlsx(target, real)
     tender = load_spec(spec)
     with files.writing(target, "new"):
@@ -254,11 +254,12 @@ def _refuse_what_check_would(fresh: workbook.Matrix, found: FindingsFile) -> Non
         raise InvalidRecordFile(found.name, problems)
 
 
-def withdraw(path: str | Path, offer_id: str, day: date, reason: str) -> RankReport:
+def withdraw(path: str | Path, offer_id: str, day: date, reason: str, today: date | None = None) -> RankReport:
     """Record that a candidate withdrew (who, when, why) on Kandidaten, then rank again; one save.
 
     The offer stays on every sheet, marked Ingetrokken, and leaves the comparison: the next candidate moves up.
-    Refused (nothing written) for an unknown id, an offer already withdrawn, or an empty reason.
+    Refused (nothing written) for an unknown id, an offer already withdrawn, a reason that is no visible line a cell
+    can hold, or a day after today or before the closing of the tender.
     """
     with editing(path, "intrekken") as matrix:
         offers = {o.id: o for o in workbook.require_valid_inputs(matrix)}
@@ -273,14 +274,34 @@ def withdraw(path: str | Path, offer_id: str, day: date, reason: str) -> RankRep
             raise WithdrawalRefused(path, f"{offer.id} ({offer.candidate}) is al ingetrokken op "
                                           f"{offer.withdrawn:%d-%m-%Y} ({cell}); een vastgelegde intrekking wordt niet "
                                           f"overschreven")
-        if not reason.strip():
-            raise WithdrawalRefused(path, "--reden is leeg: noem waarom de kandidaat zich terugtrekt, bijv. "
-                                          "'niet meer beschikbaar'")
-        workbook.write_withdrawal(matrix, offer.id, day, reason.strip())
+        reason = _withdrawal_reason(path, reason)
+        _require_withdrawal_day(path, matrix.tender, day, today or date.today())
+        workbook.write_withdrawal(matrix, offer.id, day, reason)
         fresh = reopened(matrix)
         report = rank_matrix(fresh)
         workbook.save(fresh)
     return report
+
+
+def _withdrawal_reason(path: str | Path, reason: str) -> str:
+    """The --reden of a withdrawal as `loting` takes its texts (one visible line a cell can hold), or refused."""
+    from inhuur.intake import parse_line
+
+    try:
+        return parse_line(reason)
+    except ValueError as exc:
+        raise WithdrawalRefused(path, f"--reden {exc}. Noem waarom de kandidaat zich terugtrekt, bijv. 'niet meer "
+                                      f"beschikbaar'") from None
+
+
+def _require_withdrawal_day(path: str | Path, tender: Tender, day: date, today: date) -> None:
+    """Refuse a withdrawal dated after today or before the tender closed: an offer is withdrawn once it exists."""
+    if day > today:
+        raise WithdrawalRefused(path, f"--datum {day:%d-%m-%Y} ligt in de toekomst (vandaag: {today:%d-%m-%Y}); "
+                                      f"leg een intrekking vast nadat de kandidaat zich heeft teruggetrokken")
+    if day < tender.deadline.date():
+        raise WithdrawalRefused(path, f"--datum {day:%d-%m-%Y} ligt vóór de sluiting van de inschrijving "
+                                      f"({dutch.stamp(tender.deadline)}); klopt het jaar?")
 
 
 def record_awards(path: str | Path, motivations: dict[str, str]) -> None:

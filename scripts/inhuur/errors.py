@@ -226,7 +226,8 @@ class NewMacroWorkbook(FileRefusal):
 
 class NewNotXlsx(FileRefusal):
     """`new` was asked for a file (`path`, or the file a link there leads to: `real`) whose name does not end in .xlsx:
-    Excel would not open the plain workbook it builds under another extension (.xltm, .xlsb, none, a trailing space)."""
+    Excel would not open the plain workbook it builds under another extension (.xltm, .xlsb, none, a trailing space);
+    or a name that is the extension alone ('.xlsx')."""
 
     problem = "does not end in .xlsx; new builds an .xlsx"
 

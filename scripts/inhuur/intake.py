@@ -27,6 +27,9 @@ MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters an .xlsx (XML) cannot hold, or that no one types: control characters, noncharacters, lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _LINE_BREAK = re.compile(r"[\t\n\r\x85\u2028\u2029]")
+# Bidirectional embeddings, overrides and isolates: they reverse how the rest of a name displays (a name that reads
+# as another's), in a cell and in a letter alike.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # An address every mail server takes: ASCII letters, digits and . _ % + - before the @, a domain of labels after it.
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _EMAIL_CHARACTER = re.compile(r"[A-Za-z0-9._%+@-]")
@@ -305,12 +308,16 @@ def parse_text(value: Any) -> str:
 
 
 def parse_line(value: Any) -> str:
-    """One line of text typed on a command line (a place, a name): stripped, not empty, no control characters or line
-    breaks (the workbook and the letters could not hold them), at most an Excel cell's length."""
+    """One line of text typed on a command line (a place, a name): stripped, not blank, no control characters or line
+    breaks (the workbook and the letters could not hold them) or bidi controls, at most an Excel cell's length."""
     text = str(value)
     if _CONTROL.search(text) or _LINE_BREAK.search(text):
         raise ValueError("bevat een stuurteken (zoals een tab, regeleinde of onzichtbaar teken) dat het werkboek en "
                          "de brieven niet kunnen bevatten; typ de tekst opnieuw op één regel")
+    bidi = _BIDI.search(text)
+    if bidi:
+        raise ValueError(f"bevat het onzichtbare teken U+{ord(bidi.group()):04X}, dat de leesrichting van de tekst "
+                         f"omdraait; typ de tekst opnieuw zonder te plakken")
     text = text.strip()
     if blank(text):
         raise ValueError("is leeg; vul het in")

@@ -64,6 +64,9 @@ def describe(exc: errors.InhuurError) -> str:
                 f"inhuur new SPEC.toml -o {plain} en maak daarna het .xlsm met de knop met inhuur excel {plain}.{kept}")
     if isinstance(exc, errors.NewNotXlsx):
         via = f" verwijst naar {exc.real}, dat" if exc.real.name != exc.path.name else ""
+        if exc.real.name.lower().endswith(".xlsx"):  # nothing before the extension
+            return (f"'{exc.path.name}'{via} heeft geen naam vóór .xlsx. Er is niets geschreven. Kies met -o een naam "
+                    f"voor het werkboek, bijv. -o aanvraag.xlsx.")
         try:
             plain = Path(exc.real.name.strip()).with_suffix(".xlsx").name
         except ValueError:  # a name that is only an extension or spaces

@@ -27,10 +27,15 @@ PRICE = "prijs"        # the price's key among an offer's points
 INTERVIEW = "gesprek"  # the interview's key, where it counts
 
 
+# Letters that draw nothing: the Hangul fillers and the blank braille pattern (not whitespace to Unicode).
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def blank(text: str | None) -> bool:
-    """Whether a text shows nothing: empty once whitespace and invisible format characters (Unicode category Cf,
-    e.g. U+200B, U+FEFF) are removed. A name or motivation no reader can see is missing."""
-    return not text or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+    """Whether a text shows nothing: empty once whitespace, invisible format characters (Unicode category Cf, e.g.
+    U+200B, U+FEFF), fillers (U+3164) and combining marks without a letter (U+0301) are removed. A name or motivation
+    no reader can see is missing."""
+    return not text or all(ch.isspace() or ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Mn") for ch in text)
 
 
 def is_yes(value: str | None) -> bool:

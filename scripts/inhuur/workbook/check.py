@@ -10,9 +10,10 @@ from typing import Any, Iterable, Sequence
 
 from inhuur import dutch, rules, xlsx
 from inhuur.errors import InvalidWorkbook, Problem
+from inhuur.intake import same_text
 from inhuur.rules import Offer, Result
 from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, LOT_ORDER_TITLE, LOT_TITLES, SHEET_LETTERS, SHEET_LOTS,
-                                    SHEET_MATRIX, SHEET_SENT, named_constants)
+                                    SHEET_MATRIX, SHEET_SENT, SHEET_SUPPLIERS, SUPPLIER_TITLES, named_constants)
 from inhuur.workbook.matrix import Matrix
 from inhuur.workbook.read import (day_of, kept_form, log_register, numbered_log_rows, read_findings, read_lot_rows,
                                   read_offers, row_of)
@@ -163,6 +164,34 @@ def lot_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Problem]:
     return problems
 
 
+def email_problems(matrix: Matrix, offers: Sequence[Offer]) -> list[Problem]:
+    """Offers whose e-mail (any case) is that of another supplier: used by its offer on Kandidaten or its contact on
+    Leveranciers. Its letters would reach that other supplier."""
+    rows = row_of(matrix)
+    owners: dict[str, list[tuple[str, str, str]]] = {}  # address -> (supplier key, supplier, cell)
+    for offer in offers:
+        owners.setdefault(offer.email.lower(), []).append(
+            (same_text(offer.supplier), offer.supplier, matrix.layout.cell("email", rows[offer.id])))
+    if SHEET_SUPPLIERS in matrix.package.sheets():
+        column = get_column_letter(SUPPLIER_TITLES.index("E-mail") + 1)
+        for n, row in numbered_log_rows(matrix, SHEET_SUPPLIERS):
+            supplier, email = str(row.get("Leverancier") or ""), str(row.get("E-mail") or "").strip().lower()
+            if supplier and email:
+                owners.setdefault(email, []).append((same_text(supplier), supplier, f"{SHEET_SUPPLIERS}!{column}{n}"))
+    problems = []
+    for offer in offers:
+        own = same_text(offer.supplier)
+        others = [(name, cell) for key, name, cell in owners.get(offer.email.lower(), []) if key != own]
+        if not others:
+            continue
+        name, cell = others[0]
+        problems.append(Problem(matrix.layout.cell("email", rows[offer.id]),
+                                f"{offer.email} is het adres van een andere leverancier, {name} ({cell}); de brieven "
+                                f"voor {offer.id} ({offer.candidate}, {offer.supplier}) zouden daar aankomen. Typ het "
+                                f"adres van {offer.supplier}, of zet de vorige versie terug (…vorige.xlsx)"))
+    return problems
+
+
 def idle_lots(matrix: Matrix, results: Sequence[Result]) -> list[Problem]:
     """Warnings: lot numbers on Kandidaten that decide nothing (no tie, or a tie away from the shortlist boundary,
     e.g. after a better offer arrived); the letters do not mention such a lot."""
@@ -211,11 +240,13 @@ def log_problems(matrix: Matrix) -> list[Problem]:
 
 def _log_key(matrix: Matrix, kept: dict[str, Any]) -> tuple[Any, ...]:
     """What _logboek vouches for in a log row: kenmerk, recipient (any case), the day (as a date: Excel may have made a
-    date serial of the text; the text itself where it is no day), and on Verzonden the status and who sent it."""
+    date serial of the text; the text itself where it is no day), the offer's ID and the kind of letter, and on
+    Verzonden the status and who sent it."""
     when = kept.get("Datum")
     day = day_of(matrix, when) if when not in (None, "") else None
     return (str(kept.get("Kenmerk") or ""), str(kept.get("Aan") or "").lower(), str(kept.get("Status") or ""),
-            day or str(when or ""), str(kept.get("Door") or ""))
+            day or str(when or ""), str(kept.get("Door") or ""), str(kept.get("ID") or ""),
+            str(kept.get("Soort") or ""))
 
 
 def _logged(sheet: str, key: tuple[Any, ...]) -> str:
@@ -235,7 +266,7 @@ def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
     for sheet, ref, actual in formula_problems(matrix):
         problems.append(Problem(f"{sheet}!{ref}",
                                 f"formule overschreven (nu: {actual!r}); `inhuur rank` zet de formule terug"))
-    problems += justification_problems(matrix, offers)
+    problems += justification_problems(matrix, offers) + email_problems(matrix, offers)
     named = {p.where for p in problems}
     problems += [p for p in lot_problems(matrix, offers) if p.where not in named]  # a bad lot number: named once
     return offers, problems
@@ -281,6 +312,7 @@ def _cached_equal(value: Any, want: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and Decimal(repr(value)) == Decimal(want)
 
 
-__all__ = ["SHEET_MATRIX", "check", "idle_lots", "judgment_at", "log_problems", "lot_problems", "require_valid_inputs",
+__all__ = ["SHEET_MATRIX", "check", "email_problems", "idle_lots", "judgment_at", "log_problems", "lot_problems",
+           "require_valid_inputs",
            "structure_problems", "cached_disagreements",
            "justification_problems"]
