@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Sequence
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, \
-    LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
+from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, JournalIsLink, LettersDoNotMatch, \
+    LettersNotLogged, LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email, parse_line
 from inhuur.rules import Result
@@ -348,7 +348,7 @@ def _unfinished(busy: dict[tuple[str, str], Path]) -> dict[tuple[str, str], tupl
         journal = each / mailer.JOURNAL
         try:
             state = mailer.journal_state(each) if journal.is_file() else None
-        except (DamagedJournal, OSError):
+        except (DamagedJournal, JournalIsLink, OSError):  # unreadable: nothing known of how far that run got
             state = None
         if state is None:
             found[key] = (f"het blad Verzonden zegt dat inhuur de brief begon te versturen vanuit de map {each}, maar "
