@@ -973,6 +973,7 @@ def test_a_letter_killed_mid_send_is_not_sent_again_after_the_folder_is_renamed(
     assert later.code == 1 and "15 onzeker" in later.out and len(smtp.messages) == 2
     resolved = run_cli("mail", ready, "--letters", again, "--smtp", smtp.address, "--send", "--ook-onzeker")
     assert resolved.code == 0 and len(smtp.messages) == 17, resolved.err
+    assert run_cli("check", ready).code == 0                     # 'bezig' rows followed by their outcome
 
 
 def test_a_journal_edited_to_say_sent_makes_the_letter_onzeker_not_sent(ready, tmp_path, smtp, run_cli):
