@@ -22,8 +22,13 @@ def letters_dir(example_workbook, tmp_path):
     return actions.make_letters(example_workbook, tmp_path / "brieven", sent=SENT).folder
 
 
-def sent_rows(workbook):
+def log_rows(workbook):
     return list(load_workbook(workbook)["Verzonden"].iter_rows(min_row=2, values_only=True))
+
+
+def sent_rows(workbook):
+    """The Verzonden rows that say a letter went out (not the 'bezig' rows written before a run sends)."""
+    return [row for row in log_rows(workbook) if row[10] == "verzonden"]
 
 
 def test_dry_run_writes_one_eml_per_letter_and_sends_nothing(run_cli, example_workbook, letters_dir, tmp_path):
@@ -41,7 +46,7 @@ def test_dry_run_writes_one_eml_per_letter_and_sends_nothing(run_cli, example_wo
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "I-005-niet_geselecteerd.docx"
     assert attachment.get_content() == (letters_dir / "I-005-niet_geselecteerd.docx").read_bytes()
-    assert sent_rows(example_workbook) == []
+    assert log_rows(example_workbook) == []
 
 
 def test_every_letter_is_delivered_to_its_supplier_once(run_cli, smtp, example_workbook, letters_dir):
@@ -82,12 +87,12 @@ def test_a_server_that_fails_then_recovers_delivers_each_letter_exactly_once(run
     assert len(sent_rows(example_workbook)) == 15
 
 
-def test_connection_refused_is_reported_per_letter_and_nothing_is_logged(run_cli, example_workbook, letters_dir):
+def test_connection_refused_is_reported_per_letter_and_logged_as_mislukt(run_cli, example_workbook, letters_dir):
     result = run_cli("mail", example_workbook, "--letters", letters_dir, "--smtp", f"127.0.0.1:{free_port()}",
                      "--send")
     assert result.code == 1
     assert result.err.count("geen verbinding: de mailserver weigert de verbinding") == 15
-    assert sent_rows(example_workbook) == []
+    assert [r[10] for r in log_rows(example_workbook)] == ["bezig"] * 15 + ["mislukt"] * 15
 
 
 def test_login_uses_the_password_from_the_environment(run_cli, smtp, example_workbook, letters_dir, monkeypatch):
@@ -152,7 +157,7 @@ def test_verzonden_refuses_letters_it_cannot_know_or_dates_it_cannot_be_and_writ
                      manifest["letters"][1]["reference"], "--datum", tomorrow.strftime("%d-%m-%Y"), "--door", "A")
     assert future.code == 1 and (f"  - --datum {tomorrow:%d-%m-%Y} ligt na vandaag ({SENT:%d-%m-%Y}); leg alleen "
                                  f"vast wat al verstuurd is\n") in future.err
-    assert example_workbook.read_bytes() == before and sent_rows(example_workbook) == []
+    assert example_workbook.read_bytes() == before and log_rows(example_workbook) == []
 
 
 @pytest.mark.parametrize("door, told", [

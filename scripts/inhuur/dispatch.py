@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Sequence
 
 from inhuur import award, dutch, files, letters as letter_writer, mail as mailer, rules, soffice, workbook
-from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, LettersDoNotMatch, LettersNotLogged, \
-    LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
+from inhuur.errors import BackdatedLetters, DamagedJournal, InvalidWorkbook, JournalIsLink, LettersDoNotMatch, \
+    LettersNotLogged, LotNoticeTooShort, NoTie, Problem, SendingNotRecorded, UnresolvedTie, WorkbookLocked
 from inhuur.guard import all_problems, editing, require_final
 from inhuur.intake import parse_email, parse_line
 from inhuur.rules import Result
@@ -298,7 +298,9 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
               resend_uncertain: bool = False) -> mailer.SendReport:
     """Send the verified letters not sent before (per kenmerk and recipient) and log each outcome in Verzonden.
 
-    Holds the workbook's writer lock throughout, so a second `mail` waits and then finds them sent.
+    Before the first message goes out, Verzonden gets a 'bezig' row for each letter this run will send and the
+    workbook is saved: a run killed mid-send is known to the workbook, whatever folder the letters are sent from
+    next. Holds the workbook's writer lock throughout, so a second `mail` waits and then finds them sent.
     """
     folder = Path(letters_dir)
     today = (now or datetime.now()).date()
@@ -311,18 +313,62 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
         folders = _letter_folders(matrix, folder)
         doubtful = _doubtful(folders, made)  # what earlier runs' journals say and Verzonden does not
+        unfinished = _unfinished(sendings.busy)  # begun by a run that never wrote how it ended
         uncertain = {key: "het blad Verzonden noemt hem onzeker" for key in sendings.uncertain}
         uncertain |= {key: reason for key, (reason, _) in doubtful.items()}
+        uncertain |= {key: reason for key, (reason, _) in unfinished.items()}
         outgoing = mailer.compose(matrix.tender, entries, folder)
+        skip = {} if resend_uncertain else uncertain
+        pending = {item.key: item for item in outgoing if item.key not in sendings.delivered and item.key not in skip}
+        stamp = (now or datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+        before = [_sent_row(made[key], entry, workbook.STATUS_UNCERTAIN, reason)
+                  for key, (reason, entry) in unfinished.items() if key not in pending]
+        before += [_sent_row(made[key], {"sent_at": stamp, "message_id": item.message["Message-ID"]},
+                             workbook.STATUS_BUSY, f"inhuur begon de brief te versturen vanuit de map "
+                                                   f"{folder.absolute()}; een latere rij zegt hoe het afliep",
+                             folder.absolute()) for key, item in pending.items()]
+        if before:
+            workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, before)
+            workbook.save(matrix)  # the one save before anything goes out
         report = mailer.SendReport()
         try:
-            mailer.send(outgoing, server, set(sendings.delivered), folder, {} if resend_uncertain else uncertain,
-                        report)
+            mailer.send(outgoing, server, set(sendings.delivered), folder, skip, report)
         finally:
             # what this run journalled is trusted (it is in memory); every other journal word of a letter not on
             # Verzonden as sent makes it onzeker there: also after a failure, a crash, or an edited journal line
-            _record_outcomes(matrix, made, sendings, report, _doubtful(folders, made))
+            _record_outcomes(matrix, made, sendings, report, _doubtful(folders, made), set(pending))
     return report
+
+
+def _unfinished(busy: dict[tuple[str, str], Path]) -> dict[tuple[str, str], tuple[str, dict]]:
+    """Per letter a 'bezig' row on Verzonden leaves open, why it is onzeker and the journal line (if any) that says
+    so. Not onzeker: a letter the readable journal of the row's folder never names (never tried) or ends 'mislukt'."""
+    found: dict[tuple[str, str], tuple[str, dict]] = {}
+    for key, each in busy.items():
+        journal = each / mailer.JOURNAL
+        try:
+            state = mailer.journal_state(each) if journal.is_file() else None
+        except (DamagedJournal, JournalIsLink, OSError):  # unreadable: nothing known of how far that run got
+            state = None
+        if state is None:
+            found[key] = (f"het blad Verzonden zegt dat inhuur de brief begon te versturen vanuit de map {each}, maar "
+                          f"het logboek van die map ({journal}) is er niet of is onleesbaar (map hernoemd of "
+                          f"verplaatst?)", {"sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")})
+            continue
+        entry = state.get(key)
+        if entry is None or entry["status"] == mailer.FAILED:
+            continue
+        found[key] = (_journal_reason(each, entry), entry)
+    return found
+
+
+def _journal_reason(folder: Path, entry: dict) -> str:
+    """Why a journal line that is a letter's last word there makes it onzeker ('' for 'mislukt': not sent)."""
+    return {mailer.SENT: f"alleen het logboek van de map {folder} zegt verzonden, het blad Verzonden niet",
+            mailer.BUSY: f"het logboek van de map {folder} eindigt met 'bezig': inhuur werd onderbroken "
+                         f"terwijl de brief werd verstuurd",
+            mailer.UNCERTAIN: entry.get("reason") or f"het logboek van de map {folder} zegt onzeker",
+            }.get(entry["status"], "")
 
 
 def _letter_folders(matrix: workbook.Matrix, folder: Path) -> list[Path]:
@@ -344,39 +390,51 @@ def _doubtful(folders: Sequence[Path], made: dict) -> dict[tuple[str, str], tupl
         state = mailer.journal_state(each)
         _require_journal_of(each, state, made)
         for key, entry in state.items():
-            reason = {mailer.SENT: f"alleen het logboek van de map {each} zegt verzonden, het blad Verzonden niet",
-                      mailer.BUSY: f"het logboek van de map {each} eindigt met 'bezig': inhuur werd onderbroken "
-                                   f"terwijl de brief werd verstuurd",
-                      mailer.UNCERTAIN: entry.get("reason") or f"het logboek van de map {each} zegt onzeker",
-                      }.get(entry["status"])
+            reason = _journal_reason(each, entry)
             if reason:
                 doubtful[key] = (reason, entry)
     return doubtful
 
 
 def _record_outcomes(matrix: workbook.Matrix, made: dict, sendings: workbook.Sendings, report: mailer.SendReport,
-                     doubtful: dict[tuple[str, str], tuple[str, dict]]) -> None:
-    """Add to Verzonden what this run sent, and as onzeker (with why) every doubtful letter Verzonden does not have
-    as sent or onzeker yet; who, what and which file from the workbook's Brieven, when and how from the journal."""
+                     doubtful: dict[tuple[str, str], tuple[str, dict]], pending: set[tuple[str, str]]) -> None:
+    """Add to Verzonden how each letter this run had a 'bezig' row for (pending) ended, and as onzeker (with why) every
+    other doubtful letter Verzonden does not have as sent or onzeker yet; who, what and which file from the
+    workbook's Brieven, when and how from the journal."""
     sent = {(e["reference"], e["to"].lower()): e for e in report.sent}
+    lost = {(e["reference"], e["email"].lower()): (e, e["reason"]) for e in report.uncertain}
+    failed = {(e["reference"], e["email"].lower()): (e, why) for e, why in report.failed}
     in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower(), row.get("Status") or mailer.SENT)
                for row in workbook.log_rows(matrix, workbook.SHEET_SENT)}
+    stamp = {"sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
     rows = []
     for key, entry in sent.items():
         if (*key, mailer.SENT) not in in_book:
             rows.append(_sent_row(made[key], entry, mailer.SENT))
+    for key in sorted(pending - set(sent)):
+        if key in lost:
+            rows.append(_sent_row(made[key], stamp, mailer.UNCERTAIN, lost[key][1]))
+        elif key in doubtful:  # this run's journal ends 'bezig' for it: a crash mid-send
+            rows.append(_sent_row(made[key], doubtful[key][1], mailer.UNCERTAIN, doubtful[key][0]))
+        else:  # refused, or never tried (a failed login, a crash before it): nothing of it went out
+            rows.append(_sent_row(made[key], stamp, mailer.FAILED, failed[key][1] if key in failed else
+                                  "niet geprobeerd: de verzending stopte eerder"))
     for key, (reason, entry) in doubtful.items():
-        if key not in sent and key not in sendings.delivered and (*key, mailer.UNCERTAIN) not in in_book:
+        if key not in sent and key not in pending and key not in sendings.delivered and \
+                (*key, mailer.UNCERTAIN) not in in_book:
             rows.append(_sent_row(made[key], entry, mailer.UNCERTAIN, reason))
     if rows:
         workbook.append_log(matrix, workbook.SHEET_SENT, workbook.SENT_TITLES, rows)
         workbook.save(matrix)
 
 
-def _sent_row(letter: workbook.LoggedLetter, entry: dict, status: str, reason: str = "") -> list:
-    """One Verzonden row of a letter Brieven logged, with when and how from the journal line about it (entry)."""
+def _sent_row(letter: workbook.LoggedLetter, entry: dict, status: str, reason: str = "",
+              folder: Path | None = None) -> list:
+    """One Verzonden row of a letter Brieven logged, with when and how from the journal line about it (entry); with
+    folder, the file's full path in it (a 'bezig' row names the folder whose journal tells how the sending ended)."""
     return [entry["sent_at"], letter.offer_id,
-            letter.candidate, letter.supplier, letter.email, letter.kind, letter.file,
+            letter.candidate, letter.supplier, letter.email, letter.kind,
+            str(folder / letter.file) if folder else letter.file,
             entry.get("attachment_sha256") or letter.pdf_sha256 or letter.sha256, entry.get("message_id"),
             letter.reference, status, None, reason or None]
 

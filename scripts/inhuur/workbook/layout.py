@@ -40,10 +40,13 @@ SENT_TITLES = ["Verzonden op", "ID", "Kandidaat", "Leverancier", "Aan", "Soort",
 # What each log sheet's row keeps on _logboek, by its own titles (LOG_REGISTER_TITLES after Blad; None: empty).
 LOGGED = {SHEET_LETTERS: ("Kenmerk", "E-mail", "ID", "Soort", "Inhoud", None, "Datum brief", None),
           SHEET_SENT: ("Kenmerk", "Aan", "ID", "Soort", None, "Status", "Verzonden op", "Door")}
-# Values of the Status column on Verzonden: mail journals the first two; `inhuur verzonden` writes the third.
+# Values of the Status column on Verzonden: mail writes 'bezig' for each letter before a run sends anything, then
+# its outcome (verzonden, onzeker, mislukt); `inhuur verzonden` writes 'verzonden buiten inhuur'.
 STATUS_SENT = "verzonden"
 STATUS_UNCERTAIN = "onzeker"
 STATUS_SENT_ELSEWHERE = "verzonden buiten inhuur"
+STATUS_BUSY = "bezig"
+STATUS_FAILED = "mislukt"
 LOT_ORDER_TITLE = "Volgorde (ID's)"
 LOT_TITLES = ["Vastgelegd op", "Moment loting", "Plaats", "Getrokken door", "Getuigen", LOT_ORDER_TITLE, "Uitslag"]
 SUPPLIER_TITLES = ["Leverancier", "Contactpersoon", "E-mail", "Inschrijvingen", "ID's"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from inhuur import award as award_rules, dutch, rules
@@ -13,7 +13,7 @@ from inhuur.errors import Problem
 from inhuur.intake import EARLIEST, LATEST, MAX_RATE, parse_datetime, parse_email
 from inhuur.rules import Judgment, Offer
 from inhuur.workbook.layout import (LOG_REGISTER_TITLES, LOGGED, SHEET_AWARD, SHEET_INTERVIEWS, SHEET_LETTERS,
-                                    SHEET_LOG_REGISTER, SHEET_LOTS, SHEET_SENT, SHEET_STEP3, STATUS_SENT,
+                                    SHEET_LOG_REGISTER, SHEET_LOTS, SHEET_SENT, SHEET_STEP3, STATUS_BUSY, STATUS_SENT,
                                     STATUS_SENT_ELSEWHERE, STATUS_UNCERTAIN, award_titles)
 from inhuur.workbook.matrix import Matrix, SheetRow
 from inhuur.xlsx import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, get_column_letter
@@ -439,22 +439,28 @@ class Sendings:
 
     delivered: dict[tuple[str, str], date | None]  # sent by mail or recorded as sent: the first day (None: unreadable)
     uncertain: set[tuple[str, str]]  # onzeker, and not delivered since
+    busy: dict[tuple[str, str], Path] = field(default_factory=dict)  # a 'bezig' row with no later row: its folder
 
 
 def read_sendings(matrix: Matrix) -> Sendings:
-    """Which letters went out (status verzonden, or verzonden buiten inhuur) and on which day, and which are onzeker."""
+    """Which letters went out (status verzonden, or verzonden buiten inhuur) and on which day, which are onzeker, and
+    which a run began to send without a later row saying how it ended (busy, with the folder it sent from)."""
     days: dict[tuple[str, str], list[date]] = {}
     uncertain = set()
+    busy: dict[tuple[str, str], Path] = {}
     for row in log_rows(matrix, SHEET_SENT):
         key = (str(row.get("Kenmerk") or ""), str(row.get("Aan") or "").lower())
         status = row.get("Status") or STATUS_SENT
-        if status == STATUS_UNCERTAIN:
+        busy.pop(key, None)  # any later row says how that run ended
+        if status == STATUS_BUSY:
+            busy[key] = Path(str(row.get("Bestand") or "")).parent
+        elif status == STATUS_UNCERTAIN:
             uncertain.add(key)
         elif status in (STATUS_SENT, STATUS_SENT_ELSEWHERE):
             day = day_of(matrix, row.get("Verzonden op"))
             days.setdefault(key, []).extend([day] if day else [])
     delivered = {key: min(found, default=None) for key, found in days.items()}
-    return Sendings(delivered, uncertain - set(delivered))
+    return Sendings(delivered, uncertain - set(delivered), {k: f for k, f in busy.items() if k not in delivered})
 
 
 def day_of(matrix: Matrix, value: Any) -> date | None:
