@@ -310,7 +310,7 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         if dated < today:
             raise BackdatedLetters(folder, dated, today)
         sendings = workbook.read_sendings(matrix)  # what went out or is onzeker, whichever folder it was sent from
-        made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
+        made = _made(matrix)
         folders = _letter_folders(matrix, folder)
         doubtful = _doubtful(folders, made)  # what earlier runs' journals say and Verzonden does not
         unfinished = _unfinished(sendings.busy)  # begun by a run that never wrote how it ended
@@ -320,7 +320,7 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
         outgoing = mailer.compose(matrix.tender, entries, folder)
         skip = {} if resend_uncertain else uncertain
         pending = {item.key: item for item in outgoing if item.key not in sendings.delivered and item.key not in skip}
-        stamp = (now or datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+        stamp = mailer.stamp(now)
         before = [_sent_row(made[key], entry, workbook.STATUS_UNCERTAIN, reason)
                   for key, (reason, entry) in unfinished.items() if key not in pending]
         before += [_sent_row(made[key], {"sent_at": stamp, "message_id": item.message["Message-ID"]},
@@ -340,6 +340,11 @@ def mail_send(path: str | Path, letters_dir: str | Path, server: mailer.Server, 
     return report
 
 
+def _made(matrix: workbook.Matrix) -> dict[tuple[str, str], workbook.LoggedLetter]:
+    """Every letter Brieven logged, by (kenmerk, recipient in lower case): the latest row of each."""
+    return {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
+
+
 def _unfinished(busy: dict[tuple[str, str], Path]) -> dict[tuple[str, str], tuple[str, dict]]:
     """Per letter a 'bezig' row on Verzonden leaves open, why it is onzeker and the journal line (if any) that says
     so. Not onzeker: a letter the readable journal of the row's folder never names (never tried) or ends 'mislukt'."""
@@ -353,7 +358,7 @@ def _unfinished(busy: dict[tuple[str, str], Path]) -> dict[tuple[str, str], tupl
         if state is None:
             found[key] = (f"het blad Verzonden zegt dat inhuur de brief begon te versturen vanuit de map {each}, maar "
                           f"het logboek van die map ({journal}) is er niet of is onleesbaar (map hernoemd of "
-                          f"verplaatst?)", {"sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")})
+                          f"verplaatst?)", {"sent_at": mailer.stamp()})
             continue
         entry = state.get(key)
         if entry is None or entry["status"] == mailer.FAILED:
@@ -406,7 +411,7 @@ def _record_outcomes(matrix: workbook.Matrix, made: dict, sendings: workbook.Sen
     failed = {(e["reference"], e["email"].lower()): (e, why) for e, why in report.failed}
     in_book = {(row.get("Kenmerk") or "", str(row.get("Aan") or "").lower(), row.get("Status") or mailer.SENT)
                for row in workbook.log_rows(matrix, workbook.SHEET_SENT)}
-    stamp = {"sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
+    stamp = {"sent_at": mailer.stamp()}
     rows = []
     for key, entry in sent.items():
         if (*key, mailer.SENT) not in in_book:
@@ -484,7 +489,7 @@ def record_sent(path: str | Path, letters_dir: str | Path, day: date, by: str, r
                     if reference not in listed]
         chosen = [listed[r] for r in dict.fromkeys(references) if r in listed] if references else entries
         # the manifest only names the letters; what is recorded of each comes from the workbook's Brieven
-        made = {(letter.reference, letter.email.lower()): letter for letter in workbook.letter_log(matrix)}
+        made = _made(matrix)
         letters: dict[str, workbook.LoggedLetter] = {}
         for e in chosen:
             letter = made.get((e["reference"], e["email"].lower()))

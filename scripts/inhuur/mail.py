@@ -304,10 +304,15 @@ def _unsendable(item: Outgoing) -> str:
     return ""
 
 
+def stamp(now: datetime | None = None) -> str:
+    """A moment as the journal and Verzonden write it: 2026-07-01 10:00:00 (now, unless given)."""
+    return (now or datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+
+
 def _journal(folder: Path, item: Outgoing, status: str, reason: str = "") -> dict[str, Any]:
     record = {**item.entry, "to": item.entry["email"], "message_id": item.message["Message-ID"],
               "attachment_sha256": item.sha256, "status": status, "reason": reason,
-              "sent_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")}
+              "sent_at": stamp()}
     # never through a symbolic link (journal_entries refused one; O_NOFOLLOW closes the gap since)
     flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(folder / JOURNAL, flags, 0o666), "a+b") as handle:

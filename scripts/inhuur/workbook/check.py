@@ -258,8 +258,8 @@ def _logged(sheet: str, key: tuple[Any, ...]) -> str:
 
 
 def check(matrix: Matrix) -> tuple[list[Offer], list[Problem]]:
-    """All problems of a workbook: structure, constants, the register, input cells, typed-over formulas,
-    missing motivations, a lot order that is not its proces-verbaal."""
+    """All problems of a workbook: structure, constants, the registers of offers and letters, input cells,
+    typed-over formulas, missing motivations, another supplier's e-mail, a lot order that is not its proces-verbaal."""
     problems = structure_problems(matrix)
     offers, input_problems = read_offers(matrix)
     problems += register_problems(matrix) + log_problems(matrix) + input_problems
